@@ -1,0 +1,86 @@
+/**
+ * The socket.io contract, typed once and used by both ends (socket.io's own habit).
+ * Every client→server event carries one payload (validated by `schemas.ts`) and an ack.
+ */
+
+import type { ChatMessage, ConfEvent, Participant, TSDK_S_JOIN_CONF_IND_INFO } from './payloads.ts';
+import type { ResultCodeValue } from './result-codes.ts';
+import type {
+  ChatSendRequest,
+  ConfJoinRequest,
+  ConfLeaveRequest,
+  ConfResumeRequest,
+  LoginRequest,
+  LogoutRequest,
+  PingRequest,
+  ResumeRequest,
+  SignalRequest,
+} from './schemas.ts';
+
+export type FailureCode = Exclude<ResultCodeValue, 0>;
+
+export interface Failure {
+  code: FailureCode;
+  message: string;
+  /** With RATE_LIMITED: when to try again. */
+  retryAfterMs?: number;
+}
+
+export type Reply<T extends object = object> = ({ code: 0 } & T) | Failure;
+
+export interface SessionInfo {
+  userId: string;
+  name: string;
+  /** Single use: present it once to `resume`; every success returns a new one. */
+  resumeToken: string;
+}
+
+export interface JoinInfo {
+  handle: number;
+  room: string;
+  info: TSDK_S_JOIN_CONF_IND_INFO;
+  roster: Participant[];
+  /** The last conference sequence number included in `roster`. */
+  seq: number;
+}
+
+/** What a conference resume returns beyond a join: the replay of what was missed. */
+export type Replay =
+  | { code: 0; events: ConfEvent[] }
+  /** History aged out: the roster in the reply is the truth; here is recent chat. */
+  | { code: FailureCode; chat: ChatMessage[] };
+
+export interface ConfResumeInfo extends JoinInfo {
+  originalHandle: number;
+  replay: Replay;
+}
+
+export type Ack<T extends object = object> = (reply: Reply<T>) => void;
+
+export interface ClientToServerEvents {
+  login: (req: LoginRequest, ack: Ack<SessionInfo>) => void;
+  resume: (req: ResumeRequest, ack: Ack<SessionInfo>) => void;
+  logout: (req: LogoutRequest, ack: Ack) => void;
+  'conf:join': (req: ConfJoinRequest, ack: Ack<JoinInfo>) => void;
+  'conf:leave': (req: ConfLeaveRequest, ack: Ack) => void;
+  'conf:resume': (req: ConfResumeRequest, ack: Ack<ConfResumeInfo>) => void;
+  signal: (req: SignalRequest, ack: Ack) => void;
+  'chat:send': (req: ChatSendRequest, ack: Ack<{ seq: number }>) => void;
+  /** Application-level ping: proves the whole path, not just that the socket is open. */
+  ping: (req: PingRequest, ack: Ack<{ at: number }>) => void;
+}
+
+export interface SignalDelivery {
+  from: number;
+  to: number;
+  data: SignalRequest['data'];
+}
+
+export interface ServerToClientEvents {
+  'conf:event': (event: ConfEvent) => void;
+  signal: (delivery: SignalDelivery) => void;
+  /** The server ended this participant's presence (seat released, conference closed). */
+  'conf:ended': (payload: { handle: number; code: ResultCodeValue; message: string }) => void;
+}
+
+export type ClientEventName = keyof ClientToServerEvents;
