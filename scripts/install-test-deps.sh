@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond npm: Debian's Chromium (Playwright drives it; browser
+# downloads are blocked), Redis (scale-out tests), and iproute2/iptables (network-namespace
+# tests). Idempotent: installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+
+need=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-test-deps: chromium, redis-server, iproute2, iptables already present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-test-deps: installing ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,71 @@
+/**
+ * Page-level helpers for end-to-end tests: join by deep link, read the TSDK history the app
+ * exposes on `window.meetingClient`, and measure decoded video frames per remote tile.
+ */
+import { type Browser, type BrowserContext, expect, type Page } from '@playwright/test';
+import type { TsdkNotification } from '../../../shared/src/index.ts';
+
+export interface Participant {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** Each participant gets its own browser context, so network faults apply to one person. */
+export async function joinByLink(browser: Browser, baseUrl: string, room: string, name: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`);
+  await expect(page.locator('#meeting')).toBeVisible();
+  await expect.poll(() => ownHandle(page)).toBeGreaterThan(0);
+  return { name, context, page } satisfies Participant;
+}
+
+export function history(page: Page): Promise<TsdkNotification[]> {
+  return page.evaluate(() => structuredClone(window.meetingClient.history) as TsdkNotification[]);
+}
+
+export function events(page: Page): Promise<string[]> {
+  return page.evaluate(() => window.meetingClient.history.map((n: { event: string }) => n.event));
+}
+
+/** The participant's current conference handle (0 when not in a conference). */
+export function ownHandle(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const joins = window.meetingClient.history.filter(
+      (n: { event: string; param2: number }) =>
+        (n.event === 'TSDK_E_CONF_EVT_JOIN_CONF_RESULT' || n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT') &&
+        n.param2 === 0,
+    );
+    return joins.at(-1)?.param1 ?? 0;
+  });
+}
+
+/** Decoded frames of every remote tile, by the name on the tile. */
+export function remoteFrames(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const frames: Record<string, number> = {};
+    for (const video of document.querySelectorAll<HTMLVideoElement>('#video-grid video[data-remote="true"]')) {
+      frames[video.dataset.name ?? '?'] = video.getVideoPlaybackQuality().totalVideoFrames;
+    }
+    return frames;
+  });
+}
+
+/** Waits until the page decodes new frames from every named remote participant. */
+export async function expectVideoFrom(page: Page, names: string[]): Promise<void> {
+  await expect.poll(async () => Object.keys(await remoteFrames(page)).sort()).toEqual([...names].sort());
+  const before = await remoteFrames(page);
+  await expect
+    .poll(async () => {
+      const now = await remoteFrames(page);
+      return names.filter((n) => (now[n] ?? 0) > (before[n] ?? 0) + 5).sort();
+    })
+    .toEqual([...names].sort());
+}
+
+export function rosterNames(page: Page): Promise<string[]> {
+  return page.locator('#participants li[data-handle]').evaluateAll((items) =>
+    items.map((li) => (li as HTMLElement).dataset.name ?? '').sort(),
+  );
+}
