@@ -12,9 +12,17 @@ export interface Participant {
 }
 
 /** Each participant gets its own browser context, so network faults apply to one person. */
-export async function joinByLink(browser: Browser, baseUrl: string, room: string, name: string) {
+export async function joinByLink(
+  browser: Browser,
+  baseUrl: string,
+  room: string,
+  name: string,
+  options: { clock?: boolean } = {},
+) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Virtual time for the page (the 60 s window); it runs at real pace until fast-forwarded.
+  if (options.clock) await page.clock.install();
   await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`);
   await expect(page.locator('#meeting')).toBeVisible();
   await expect.poll(() => ownHandle(page)).toBeGreaterThan(0);

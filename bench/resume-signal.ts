@@ -1,0 +1,90 @@
+/**
+ * Signaling resume latency in real Chromium: A and B in a meeting, A goes offline for 5 s,
+ * then online. Measures, inside A's page, `online` event → LOGIN_RESUME_RESULT and
+ * → CONF_RESUME_RESULT. Run: npm run bench:resume-signal [-- --runs N]
+ * Writes bench/results/resume-signal.json and prints a markdown table.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from '../tests/e2e/support/chromium.ts';
+import { joinByLink } from '../tests/e2e/support/meeting.ts';
+import { startTestServer } from '../tests/e2e/support/server.ts';
+import { summarize, type Summary } from './stats.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, offline: { type: 'string', default: '5000' } } });
+const runs = Number(values.runs);
+const offlineMs = Number(values.offline);
+const GOAL_MS = 150;
+
+async function lastOnlineAndResults(page: Page) {
+  return page.evaluate(() => {
+    const h = window.meetingClient.history;
+    const at = (event: string) => h.findLast((n: { event: string }) => n.event === event)?.at as number;
+    return {
+      online: (window as unknown as { __onlineAt: number }).__onlineAt,
+      login: at('TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT'),
+      conf: at('TSDK_E_CONF_EVT_CONF_RESUME_RESULT'),
+      count: h.filter((n: { event: string }) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT').length,
+    };
+  });
+}
+
+const server = await startTestServer();
+const browser = await chromium.launch(chromiumLaunchOptions());
+const toLogin: number[] = [];
+const toConf: number[] = [];
+try {
+  for (const via of ['localhost', '127.0.0.1']) {
+    const url = via === 'localhost' ? server.url : server.ipUrl;
+    const room = `bench-${via}`;
+    const a = await joinByLink(browser, url, room, 'Ada');
+    const b = await joinByLink(browser, url, room, 'Bob');
+    await a.page.evaluate(() => {
+      window.addEventListener('online', () => {
+        (window as unknown as { __onlineAt: number }).__onlineAt = Date.now();
+      });
+    });
+    for (let i = 0; i < runs; i++) {
+      const before = (await lastOnlineAndResults(a.page)).count;
+      await a.context.setOffline(true);
+      await a.page.waitForTimeout(offlineMs);
+      await a.context.setOffline(false);
+      let r = await lastOnlineAndResults(a.page);
+      for (let t = 0; r.count === before && t < 200; t++) {
+        await a.page.waitForTimeout(50);
+        r = await lastOnlineAndResults(a.page);
+      }
+      if (r.count === before) throw new Error(`run ${i} via ${via}: no CONF_RESUME_RESULT`);
+      toLogin.push(r.login - r.online);
+      toConf.push(r.conf - r.online);
+      console.log(`${via} run ${i + 1}: online→login ${r.login - r.online} ms, online→conf ${r.conf - r.online} ms`);
+      await a.page.waitForTimeout(500);
+    }
+    await Promise.all([a.context.close(), b.context.close()]);
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const result: { runs: number; offlineMs: number; goalMs: number; toLoginResumeResult: Summary; toConfResumeResult: Summary } = {
+  runs: toConf.length,
+  offlineMs,
+  goalMs: GOAL_MS,
+  toLoginResumeResult: summarize(toLogin),
+  toConfResumeResult: summarize(toConf),
+};
+writeFileSync(join(root, 'bench/results/resume-signal.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`);
+console.log('\n| from `online` to | median | min | max | runs |');
+console.log('|---|---|---|---|---|');
+for (const [name, s] of [
+  ['LOGIN_RESUME_RESULT', result.toLoginResumeResult],
+  ['CONF_RESUME_RESULT', result.toConfResumeResult],
+] as const) {
+  console.log(`| ${name} | ${s.median} ms | ${s.min} ms | ${s.max} ms | ${s.n} |`);
+}
+console.log(`\ngoal: CONF_RESUME_RESULT median ≤ ${GOAL_MS} ms → ${result.toConfResumeResult.median <= GOAL_MS ? 'met' : 'not met'}`);
