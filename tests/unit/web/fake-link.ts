@@ -1,0 +1,67 @@
+/** A stand-in for a WebRTC peer link: records what the mesh does with it. */
+import { BehaviorSubject } from 'rxjs';
+import type { SignalData } from '../../../shared/src/index.ts';
+import type { LinkState, PeerLinkLike, PeerLinkOptions } from '../../../web/src/sdk/media/peer-link.ts';
+
+export class FakeLink implements PeerLinkLike {
+  readonly initiator: boolean;
+  readonly received: SignalData[] = [];
+  restarts = 0;
+  readonly #state = new BehaviorSubject<LinkState>({
+    iceConnectionState: 'new',
+    connectionState: 'new',
+    closed: false,
+  });
+  readonly state$ = this.#state.asObservable();
+  readonly streamSubject = new BehaviorSubject<MediaStream | null>(null);
+  readonly stream$ = this.streamSubject.asObservable();
+
+  constructor(readonly options: PeerLinkOptions) {
+    this.initiator = options.initiator;
+  }
+
+  get state(): LinkState {
+    return this.#state.value;
+  }
+  get closed(): boolean {
+    return this.#state.value.closed;
+  }
+  get peerConnection(): RTCPeerConnection | null {
+    return null;
+  }
+  signal(data: SignalData): void {
+    this.received.push(data);
+  }
+  bytes: number | null = null;
+  inboundBytes(): Promise<number | null> {
+    return Promise.resolve(this.bytes);
+  }
+  restartIce(): boolean {
+    this.restarts++;
+    return this.initiator;
+  }
+  setState(s: Partial<LinkState>): void {
+    this.#state.next({ ...this.#state.value, ...s });
+  }
+  /** The remote side's signal, as simple-peer would emit it. */
+  emitSignal(data: SignalData): void {
+    this.options.onSignal(data);
+  }
+  destroy(): void {
+    if (!this.closed) this.#state.next({ ...this.#state.value, closed: true });
+  }
+}
+
+export function fakeLinks() {
+  const links: FakeLink[] = [];
+  const createLink = (options: PeerLinkOptions) => {
+    const link = new FakeLink(options);
+    links.push(link);
+    return link;
+  };
+  return { links, createLink };
+}
+
+export function fakeStream(): MediaStream {
+  return { getTracks: () => [], id: 'local' } as unknown as MediaStream;
+}

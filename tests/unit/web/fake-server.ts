@@ -1,0 +1,79 @@
+/** A tiny in-process socket.io server speaking the shared contract, for SDK tests. */
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import type {
+  ClientToServerEvents,
+  ConfEvent,
+  Participant,
+  ServerToClientEvents,
+} from '../../../shared/src/index.ts';
+import { ResultCode, TsdkConfEnvType, TsdkConfMediaType } from '../../../shared/src/index.ts';
+
+export type ServerSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+export async function startFakeServer() {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(0, { transports: ['websocket'] });
+  await new Promise<void>((resolve) => io.httpServer.once('listening', () => resolve()));
+  const port = (io.httpServer.address() as AddressInfo).port;
+  const sockets: ServerSocket[] = [];
+  const state = { seq: 5, nextHandle: 100, silent: new Set<string>() };
+  const roster: Participant[] = [{ handle: 50, userId: 'zed', name: 'Zed', status: 'connected' }];
+
+  io.on('connection', (socket: ServerSocket) => {
+    sockets.push(socket);
+    socket.on('login', (req, ack) => {
+      if (state.silent.has('login')) return;
+      if (req.password === 'wrong') return ack({ code: ResultCode.AUTH_REJECTED, message: 'bad password' });
+      ack({ code: 0, userId: `u-${req.name}`, name: req.name, resumeToken: 'token-0123456789abcdef' });
+    });
+    socket.on('conf:join', (req, ack) => {
+      const handle = state.nextHandle++;
+      socket.join(req.room);
+      const me: Participant = { handle, userId: 'u-me', name: 'Me', status: 'connected' };
+      ack({
+        code: 0,
+        handle,
+        room: req.room,
+        roster: [...roster, me],
+        seq: state.seq,
+        info: {
+          call_id: 1,
+          conf_media_type: TsdkConfMediaType.VIDEO,
+          is_hd_conf: false,
+          conf_env_type: TsdkConfEnvType.ON_PREMISES,
+          is_svc_conf: false,
+          svc_label_count: 0,
+          svc_label: [],
+        },
+      });
+    });
+    socket.on('chat:send', (req, ack) => {
+      const seq = ++state.seq;
+      io.to('r1').emit('conf:event', {
+        room: 'r1',
+        seq,
+        at: 0,
+        kind: 'chat',
+        message: { id: req.id, from: req.handle, name: 'Me', text: req.text, at: 0 },
+      });
+      ack({ code: 0, seq });
+    });
+    socket.on('conf:leave', (_req, ack) => ack({ code: 0 }));
+    socket.on('logout', (_req, ack) => ack({ code: 0 }));
+    socket.on('signal', (_req, ack) => ack({ code: 0 }));
+    socket.on('ping', (_req, ack) => {
+      if (!state.silent.has('ping')) ack({ code: 0, at: 0 });
+    });
+  });
+
+  return {
+    url: `http://localhost:${port}`,
+    io,
+    sockets,
+    state,
+    emitEvent(e: ConfEvent) {
+      io.to(e.room).emit('conf:event', e);
+    },
+    close: () => new Promise<void>((resolve) => io.close(() => resolve())),
+  };
+}

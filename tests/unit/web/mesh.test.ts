@@ -1,0 +1,201 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SignalData } from '../../../shared/src/index.ts';
+import { Mesh, type PeerSnapshot } from '../../../web/src/sdk/media/mesh.ts';
+import { fakeLinks, fakeStream } from './fake-link.ts';
+
+const meshes: Mesh[] = [];
+afterEach(() => {
+  for (const m of meshes.splice(0)) m.destroy();
+});
+
+function setup(localUserId = 'm', options: { stallPollMs?: number; stallMs?: number } = {}) {
+  const sent: [number, SignalData][] = [];
+  const { links, createLink } = fakeLinks();
+  let now = 0;
+  const mesh = new Mesh({
+    port: { sendSignal: (to, data) => sent.push([to, data]) },
+    createLink,
+    getUserMedia: async () => fakeStream(),
+    now: () => now,
+    ...options,
+  });
+  meshes.push(mesh);
+  mesh.setLocalUser(localUserId);
+  mesh.setLocalHandle(1);
+  return { mesh, sent, links, advance: (ms: number) => (now += ms) };
+}
+
+const offer: SignalData = { type: 'offer', sdp: 'v=0' };
+
+describe('Mesh', () => {
+  it('opens one link per remote participant once local media is ready; never to itself', async () => {
+    const { mesh, links } = setup('m');
+    mesh.addPeer('a', 10);
+    mesh.addPeer('z', 11);
+    mesh.addPeer('m', 1);
+    expect(links).toHaveLength(0);
+    await mesh.startLocalMedia();
+    expect(links.map((l) => l.initiator)).toEqual([false, true]);
+    expect(links[0]?.options.stream).toBe(mesh.localStream);
+  });
+
+  it('uses getUserMedia once', async () => {
+    let calls = 0;
+    const mesh = new Mesh({
+      port: { sendSignal() {} },
+      now: () => 0,
+      createLink: fakeLinks().createLink,
+      getUserMedia: async () => {
+        calls++;
+        return fakeStream();
+      },
+    });
+    await Promise.all([mesh.startLocalMedia(), mesh.startLocalMedia()]);
+    await mesh.startLocalMedia();
+    expect(calls).toBe(1);
+  });
+
+  it('routes signals by handle, and holds those that arrive before the link exists', async () => {
+    const { mesh, links } = setup();
+    mesh.handleSignal(10, offer); // before we even know handle 10
+    mesh.addPeer('a', 10);
+    mesh.handleSignal(10, { type: 'candidate', candidate: { candidate: 'c' } });
+    await mesh.startLocalMedia();
+    expect(links[0]?.received).toEqual([offer, { type: 'candidate', candidate: { candidate: 'c' } }]);
+  });
+
+  it('a handle change (rekey) keeps the same healthy link and routes both ways with the new handle', async () => {
+    const { mesh, links, sent } = setup();
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    const link = links[0];
+    link?.setState({ iceConnectionState: 'connected', connectionState: 'connected' });
+    mesh.rekey('a', 20);
+    expect(links).toHaveLength(1);
+    expect(link?.closed).toBe(false);
+    mesh.handleSignal(20, offer);
+    expect(link?.received).toEqual([offer]);
+    link?.emitSignal({ type: 'answer', sdp: 'x' });
+    expect(sent.at(-1)).toEqual([20, { type: 'answer', sdp: 'x' }]);
+    expect(mesh.peers.get('a')?.handle).toBe(20);
+  });
+
+  it('holds outgoing signals while it has no own handle, then sends them to the current handle', async () => {
+    const { mesh, links, sent } = setup();
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    mesh.setLocalHandle(null);
+    links[0]?.emitSignal(offer);
+    expect(sent).toEqual([]);
+    mesh.rekey('a', 30);
+    mesh.setLocalHandle(2);
+    expect(sent).toEqual([[30, offer]]);
+  });
+
+  it('publishes peer state changes and remote streams', async () => {
+    const { mesh, links } = setup();
+    const states: PeerSnapshot[] = [];
+    mesh.peerState$.subscribe((s) => states.push(s));
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    links[0]?.setState({ iceConnectionState: 'disconnected' });
+    expect(states.at(-1)).toMatchObject({ userId: 'a', handle: 10, iceConnectionState: 'disconnected' });
+    const remote = fakeStream();
+    links[0]?.streamSubject.next(remote);
+    let streams: ReadonlyMap<string, MediaStream> = new Map();
+    mesh.remoteStreams$.subscribe((s) => {
+      streams = s;
+    });
+    expect(streams.get('a')).toBe(remote);
+    mesh.removePeer('a');
+    expect(streams.size).toBe(0);
+    expect(links[0]?.closed).toBe(true);
+    expect(mesh.peers.size).toBe(0);
+  });
+
+  it('rebuild on the initiator: tells the other side first, then offers on a new link', async () => {
+    const { mesh, links, sent } = setup('a');
+    await mesh.startLocalMedia();
+    mesh.addPeer('b', 10);
+    mesh.rebuildPeer('b');
+    expect(sent).toEqual([[10, { type: 'restart', rebuild: true }]]);
+    expect(links).toHaveLength(2);
+    expect(links[0]?.closed).toBe(true);
+    expect(links[1]?.initiator).toBe(true);
+    expect(mesh.peers.get('b')?.generation).toBe(2);
+  });
+
+  it('the non-initiator resets its side when the initiator rebuilds', async () => {
+    const { mesh, links, sent } = setup('b');
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    mesh.handleSignal(10, { type: 'restart', rebuild: true });
+    expect(links).toHaveLength(2);
+    expect(links[1]?.initiator).toBe(false);
+    expect(sent).toEqual([]);
+    mesh.handleSignal(10, offer);
+    expect(links[1]?.received).toEqual([offer]);
+  });
+
+  it('the initiator honours a rebuild request, but not twice in a row', async () => {
+    const { mesh, links, advance } = setup('a');
+    await mesh.startLocalMedia();
+    mesh.addPeer('b', 10);
+    advance(5_000);
+    mesh.handleSignal(10, { type: 'restart', rebuild: true });
+    expect(links).toHaveLength(2);
+    mesh.handleSignal(10, { type: 'restart', rebuild: true });
+    expect(links).toHaveLength(2);
+  });
+
+  it('ICE restart: the initiator restarts itself, the other side asks it to', async () => {
+    const a = setup('a');
+    await a.mesh.startLocalMedia();
+    a.mesh.addPeer('b', 10);
+    a.mesh.restartIce('b');
+    expect(a.links[0]?.restarts).toBe(1);
+    a.mesh.handleSignal(10, { type: 'restart', rebuild: false });
+    expect(a.links[0]?.restarts).toBe(2);
+
+    const b = setup('b');
+    await b.mesh.startLocalMedia();
+    b.mesh.addPeer('a', 20);
+    b.mesh.restartIce('a');
+    expect(b.links[0]?.restarts).toBe(0);
+    expect(b.sent).toEqual([[20, { type: 'restart', rebuild: false }]]);
+  });
+
+  it('destroy closes every link and refuses further use', async () => {
+    const { mesh, links } = setup();
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    mesh.destroy();
+    expect(links[0]?.closed).toBe(true);
+    expect(() => mesh.addPeer('b', 11)).toThrow(/destroyed/);
+  });
+
+  it('reports a connected peer whose inbound bytes stop, once per stall', async () => {
+    const { mesh, links, advance } = setup('m', { stallPollMs: 5, stallMs: 3_000 });
+    const stalls: string[] = [];
+    mesh.mediaStalls$.subscribe((s) => stalls.push(s.userId));
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    const link = links[0];
+    if (!link) throw new Error('no link');
+    link.bytes = 100;
+    link.setState({ connectionState: 'connected' });
+    const wait = () => new Promise((r) => setTimeout(r, 30));
+    await wait();
+    advance(2_000);
+    await wait();
+    expect(stalls).toEqual([]);
+    advance(1_500);
+    await wait();
+    advance(5_000);
+    await wait();
+    expect(stalls).toEqual(['a']);
+    link.bytes = 200;
+    await wait();
+    expect(stalls).toEqual(['a']);
+  });
+});

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SignalClient } from '../../../web/src/sdk/signal/signal-client.ts';
+import { SignalTransportError } from '../../../web/src/sdk/signal/transport-error.ts';
+import { startFakeServer } from './fake-server.ts';
+
+let cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup() {
+  const server = await startFakeServer();
+  const client = new SignalClient({ url: server.url, requestTimeoutMs: 300 });
+  cleanup.push(server.close, () => client.close());
+  return { server, client };
+}
+
+describe('SignalClient', () => {
+  it('fails fast with a transport error when not connected', async () => {
+    const { client } = await setup();
+    await expect(client.request('ping', {})).rejects.toMatchObject({
+      name: 'SignalTransportError',
+      kind: 'not-connected',
+    });
+  });
+
+  it('requests and receives typed replies', async () => {
+    const { client } = await setup();
+    await client.connect();
+    const reply = await client.request('login', { name: 'Ann' });
+    expect(reply).toMatchObject({ code: 0, userId: 'u-Ann' });
+  });
+
+  it('a missing ack becomes a timeout transport error', async () => {
+    const { client, server } = await setup();
+    server.state.silent.add('ping');
+    await client.connect();
+    const err = await client.request('ping', {}, { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SignalTransportError);
+    expect((err as SignalTransportError).kind).toBe('timeout');
+  });
+
+  it('a refused connection is a connect-failed transport error', async () => {
+    const client = new SignalClient({ url: 'http://127.0.0.1:1', connectTimeoutMs: 500 });
+    cleanup.push(() => client.close());
+    await expect(client.connect()).rejects.toMatchObject({ kind: 'connect-failed' });
+  });
+
+  it('replaceSocket opens a fresh socket; streams survive and the old socket is silent', async () => {
+    const { client, server } = await setup();
+    const disconnects: string[] = [];
+    const states: boolean[] = [];
+    const events: number[] = [];
+    client.disconnect$.subscribe((d) => disconnects.push(d.reason));
+    client.connected$.subscribe((c) => states.push(c));
+    client.confEvents$.subscribe((e) => events.push(e.seq));
+    await client.connect();
+    await client.replaceSocket();
+    expect(server.sockets).toHaveLength(2);
+    expect(client.generation).toBe(2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.sockets[0]?.connected).toBe(false);
+    expect(disconnects).toEqual([]);
+    server.sockets[1]?.emit('conf:event', {
+      room: 'r',
+      seq: 7,
+      at: 0,
+      kind: 'status',
+      handle: 1,
+      status: 'connected',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual([7]);
+    expect(states).toEqual([false, true, false, true]);
+  });
+
+  it('reports a server-side disconnect with socket.io reason', async () => {
+    const { client, server } = await setup();
+    const reasons: string[] = [];
+    client.disconnect$.subscribe((d) => reasons.push(d.reason));
+    await client.connect();
+    server.sockets[0]?.disconnect(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(reasons).toEqual(['io server disconnect']);
+    expect(client.connected).toBe(false);
+  });
+});

@@ -1,0 +1,8 @@
+import type { MeetingClient } from '../sdk/index.ts';
+
+declare global {
+  interface Window {
+    /** The page's SDK client: tests and automation read `window.meetingClient.history`. */
+    meetingClient: MeetingClient;
+  }
+}

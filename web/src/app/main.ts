@@ -1,0 +1,88 @@
+/**
+ * The meeting app: a join form, then the meeting view (video grid, participants, chat), and a
+ * timeline of every TSDK notification. It talks to the SDK facade only.
+ */
+import { MeetingClient } from '../sdk/index.ts';
+import { byId } from './dom.ts';
+import { bindChat } from './views/chat.ts';
+import { bindJoinForm, deepLink, type JoinRequest } from './views/join-form.ts';
+import { bindParticipants } from './views/participants.ts';
+import { bindTimeline } from './views/timeline.ts';
+import { bindVideoGrid } from './views/video-grid.ts';
+
+const joinView = byId('join-view');
+const meeting = byId('meeting');
+const roomLabel = byId('room-label');
+const connection = byId('connection');
+
+let client = new MeetingClient();
+let unbind = bind(client);
+
+function bind(c: MeetingClient): () => void {
+  window.meetingClient = c;
+  const disposers = [
+    bindTimeline(byId('timeline'), c),
+    bindParticipants(byId('participants'), c),
+    bindVideoGrid(byId('video-grid'), c),
+    bindChat(
+      {
+        log: byId('chat-log'),
+        form: byId<HTMLFormElement>('chat-form'),
+        input: byId<HTMLInputElement>('chat-input'),
+      },
+      c,
+    ),
+  ];
+  const conf = c.conference$.subscribe((view) => {
+    // Any end of the conference (leave, server end, failed resume) goes back to the form.
+    meeting.hidden = view === null;
+    joinView.hidden = view !== null;
+    roomLabel.textContent = view ? `Room ${view.room}` : '';
+  });
+  const link = c.connected$.subscribe((up) => {
+    connection.dataset.connected = String(up);
+    connection.textContent = up ? 'online' : 'offline';
+  });
+  return () => {
+    for (const d of disposers) d();
+    conf.unsubscribe();
+    link.unsubscribe();
+  };
+}
+
+async function join(req: JoinRequest): Promise<void> {
+  form.busy(true);
+  try {
+    // Another name means another login session: start over with a new client.
+    if (client.session && client.session.name !== req.name) {
+      await client.logout().catch(() => client.destroy());
+      unbind();
+      client = new MeetingClient();
+      unbind = bind(client);
+    }
+    if (!client.session) await client.login({ name: req.name });
+    await client.join(req.room);
+    const url = new URL(location.href);
+    url.searchParams.set('room', req.room);
+    url.searchParams.set('name', req.name);
+    history.replaceState(null, '', url);
+  } catch (err) {
+    form.error(err instanceof Error ? err.message : String(err));
+  } finally {
+    form.busy(false);
+  }
+}
+
+const form = bindJoinForm(join);
+
+byId('leave').addEventListener('click', () => {
+  client.leave().catch((err: Error) => form.error(err.message));
+});
+
+window.addEventListener('pagehide', () => client.destroy());
+
+const link = deepLink(location.search);
+if (link) {
+  form.fill(link);
+  void join(link);
+}

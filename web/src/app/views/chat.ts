@@ -1,0 +1,45 @@
+import type { ChatMessage, MeetingClient } from '../../sdk/index.ts';
+import { appendPinned, clock, el } from '../dom.ts';
+
+export interface ChatElements {
+  log: HTMLElement;
+  form: HTMLFormElement;
+  input: HTMLInputElement;
+}
+
+/** Chat log and input. */
+export function bindChat({ log, form, input }: ChatElements, client: MeetingClient): () => void {
+  const render = (m: ChatMessage) =>
+    el(
+      'li',
+      { 'data-id': m.id, 'data-from': m.from },
+      el('time', {}, clock(m.at)),
+      ' ',
+      el('strong', {}, m.name),
+      ' ',
+      el('span', { class: 'text' }, m.text),
+    );
+  log.replaceChildren(...client.messages.map(render));
+  const sub = client.chat$.subscribe((m) => appendPinned(log, render(m)));
+  const ended = client.conference$.subscribe((c) => {
+    if (!c) log.replaceChildren();
+  });
+
+  const onSubmit = (ev: Event): void => {
+    ev.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = '';
+    client.sendChat(text).catch((err: Error) => {
+      // Give the text back so nothing typed is lost.
+      if (!input.value) input.value = text;
+      input.title = err.message;
+    });
+  };
+  form.addEventListener('submit', onSubmit);
+  return () => {
+    sub.unsubscribe();
+    ended.unsubscribe();
+    form.removeEventListener('submit', onSubmit);
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * The SDK entry: the facade and the shared TSDK names and types. Apps import this file only.
+ * (Browser-safe: `shared/src/index.ts` re-exports zod-derived *types* only, so zod stays out.)
+ */
+export * from '../../../shared/src/index.ts';
+export { MeetingError } from './errors.ts';
+export type { Logger } from './logger.ts';
+export type { PeerSnapshot } from './media/mesh.ts';
+export {
+  type ConferenceView,
+  type ConfUpdateData,
+  type Credentials,
+  MeetingClient,
+  type MeetingClientOptions,
+  type SentChat,
+  type Session,
+} from './meeting-client.ts';
+export type { NotifyListener } from './notifier.ts';

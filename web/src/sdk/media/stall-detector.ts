@@ -1,0 +1,41 @@
+/**
+ * Media inactivity (spec §4): a peer that says it is connected but has received no bytes on its
+ * selected candidate pair for `stallMs`. Pure: fed samples and a time, returns who stalled.
+ */
+
+export interface StallSample {
+  userId: string;
+  /** Received bytes on the selected candidate pair; null when the peer is not connected. */
+  bytesReceived: number | null;
+}
+
+export interface StallTrack {
+  bytes: number;
+  /** When `bytes` last grew (or tracking began). */
+  since: number;
+  /** This stall was already reported: report once until bytes flow again. */
+  reported: boolean;
+}
+
+export function trackStalls(
+  previous: ReadonlyMap<string, StallTrack>,
+  samples: readonly StallSample[],
+  now: number,
+  stallMs: number,
+): { tracks: Map<string, StallTrack>; stalled: string[] } {
+  const tracks = new Map<string, StallTrack>();
+  const stalled: string[] = [];
+  for (const { userId, bytesReceived } of samples) {
+    if (bytesReceived === null) continue;
+    const prev = previous.get(userId);
+    if (!prev || bytesReceived > prev.bytes || bytesReceived < prev.bytes) {
+      // New peer, bytes flowing, or a new connection (counter restarted): all healthy.
+      tracks.set(userId, { bytes: bytesReceived, since: now, reported: false });
+      continue;
+    }
+    const isStalled = now - prev.since >= stallMs;
+    if (isStalled && !prev.reported) stalled.push(userId);
+    tracks.set(userId, { ...prev, reported: prev.reported || isStalled });
+  }
+  return { tracks, stalled };
+}

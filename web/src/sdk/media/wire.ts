@@ -1,0 +1,62 @@
+/**
+ * Pure translation between simple-peer's signal messages and the wire shapes the server
+ * validates (shared `signalSchema`, strict objects: no extra fields).
+ */
+import type SimplePeer from 'simple-peer';
+import type { SignalData } from '../../../../shared/src/index.ts';
+
+/** Our own message: ask the pair's initiator to restart ICE, or reset the pair for a rebuild. */
+export type RestartSignal = Extract<SignalData, { type: 'restart' }>;
+
+export function isRestartSignal(data: SignalData): data is RestartSignal {
+  return 'type' in data && data.type === 'restart';
+}
+
+/**
+ * The deterministic initiator rule: the side with the smaller userId offers. userIds are stable
+ * across a resume (handles are not), so the rule never flips, and both sides agree: no glare.
+ */
+export function isInitiator(localUserId: string, remoteUserId: string): boolean {
+  return localUserId < remoteUserId;
+}
+
+/** simple-peer's message in the server's shape, or null for something the server would refuse. */
+export function toWireSignal(data: SimplePeer.SignalData): SignalData | null {
+  if ('renegotiate' in data && data.renegotiate) return { renegotiate: true };
+  if ('transceiverRequest' in data && data.transceiverRequest) {
+    const { kind, init } = data.transceiverRequest;
+    if (kind !== 'audio' && kind !== 'video') return null;
+    return init ? { transceiverRequest: { kind, init: { ...init } } } : { transceiverRequest: { kind } };
+  }
+  if ('candidate' in data && data.type === 'candidate') {
+    const c = data.candidate;
+    return {
+      type: 'candidate',
+      candidate: {
+        candidate: c.candidate,
+        sdpMLineIndex: c.sdpMLineIndex ?? null,
+        sdpMid: c.sdpMid ?? null,
+      },
+    };
+  }
+  const { type, sdp } = data as RTCSessionDescriptionInit;
+  if (type === 'offer' || type === 'answer' || type === 'pranswer' || type === 'rollback') {
+    return sdp === undefined ? { type } : { type, sdp };
+  }
+  return null;
+}
+
+/** A wire message in simple-peer's shape (restart messages never get here). */
+export function fromWireSignal(data: Exclude<SignalData, RestartSignal>): SimplePeer.SignalData {
+  if ('renegotiate' in data) return { type: 'renegotiate', renegotiate: true };
+  if ('transceiverRequest' in data) {
+    return {
+      type: 'transceiverRequest',
+      transceiverRequest: data.transceiverRequest as { kind: string; init?: RTCRtpTransceiverInit },
+    };
+  }
+  if (data.type === 'candidate') {
+    return { type: 'candidate', candidate: data.candidate as RTCIceCandidate };
+  }
+  return data as RTCSessionDescriptionInit;
+}

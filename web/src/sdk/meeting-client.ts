@@ -1,0 +1,522 @@
+/**
+ * The SDK's one public object. It turns the wire (`signal/`) and the mesh (`media/`) into the
+ * TSDK notification surface and a few Promise methods. It holds the conference records; the
+ * resume pipeline (`resume/`) will drive it through `resumePorts()`.
+ */
+import { BehaviorSubject, defer, map, type Observable, Subject } from 'rxjs';
+import {
+  type ChatMessage,
+  type ConfEvent,
+  type ConfResumeInfo,
+  type JoinInfo,
+  type Participant,
+  parseLocalAddress,
+  type Reply,
+  ResultCode,
+  resultCodeName,
+  type SessionInfo,
+  type SignalData,
+  TSDK_E_CONFIG_LOCAL_ADDRESS,
+  type TSDK_S_JOIN_CONF_IND_INFO,
+  type TSDK_S_LOCAL_ADDRESS,
+  TSDK_SUCCESS,
+  TsdkEvent,
+  type TsdkFailureData,
+  type TsdkNotification,
+} from '../../../shared/src/index.ts';
+import { applyConfEvent, findByHandle } from './conference-state.ts';
+import { invalidState, MeetingError } from './errors.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { Mesh, type PeerSnapshot } from './media/mesh.ts';
+import { createPeerLink, type PeerLinkFactory } from './media/peer-link.ts';
+import { Notifier, type NotifyListener } from './notifier.ts';
+import { type ConferenceContext, type ResumePorts, TransportError } from './resume/ports.ts';
+import { SignalClient, type SignalClientOptions } from './signal/signal-client.ts';
+import { SignalTransportError } from './signal/transport-error.ts';
+
+export interface MeetingClientOptions {
+  /** Signaling server origin; defaults to the page's origin. */
+  url?: string;
+  /** ICE servers for the peer connections; none by default (loopback / LAN). */
+  iceServers?: RTCIceServer[];
+  /** How long to wait for a server reply. */
+  requestTimeoutMs?: number;
+  /** Replaces `getUserMedia({ video: true, audio: true })`. */
+  getUserMedia?: () => Promise<MediaStream>;
+  /** Timestamps of notifications (`at`). */
+  now?: () => number;
+  logger?: Logger;
+  /** For tests: how the socket is made, and how a peer link is made. */
+  createSocket?: SignalClientOptions['createSocket'];
+  createLink?: PeerLinkFactory;
+}
+
+export interface Credentials {
+  name: string;
+  password?: string;
+}
+
+export interface Session {
+  userId: string;
+  name: string;
+}
+
+/** The conference this client is in. */
+export interface ConferenceView {
+  handle: number;
+  room: string;
+  roster: readonly Participant[];
+  /** Last conference sequence number applied. */
+  lastSeq: number;
+}
+
+/** Data of `TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE`. */
+export interface ConfUpdateData {
+  change: Exclude<ConfEvent['kind'], 'chat'>;
+  event: ConfEvent;
+  roster: Participant[];
+}
+
+export interface SentChat {
+  id: string;
+  seq: number;
+}
+
+const LEAVE_TIMEOUT_MS = 2_000;
+/** A healthy path answers a ping in milliseconds; a second means something is wrong. */
+const PROBE_TIMEOUT_MS = 1_500;
+const CREDENTIAL_FAILURES: ReadonlySet<number> = new Set([
+  ResultCode.AUTH_REJECTED,
+  ResultCode.GUEST_NOT_ALLOWED,
+]);
+
+function failureData(code: number, message: string): TsdkFailureData {
+  return { reason: resultCodeName(code), message };
+}
+
+/** crypto.randomUUID exists only in secure contexts; a LAN http page still needs message ids. */
+function messageId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export class MeetingClient {
+  readonly #logger: Logger;
+  readonly #notifier: Notifier;
+  readonly #signal: SignalClient;
+  readonly #mesh: Mesh;
+  readonly #requestTimeoutMs: number | undefined;
+
+  #closed = false;
+  #session: Session | null = null;
+  #resumeToken: string | null = null;
+  #busy: 'login' | 'join' | null = null;
+  /** Conference events that arrived while a join was waiting for its reply. */
+  #early: ConfEvent[] = [];
+  readonly #conference = new BehaviorSubject<ConferenceView | null>(null);
+  readonly #chat = new Subject<ChatMessage>();
+  readonly #messages: ChatMessage[] = [];
+  #localAddressValue: TSDK_S_LOCAL_ADDRESS | null = null;
+  readonly #localAddress = new Subject<TSDK_S_LOCAL_ADDRESS>();
+
+  /** Every TSDK notification from subscription on, in order (hot). */
+  readonly notify$: Observable<TsdkNotification>;
+  /** The conference this client is in, or null (replays the current value). */
+  readonly conference$: Observable<ConferenceView | null> = this.#conference.asObservable();
+  /** Chat messages of the current conference, as they arrive. */
+  readonly chat$: Observable<ChatMessage> = this.#chat.asObservable();
+  /**
+   * Every `TSDK_E_CONFIG_LOCAL_ADDRESS` the app sets, as it is set (hot, no replay: each one is
+   * a resume trigger). The last one is `localAddress`.
+   */
+  readonly localAddress$: Observable<TSDK_S_LOCAL_ADDRESS> = this.#localAddress.asObservable();
+  /** userId → that participant's incoming stream. */
+  readonly remoteStreams$: Observable<ReadonlyMap<string, MediaStream>>;
+  /** Our camera and microphone, once started (replays the current value). */
+  readonly localStream$: Observable<MediaStream | null>;
+  /** userId → state of the peer connection to that participant. */
+  readonly peers$: Observable<ReadonlyMap<string, PeerSnapshot>>;
+  /** Every peer state change: `disconnected` / `failed` are resume triggers. */
+  readonly peerState$: Observable<PeerSnapshot>;
+  /** Whether the signaling socket is connected (replays the current value). */
+  readonly connected$: Observable<boolean>;
+  /** The signaling socket went down, with socket.io's reason ('transport close', 'ping timeout', …). */
+  readonly socketDisconnects$: Observable<string>;
+  /** A peer that claims to be connected but received nothing for a while (resume trigger). */
+  readonly mediaStalls$: Observable<{ userId: string }>;
+
+  constructor(options: MeetingClientOptions = {}) {
+    this.#logger = options.logger ?? silentLogger;
+    this.#notifier = new Notifier(options.now ?? Date.now, this.#logger);
+    this.#requestTimeoutMs = options.requestTimeoutMs;
+    const signalOptions: SignalClientOptions = {};
+    if (options.url !== undefined) signalOptions.url = options.url;
+    if (options.requestTimeoutMs !== undefined) signalOptions.requestTimeoutMs = options.requestTimeoutMs;
+    if (options.createSocket) signalOptions.createSocket = options.createSocket;
+    this.#signal = new SignalClient(signalOptions);
+    this.#mesh = new Mesh({
+      port: { sendSignal: (to, data) => this.#sendSignal(to, data) },
+      createLink: options.createLink ?? createPeerLink,
+      ...(options.getUserMedia ? { getUserMedia: options.getUserMedia } : {}),
+      ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+    });
+
+    this.notify$ = this.#notifier.notify$;
+    this.remoteStreams$ = this.#mesh.remoteStreams$;
+    this.localStream$ = this.#mesh.localStream$;
+    this.peers$ = this.#mesh.peers$;
+    this.peerState$ = this.#mesh.peerState$;
+    this.connected$ = this.#signal.connected$;
+    this.socketDisconnects$ = this.#signal.disconnect$.pipe(map((d) => d.reason));
+    this.mediaStalls$ = this.#mesh.mediaStalls$;
+
+    this.#signal.confEvents$.subscribe((e) => this.#onConfEvent(e));
+    this.#signal.signals$.subscribe((d) => this.#mesh.handleSignal(d.from, d.data));
+    this.#signal.ended$.subscribe(({ handle, code, message }) => {
+      if (this.#conference.value?.handle === handle) this.#endConference(code, message);
+    });
+  }
+
+  // ---- observing (allowed on a closed client too) ----
+
+  /** Every notification so far, in order. */
+  get history(): TsdkNotification[] {
+    return this.#notifier.history;
+  }
+
+  /** Calls `listener` for every later notification; returns the unsubscribe function. */
+  onNotify(listener: NotifyListener): () => void {
+    return this.#notifier.onNotify(listener);
+  }
+
+  get session(): Session | null {
+    return this.#session;
+  }
+
+  get conference(): ConferenceView | null {
+    return this.#conference.value;
+  }
+
+  /** Chat messages of the current conference so far. */
+  get messages(): ChatMessage[] {
+    return [...this.#messages];
+  }
+
+  get localStream(): MediaStream | null {
+    return this.#mesh.localStream;
+  }
+
+  get localAddress(): TSDK_S_LOCAL_ADDRESS | null {
+    return this.#localAddressValue;
+  }
+
+  /** True after `logout()` or `destroy()`: every action then fails with INVALID_STATE. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- acting ----
+
+  /** Opens the socket and logs in (as a guest when there is no password). */
+  async login(credentials: Credentials): Promise<Session> {
+    this.#assertOpen('login');
+    if (this.#session || this.#busy)
+      throw invalidState(this.#session ? 'already logged in' : `${this.#busy} in progress`);
+    this.#busy = 'login';
+    try {
+      const reply = await this.#call(
+        () => {
+          const req = credentials.password === undefined ? { name: credentials.name } : { ...credentials };
+          return this.#signal.connect().then(() => this.#signal.request('login', req, this.#timeout()));
+        },
+        {
+          failure: (code, message) =>
+            this.#notifier.emit(TsdkEvent.LOGIN_FAILED, 0, code, failureData(code, message)),
+        },
+      );
+      if (reply.code !== 0) {
+        const event = CREDENTIAL_FAILURES.has(reply.code) ? TsdkEvent.AUTH_FAILED : TsdkEvent.LOGIN_FAILED;
+        this.#notifier.emit(event, 0, reply.code, failureData(reply.code, reply.message));
+        throw new MeetingError(reply.code, `login failed: ${reply.message}`);
+      }
+      return this.#startSession(reply);
+    } finally {
+      this.#busy = null;
+    }
+  }
+
+  /** Joins `room`; media starts with everyone already there. */
+  async join(room: string): Promise<JoinInfo> {
+    this.#assertOpen('join');
+    if (!this.#session) throw invalidState('join needs a login first');
+    if (this.#conference.value || this.#busy) {
+      throw invalidState(this.#conference.value ? 'already in a conference' : `${this.#busy} in progress`);
+    }
+    this.#busy = 'join';
+    this.#early = [];
+    // Camera start-up overlaps the join round trip.
+    void this.#mesh.startLocalMedia();
+    try {
+      const reply = await this.#call(() => this.#signal.request('conf:join', { room }, this.#timeout()), {
+        failure: (code, message) =>
+          this.#notifier.emit(TsdkEvent.JOIN_CONF_RESULT, 0, code, failureData(code, message)),
+      });
+      if (reply.code !== 0) {
+        this.#notifier.emit(
+          TsdkEvent.JOIN_CONF_RESULT,
+          0,
+          reply.code,
+          failureData(reply.code, reply.message),
+        );
+        throw new MeetingError(reply.code, `join failed: ${reply.message}`);
+      }
+      const { code: _, ...info } = reply;
+      this.#adoptConference(info);
+      this.#notifier.emit<TSDK_S_JOIN_CONF_IND_INFO>(TsdkEvent.JOIN_CONF_RESULT, info.handle, 0, info.info);
+      const early = this.#early;
+      this.#early = [];
+      for (const e of early) this.#onConfEvent(e);
+      return info;
+    } finally {
+      this.#busy = null;
+      this.#early = [];
+    }
+  }
+
+  /** Leaves the conference (best effort on the server; always locally). */
+  async leave(): Promise<void> {
+    this.#assertOpen('leave');
+    const conf = this.#conference.value;
+    if (!conf) throw invalidState('not in a conference');
+    this.#teardownConference();
+    try {
+      await this.#signal.request('conf:leave', { handle: conf.handle }, { timeoutMs: LEAVE_TIMEOUT_MS });
+    } catch (err) {
+      // The server releases the seat when the socket or the resume window goes anyway.
+      this.#logger.debug('conf:leave not acknowledged', err);
+    }
+    this.#notifier.emit(TsdkEvent.CONF_END_IND, conf.handle, TSDK_SUCCESS, failureData(TSDK_SUCCESS, 'left'));
+  }
+
+  /** Leaves any conference, ends the login session and closes the client for good. */
+  async logout(): Promise<void> {
+    this.#assertOpen('logout');
+    if (this.#conference.value) await this.leave();
+    const wasLoggedIn = this.#session !== null;
+    if (wasLoggedIn) {
+      try {
+        await this.#signal.request('logout', {}, { timeoutMs: LEAVE_TIMEOUT_MS });
+      } catch (err) {
+        this.#logger.debug('logout not acknowledged', err);
+      }
+    }
+    this.#close();
+    if (wasLoggedIn) this.#notifier.emit(TsdkEvent.LOGOUT_SUCCESS, 0, TSDK_SUCCESS, {});
+  }
+
+  /** Sends a chat message to the conference; resolves once the server has sequenced it. */
+  async sendChat(text: string): Promise<SentChat> {
+    this.#assertOpen('sendChat');
+    const conf = this.#conference.value;
+    if (!conf) throw invalidState('not in a conference');
+    const id = messageId();
+    const reply = await this.#call(() =>
+      this.#signal.request('chat:send', { handle: conf.handle, id, text }, this.#timeout()),
+    );
+    if (reply.code !== 0) throw new MeetingError(reply.code, `chat not sent: ${reply.message}`);
+    return { id, seq: reply.seq };
+  }
+
+  /** TSDK's configuration call; returns a result code, as TSDK does. */
+  tsdk_set_config_param(id: string, value: unknown): number {
+    this.#assertOpen('tsdk_set_config_param');
+    if (id !== TSDK_E_CONFIG_LOCAL_ADDRESS) return ResultCode.INVALID_PARAM;
+    const address = parseLocalAddress(value);
+    if (!address) return ResultCode.INVALID_PARAM;
+    this.#localAddressValue = address;
+    this.#localAddress.next(address);
+    return TSDK_SUCCESS;
+  }
+
+  /** Closes everything at once, without telling the server or emitting notifications. */
+  destroy(): void {
+    if (this.#closed) return;
+    this.#teardownConference();
+    this.#close();
+  }
+
+  /**
+   * What the resume pipeline needs (resume/ports.ts). Applying a successful conference resume
+   * (new handle, replay) is the pipeline issue's job, through `#adoptConference`.
+   */
+  resumePorts(): ResumePorts {
+    return {
+      resumeLogin: () =>
+        defer(async (): Promise<Reply<SessionInfo>> => {
+          this.#assertOpen('resumeLogin');
+          const token = this.#resumeToken;
+          if (!token) return { code: ResultCode.RESUME_TOKEN_REJECTED, message: 'no resume token' };
+          const reply = await this.#transport(async () => {
+            await this.#signal.replaceSocket();
+            return this.#signal.request('resume', { token }, this.#timeout());
+          });
+          if (reply.code === 0) this.#resumeToken = reply.resumeToken;
+          return reply;
+        }),
+      resumeConference: (ctx: ConferenceContext) =>
+        defer(
+          (): Promise<Reply<ConfResumeInfo>> =>
+            this.#transport(() =>
+              this.#signal.request(
+                'conf:resume',
+                { handle: ctx.handle, lastSeq: ctx.lastSeq },
+                this.#timeout(),
+              ),
+            ),
+        ),
+      conference: () => {
+        const c = this.#conference.value;
+        return c ? { handle: c.handle, room: c.room, lastSeq: c.lastSeq } : null;
+      },
+      probe: () =>
+        defer(async (): Promise<boolean> => {
+          const peersHealthy = [...this.#mesh.peers.values()].every(
+            (p) => !p.closed && (p.connectionState === 'connected' || p.connectionState === 'connecting'),
+          );
+          if (!peersHealthy || !this.#signal.connected) return false;
+          try {
+            const reply = await this.#signal.request('ping', {}, { timeoutMs: PROBE_TIMEOUT_MS });
+            return reply.code === 0;
+          } catch {
+            return false;
+          }
+        }),
+    };
+  }
+
+  // ---- internals ----
+
+  #startSession(info: SessionInfo): Session {
+    const session = { userId: info.userId, name: info.name };
+    this.#session = session;
+    this.#resumeToken = info.resumeToken;
+    this.#mesh.setLocalUser(info.userId);
+    this.#notifier.emit(TsdkEvent.AUTH_SUCCESS, 0, TSDK_SUCCESS, {});
+    this.#notifier.emit(TsdkEvent.LOGIN_SUCCESS, 0, TSDK_SUCCESS, { ...session });
+    return { ...session };
+  }
+
+  /** Takes a join (or resume) reply as the truth: handle, roster, sequence; media follows it. */
+  #adoptConference(info: JoinInfo): void {
+    this.#conference.next({ handle: info.handle, room: info.room, roster: info.roster, lastSeq: info.seq });
+    this.#mesh.setLocalHandle(info.handle);
+    for (const p of info.roster) this.#mesh.addPeer(p.userId, p.handle);
+  }
+
+  #onConfEvent(event: ConfEvent): void {
+    if (this.#busy === 'join') {
+      this.#early.push(event);
+      return;
+    }
+    const conf = this.#conference.value;
+    if (!conf || event.room !== conf.room) return;
+    const next = applyConfEvent(conf, event);
+    if (!next) return;
+    const view: ConferenceView = { ...conf, roster: next.roster, lastSeq: next.lastSeq };
+    this.#conference.next(view);
+    switch (event.kind) {
+      case 'joined':
+        this.#mesh.addPeer(event.participant.userId, event.participant.handle);
+        break;
+      case 'left': {
+        const gone = findByHandle(conf.roster, event.handle);
+        if (gone && gone.userId !== this.#session?.userId) this.#mesh.removePeer(gone.userId);
+        break;
+      }
+      case 'replaced':
+        this.#mesh.rekey(event.participant.userId, event.participant.handle);
+        break;
+      case 'chat':
+        this.#messages.push(event.message);
+        this.#chat.next(event.message);
+        return;
+      case 'status':
+        break;
+    }
+    this.#notifier.emit<ConfUpdateData>(TsdkEvent.INFO_AND_STATUS_UPDATE, view.handle, TSDK_SUCCESS, {
+      change: event.kind,
+      event,
+      roster: [...view.roster],
+    });
+  }
+
+  #endConference(code: number, message: string): void {
+    const conf = this.#conference.value;
+    if (!conf) return;
+    this.#teardownConference();
+    this.#notifier.emit(TsdkEvent.CONF_END_IND, conf.handle, code, failureData(code, message));
+  }
+
+  #teardownConference(): void {
+    this.#mesh.setLocalHandle(null);
+    this.#mesh.clear();
+    this.#messages.length = 0;
+    if (this.#conference.value) this.#conference.next(null);
+  }
+
+  #close(): void {
+    this.#closed = true;
+    this.#session = null;
+    this.#resumeToken = null;
+    this.#mesh.destroy();
+    this.#signal.close();
+    this.#conference.complete();
+    this.#chat.complete();
+    this.#localAddress.complete();
+  }
+
+  #sendSignal(to: number, data: SignalData): void {
+    const from = this.#mesh.localHandle;
+    if (from === null || this.#closed) return;
+    this.#signal.request('signal', { from, to, data }, this.#timeout()).then(
+      (reply) => {
+        if (reply.code !== 0) this.#logger.warn('signal refused', resultCodeName(reply.code), reply.message);
+      },
+      (err) => this.#logger.debug('signal not delivered', err),
+    );
+  }
+
+  /** Runs a request; a transport failure becomes SERVER_UNAVAILABLE (reported via `failure`). */
+  async #call<R>(
+    run: () => Promise<R>,
+    { failure }: { failure?: (code: number, message: string) => void } = {},
+  ): Promise<R> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof SignalTransportError)) throw err;
+      const code = ResultCode.SERVER_UNAVAILABLE;
+      failure?.(code, err.message);
+      throw new MeetingError(code, err.message, { cause: err });
+    }
+  }
+
+  /** Runs a request for the resume pipeline: transport failures become its `TransportError`. */
+  async #transport<R>(run: () => Promise<R>): Promise<R> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof SignalTransportError) throw new TransportError(err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  #timeout(): { timeoutMs?: number } {
+    return this.#requestTimeoutMs === undefined ? {} : { timeoutMs: this.#requestTimeoutMs };
+  }
+
+  #assertOpen(method: string): void {
+    if (this.#closed) throw invalidState(`${method}: the client is closed (logged out or destroyed)`);
+  }
+}
