@@ -12,10 +12,12 @@ import { chromium, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../tests/e2e/support/chromium.ts';
 import { joinByLink } from '../tests/e2e/support/meeting.ts';
 import { startTestServer } from '../tests/e2e/support/server.ts';
-import { summarize, type Summary } from './stats.ts';
+import { type Summary, summarize } from './stats.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, offline: { type: 'string', default: '5000' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, offline: { type: 'string', default: '5000' } },
+});
 const runs = Number(values.runs);
 const offlineMs = Number(values.offline);
 const GOAL_MS = 150;
@@ -61,7 +63,9 @@ try {
       if (r.count === before) throw new Error(`run ${i} via ${via}: no CONF_RESUME_RESULT`);
       toLogin.push(r.login - r.online);
       toConf.push(r.conf - r.online);
-      console.log(`${via} run ${i + 1}: online→login ${r.login - r.online} ms, online→conf ${r.conf - r.online} ms`);
+      console.log(
+        `${via} run ${i + 1}: online→login ${r.login - r.online} ms, online→conf ${r.conf - r.online} ms`,
+      );
       await a.page.waitForTimeout(500);
     }
     await Promise.all([a.context.close(), b.context.close()]);
@@ -71,14 +75,23 @@ try {
   await server.close();
 }
 
-const result: { runs: number; offlineMs: number; goalMs: number; toLoginResumeResult: Summary; toConfResumeResult: Summary } = {
+const result: {
+  runs: number;
+  offlineMs: number;
+  goalMs: number;
+  toLoginResumeResult: Summary;
+  toConfResumeResult: Summary;
+} = {
   runs: toConf.length,
   offlineMs,
   goalMs: GOAL_MS,
   toLoginResumeResult: summarize(toLogin),
   toConfResumeResult: summarize(toConf),
 };
-writeFileSync(join(root, 'bench/results/resume-signal.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`);
+writeFileSync(
+  join(root, 'bench/results/resume-signal.json'),
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`,
+);
 console.log('\n| from `online` to | median | min | max | runs |');
 console.log('|---|---|---|---|---|');
 for (const [name, s] of [
@@ -87,4 +100,6 @@ for (const [name, s] of [
 ] as const) {
   console.log(`| ${name} | ${s.median} ms | ${s.min} ms | ${s.max} ms | ${s.n} |`);
 }
-console.log(`\ngoal: CONF_RESUME_RESULT median ≤ ${GOAL_MS} ms → ${result.toConfResumeResult.median <= GOAL_MS ? 'met' : 'not met'}`);
+console.log(
+  `\ngoal: CONF_RESUME_RESULT median ≤ ${GOAL_MS} ms → ${result.toConfResumeResult.median <= GOAL_MS ? 'met' : 'not met'}`,
+);

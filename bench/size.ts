@@ -43,7 +43,11 @@ await build({
 const sdk = sizes(files(sdkOut, /\.js$/));
 
 const appOut = join(tmpdir(), `app-size-${process.pid}`);
-await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: appOut, emptyOutDir: true } });
+await build({
+  configFile: join(root, 'vite.config.ts'),
+  logLevel: 'warn',
+  build: { outDir: appOut, emptyOutDir: true },
+});
 const appJs = sizes(files(appOut, /\.js$/));
 const appCss = sizes(files(appOut, /\.css$/));
 
@@ -57,6 +61,8 @@ writeFileSync(join(root, 'bench/results/size.json'), `${JSON.stringify(result, n
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 console.log('| bundle | raw | gzip |');
 console.log('|---|---|---|');
-console.log(`| SDK entry (web/src/sdk/index.ts) | ${kb(sdk.rawBytes)} | ${kb(sdk.gzipBytes)} (goal ≤ ${SDK_GOAL_KB} KB) |`);
+console.log(
+  `| SDK entry (web/src/sdk/index.ts) | ${kb(sdk.rawBytes)} | ${kb(sdk.gzipBytes)} (goal ≤ ${SDK_GOAL_KB} KB) |`,
+);
 console.log(`| app JS (SDK + UI) | ${kb(appJs.rawBytes)} | ${kb(appJs.gzipBytes)} |`);
 console.log(`| app CSS | ${kb(appCss.rawBytes)} | ${kb(appCss.gzipBytes)} |`);

@@ -23,7 +23,9 @@ if (existsSync(e2ePath)) {
   passed += stats.expected + stats.flaky;
   failed += stats.unexpected;
   skipped += stats.skipped;
-  seen.push(`e2e ${stats.expected + stats.flaky}/${stats.expected + stats.flaky + stats.unexpected + stats.skipped}`);
+  seen.push(
+    `e2e ${stats.expected + stats.flaky}/${stats.expected + stats.flaky + stats.unexpected + stats.skipped}`,
+  );
 }
 
 if (seen.length === 0) {

@@ -6,7 +6,15 @@
 import { expect, type Page } from '@playwright/test';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test } from './support/fixtures.ts';
-import { events, expectVideoFrom, history, joinByLink, ownHandle, remoteFrames, rosterNames } from './support/meeting.ts';
+import {
+  events,
+  expectVideoFrom,
+  history,
+  joinByLink,
+  ownHandle,
+  remoteFrames,
+  rosterNames,
+} from './support/meeting.ts';
 
 const RESUME_SEQUENCE = [
   'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
@@ -21,9 +29,17 @@ const RESUME_SEQUENCE = [
 async function changesAbout(page: Page, handles: number[]): Promise<string[]> {
   return (await history(page))
     .filter((n) => n.event === 'TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE')
-    .map((n) => n.data as { change: string; event: { handle?: number; oldHandle?: number; participant?: { handle: number } } })
+    .map(
+      (n) =>
+        n.data as {
+          change: string;
+          event: { handle?: number; oldHandle?: number; participant?: { handle: number } };
+        },
+    )
     .filter(({ event }) =>
-      [event.handle, event.oldHandle, event.participant?.handle].some((h) => h !== undefined && handles.includes(h)),
+      [event.handle, event.oldHandle, event.participant?.handle].some(
+        (h) => h !== undefined && handles.includes(h),
+      ),
     )
     .map(({ change }) => change);
 }
@@ -57,7 +73,10 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     }
     await a.context.setOffline(false);
     for (let i = 1; i < samples.length; i++) {
-      for (const k of [0, 1]) expect(samples[i]?.[k], `A's frames on ${k ? 'Cy' : 'Bob'} at sample ${i}`).toBeGreaterThan(samples[i - 1]?.[k] ?? 0);
+      for (const k of [0, 1])
+        expect(samples[i]?.[k], `A's frames on ${k ? 'Cy' : 'Bob'} at sample ${i}`).toBeGreaterThan(
+          samples[i - 1]?.[k] ?? 0,
+        );
     }
 
     await expect.poll(async () => (await events(a.page)).slice(before)).toEqual(RESUME_SEQUENCE);
@@ -108,10 +127,9 @@ test('A offline past 60 s: abandoned with the original handle, A leaves the meet
   const before = (await events(a.page)).length;
 
   await a.context.setOffline(true);
-  await expect.poll(async () => (await events(a.page)).slice(before)).toEqual([
-    'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
-    'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
-  ]);
+  await expect
+    .poll(async () => (await events(a.page)).slice(before))
+    .toEqual(['TSDK_E_CONF_EVT_CONF_RESUMING_IND', 'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND']);
   await expect(a.page.locator('#status-banner')).toContainText(
     'Poor network quality. Attempting to join the meeting again...',
   );
@@ -120,15 +138,21 @@ test('A offline past 60 s: abandoned with the original handle, A leaves the meet
   await expect(a.page.locator('#status-banner')).toContainText(/\b1 ?s\b/);
   await a.page.clock.fastForward(1_000);
 
-  await expect.poll(async () => (await events(a.page)).slice(before)).toEqual([
-    'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
-    'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
-    'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
-    'TSDK_E_CONF_EVT_CONF_RESUME_RESULT',
-  ]);
+  await expect
+    .poll(async () => (await events(a.page)).slice(before))
+    .toEqual([
+      'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
+      'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
+      'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
+      'TSDK_E_CONF_EVT_CONF_RESUME_RESULT',
+    ]);
   const [, , login, conf] = (await history(a.page)).slice(before);
   expect(login).toMatchObject({ param1: 0, param2: ResultCode.RESUME_TIMEOUT });
-  expect(conf).toMatchObject({ param1: h0, param2: ResultCode.RESUME_TIMEOUT, data: { reason: 'RESUME_TIMEOUT' } });
+  expect(conf).toMatchObject({
+    param1: h0,
+    param2: ResultCode.RESUME_TIMEOUT,
+    data: { reason: 'RESUME_TIMEOUT' },
+  });
   await expect(a.page.locator('#meeting')).toBeHidden();
   await expect(a.page.locator('#join-form')).toBeVisible();
 
@@ -149,16 +173,20 @@ test('logged in but not in a conference: only login resume events', async ({ bro
 
   await context.setOffline(true);
   await expect.poll(() => events(page)).toContain('TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND');
-  await expect(page.locator('#status-banner')).toContainText('Poor network quality. Attempting to login again...');
+  await expect(page.locator('#status-banner')).toContainText(
+    'Poor network quality. Attempting to login again...',
+  );
   await context.setOffline(false);
-  await expect.poll(() => events(page)).toEqual([
-    'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
-    'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
-    'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
-    'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
-    'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
-    'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
-  ]);
+  await expect
+    .poll(() => events(page))
+    .toEqual([
+      'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
+      'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
+      'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
+      'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
+      'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
+      'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
+    ]);
   expect((await history(page)).at(-1)).toMatchObject({ param1: 0, param2: ResultCode.TSDK_SUCCESS });
   await context.close();
 });

@@ -21,7 +21,8 @@ interface Edge {
   typeOnly: boolean;
 }
 
-const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"](\.[^'"]+)['"]|^\s*import\s+['"](\.[^'"]+)['"]/gm;
+const IMPORT =
+  /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"](\.[^'"]+)['"]|^\s*import\s+['"](\.[^'"]+)['"]/gm;
 
 function edges(files: string[]): Edge[] {
   return files.flatMap((file) => {
@@ -36,8 +37,7 @@ function edges(files: string[]): Edge[] {
 
 const all = edges(['shared', 'web', 'signaling-server'].flatMap(sourceFiles));
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
-const violations = (pred: (e: Edge) => boolean) =>
-  all.filter(pred).map((e) => `${e.from} → ${e.to}`);
+const violations = (pred: (e: Edge) => boolean) => all.filter(pred).map((e) => `${e.from} → ${e.to}`);
 
 describe('layer boundaries', () => {
   it('finds the imports it checks (the scanner itself works)', () => {
@@ -75,9 +75,9 @@ describe('layer boundaries', () => {
   });
 
   it('media never talks to the server itself', () => {
-    expect(violations((e) => under(e.from, 'web/src/sdk/media') && under(e.to, 'web/src/sdk/signal'))).toEqual(
-      [],
-    );
+    expect(
+      violations((e) => under(e.from, 'web/src/sdk/media') && under(e.to, 'web/src/sdk/signal')),
+    ).toEqual([]);
   });
 
   it('the browser bundle never carries the zod schemas at run time', () => {

@@ -42,7 +42,8 @@ export function ownHandle(page: Page): Promise<number> {
   return page.evaluate(() => {
     const joins = window.meetingClient.history.filter(
       (n: { event: string; param2: number }) =>
-        (n.event === 'TSDK_E_CONF_EVT_JOIN_CONF_RESULT' || n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT') &&
+        (n.event === 'TSDK_E_CONF_EVT_JOIN_CONF_RESULT' ||
+          n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT') &&
         n.param2 === 0,
     );
     return joins.at(-1)?.param1 ?? 0;
@@ -53,7 +54,9 @@ export function ownHandle(page: Page): Promise<number> {
 export function remoteFrames(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
     const frames: Record<string, number> = {};
-    for (const video of document.querySelectorAll<HTMLVideoElement>('#video-grid video[data-remote="true"]')) {
+    for (const video of document.querySelectorAll<HTMLVideoElement>(
+      '#video-grid video[data-remote="true"]',
+    )) {
       frames[video.dataset.name ?? '?'] = video.getVideoPlaybackQuality().totalVideoFrames;
     }
     return frames;
@@ -73,7 +76,7 @@ export async function expectVideoFrom(page: Page, names: string[]): Promise<void
 }
 
 export function rosterNames(page: Page): Promise<string[]> {
-  return page.locator('#participants li[data-handle]').evaluateAll((items) =>
-    items.map((li) => (li as HTMLElement).dataset.name ?? '').sort(),
-  );
+  return page
+    .locator('#participants li[data-handle]')
+    .evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.name ?? '').sort());
 }

@@ -2,9 +2,10 @@
  * The real signaling server, started inside the Playwright worker on a free port with a
  * clock the test can jump (the server half of "virtual time" for the 60 s window).
  */
-import { createSignalingServer } from '../../../signaling-server/src/server.ts';
+
 import { defaultConfig } from '../../../signaling-server/src/config.ts';
 import { createLogger } from '../../../signaling-server/src/logger.ts';
+import { createSignalingServer } from '../../../signaling-server/src/server.ts';
 import { MemoryStore } from '../../../signaling-server/src/store/memory-store.ts';
 import { JumpClock } from './jump-clock.ts';
 

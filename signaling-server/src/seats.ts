@@ -1,0 +1,190 @@
+import type { ConfEvent, Participant, TSDK_S_JOIN_CONF_IND_INFO } from '../../shared/src/payloads.ts';
+import type { Failure } from '../../shared/src/protocol.ts';
+import { ResultCode } from '../../shared/src/result-codes.ts';
+import { RESUME_WINDOW_MS } from '../../shared/src/timing.ts';
+import { TsdkConfEnvType, TsdkConfMediaType } from '../../shared/src/tsdk.ts';
+import type { ConfEventInput, HandleRecord } from './store/store.ts';
+import {
+  type AppSocket,
+  type CoreDeps,
+  confRoom,
+  fail,
+  handleRoom,
+  seatTimerKey,
+  sessionTimerKey,
+} from './types.ts';
+
+/**
+ * Presence in conferences, shared by the handlers: the event log, leaving, holding a seat
+ * while its socket is gone, releasing it after RESUME_WINDOW_MS, expiring a login session.
+ * Functions named `…Locked` must run inside `locks.run(room, …)`.
+ */
+export type Seats = ReturnType<typeof createSeats>;
+
+export function joinConfInfo(callId: number): TSDK_S_JOIN_CONF_IND_INFO {
+  return {
+    call_id: callId,
+    conf_media_type: TsdkConfMediaType.VIDEO,
+    is_hd_conf: true,
+    conf_env_type: TsdkConfEnvType.ON_PREMISES,
+    is_svc_conf: false,
+    svc_label_count: 0,
+    svc_label: [],
+  };
+}
+
+export function createSeats(deps: CoreDeps) {
+  const { store, clock, io, timers, locks, logger } = deps;
+
+  /** Numbers the event, logs it, and sends it to everyone in the conference's socket.io room. */
+  async function emitEventLocked(room: string, input: ConfEventInput): Promise<ConfEvent> {
+    const event = await store.appendEvent(room, input);
+    io.to(confRoom(room)).emit('conf:event', event);
+    return event;
+  }
+
+  /**
+   * The handle if it is a live handle of this login session; otherwise the failure to reply.
+   * Re-check inside the conference lock before changing anything.
+   */
+  async function ownLiveHandle(userId: string, handle: number): Promise<HandleRecord | Failure> {
+    const record = await store.getHandle(handle);
+    if (!record || record.userId !== userId) {
+      return fail(ResultCode.HANDLE_UNKNOWN, `handle ${handle} is not yours`);
+    }
+    if (record.state === 'retired') {
+      return fail(ResultCode.HANDLE_SUPERSEDED, `handle ${handle} was replaced by a resume`);
+    }
+    if (record.state === 'released') return fail(ResultCode.HANDLE_UNKNOWN, `handle ${handle} left`);
+    return record;
+  }
+
+  /** Gives up a seat: others see `left`; the last one out ends the conference. */
+  async function leaveLocked(record: HandleRecord, reason: 'left' | 'logout' | 'timeout'): Promise<void> {
+    const { room, handle } = record;
+    timers.cancel(seatTimerKey(handle));
+    await store.removeMember(room, handle);
+    // A timed-out handle is remembered (a late conf:resume gets RESUME_TIMEOUT); one that left
+    // on purpose is forgotten, so a long session does not accumulate records.
+    if (reason === 'timeout') await store.releaseHandle(handle, reason);
+    else await store.deleteHandle(handle);
+    // Whoever serves this handle stops receiving the conference.
+    io.in(handleRoom(handle)).socketsLeave([confRoom(room), handleRoom(handle)]);
+    await emitEventLocked(room, { kind: 'left', room, handle, reason, at: clock.now() });
+    if ((await store.members(room)).length === 0) {
+      await store.deleteConference(room);
+      logger.info({ room }, 'conference ended');
+    }
+    logger.info({ room, handle, userId: record.userId, reason }, 'left conference');
+  }
+
+  /**
+   * The socket serving these handles is gone: hold each seat for RESUME_WINDOW_MS (others see
+   * `status reconnecting`), then release it unless a conference resume replaced it.
+   */
+  async function holdSeatsOf(userId: string, socketId: string): Promise<void> {
+    const records = await store.handlesOf(userId);
+    for (const r of records) {
+      if (r.state !== 'live' || r.socketId !== socketId) continue;
+      await locks.run(r.room, async () => {
+        const current = await store.getHandle(r.handle);
+        if (current?.state !== 'live' || current.socketId !== socketId) return;
+        await store.bindHandle(r.handle, null);
+        await store.setMemberStatus(r.room, r.handle, 'reconnecting');
+        await emitEventLocked(r.room, {
+          kind: 'status',
+          room: r.room,
+          handle: r.handle,
+          status: 'reconnecting',
+          at: clock.now(),
+        });
+      });
+      timers.schedule(seatTimerKey(r.handle), RESUME_WINDOW_MS, () => {
+        releaseHeldSeat(r.handle).catch((err: unknown) =>
+          logger.error({ err, handle: r.handle }, 'seat release failed'),
+        );
+      });
+      logger.info({ room: r.room, handle: r.handle, userId }, 'seat held');
+    }
+  }
+
+  /** The resume window of a held seat ran out. */
+  async function releaseHeldSeat(handle: number): Promise<void> {
+    const record = await store.getHandle(handle);
+    if (!record) return;
+    await locks.run(record.room, async () => {
+      const current = await store.getHandle(handle);
+      if (current?.state !== 'live' || current.socketId !== null) return;
+      io.to(handleRoom(handle)).emit('conf:ended', {
+        handle,
+        code: ResultCode.RESUME_TIMEOUT,
+        message: 'the resume window ran out; the seat was released',
+      });
+      await leaveLocked(current, 'timeout');
+    });
+  }
+
+  /** The session lost its socket: it stays resumable for RESUME_WINDOW_MS. */
+  async function detachSession(userId: string): Promise<void> {
+    await store.detachSession(userId, clock.now() + RESUME_WINDOW_MS);
+    timers.schedule(sessionTimerKey(userId), RESUME_WINDOW_MS, () => {
+      expireSession(userId).catch((err: unknown) => logger.error({ err, userId }, 'session expiry failed'));
+    });
+  }
+
+  /** The session was not resumed in time: release its seats and forget it. */
+  async function expireSession(userId: string): Promise<void> {
+    const session = await store.getSession(userId);
+    if (session?.socketId) return; // resumed meanwhile
+    for (const r of await store.handlesOf(userId)) {
+      if (r.state === 'live' && r.socketId === null) await releaseHeldSeat(r.handle);
+    }
+    await endSession(userId);
+    logger.info({ userId }, 'login session expired');
+  }
+
+  /** Logout: leave every conference (others see `left` reason logout) and forget the session. */
+  async function logout(socket: AppSocket, userId: string): Promise<void> {
+    for (const r of await store.handlesOf(userId)) {
+      if (r.state !== 'live') continue;
+      await locks.run(r.room, async () => {
+        const current = await store.getHandle(r.handle);
+        if (current?.state === 'live') await leaveLocked(current, 'logout');
+      });
+    }
+    await endSession(userId);
+    socket.data.userId = undefined;
+    socket.data.name = undefined;
+  }
+
+  async function endSession(userId: string): Promise<void> {
+    timers.cancel(sessionTimerKey(userId));
+    const records = await store.handlesOf(userId);
+    for (const r of records) {
+      timers.cancel(seatTimerKey(r.handle));
+      await store.deleteHandle(r.handle);
+    }
+    await store.deleteSession(userId);
+  }
+
+  function participant(handle: number, userId: string, name: string): Participant {
+    return { handle, userId, name, status: 'connected' };
+  }
+
+  return {
+    emitEventLocked,
+    ownLiveHandle,
+    leaveLocked,
+    holdSeatsOf,
+    releaseHeldSeat,
+    detachSession,
+    expireSession,
+    logout,
+    participant,
+  };
+}
+
+/** Tells a failure reply from a record (records carry no `code`). */
+export function isFailure<T extends object>(value: T | Failure): value is Failure {
+  return 'code' in value && typeof value.code === 'number';
+}

@@ -1,0 +1,62 @@
+import type { Server, Socket } from 'socket.io';
+import type {
+  ClientEventName,
+  ClientToServerEvents,
+  Failure,
+  FailureCode,
+  ServerToClientEvents,
+} from '../../shared/src/protocol.ts';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { KeyedMutex } from './keyed-mutex.ts';
+import type { Logger } from './logger.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { Store } from './store/store.ts';
+import type { KeyedTimers } from './timers.ts';
+
+/** Server-to-server events (a multi-process adapter would use these); none yet. */
+export type InterServerEvents = Record<string, never>;
+
+/** What the server remembers about one socket. */
+export interface SocketData {
+  /** Set once a login or a login resume succeeded on this socket. */
+  userId?: string;
+  name?: string;
+}
+
+export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export type RequestOf<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
+export type ReplyOf<E extends ClientEventName> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
+/** A handler sees a payload that already passed its schema, and returns the ack's reply. */
+export type Handler<E extends ClientEventName> = (
+  socket: AppSocket,
+  req: RequestOf<E>,
+) => Promise<ReplyOf<E>>;
+export type Handlers = { [E in ClientEventName]: Handler<E> };
+
+/** What every part of the server may use. */
+export interface CoreDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  io: AppServer;
+  /** Seat-release and session-expiry timers. */
+  timers: KeyedTimers;
+  /** One critical section per conference (see keyed-mutex.ts). */
+  locks: KeyedMutex;
+  limiter: RateLimiter;
+}
+
+export function fail(code: FailureCode, message: string, retryAfterMs?: number): Failure {
+  return retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs };
+}
+
+/** socket.io room of everyone in a conference. */
+export const confRoom = (room: string): string => `conf:${room}`;
+/** socket.io room of the socket serving one handle (relay target). */
+export const handleRoom = (handle: number): string => `handle:${handle}`;
+export const seatTimerKey = (handle: number): string => `seat:${handle}`;
+export const sessionTimerKey = (userId: string): string => `session:${userId}`;

@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import type { ConfEvent } from '../../shared/src/payloads.ts';
+import type {
+  ClientToServerEvents,
+  ConfResumeInfo,
+  JoinInfo,
+  Reply,
+  ServerToClientEvents,
+  SessionInfo,
+  SignalDelivery,
+} from '../../shared/src/protocol.ts';
+import { ManualClock } from '../../signaling-server/src/clock.ts';
+import { type Config, defaultConfig } from '../../signaling-server/src/config.ts';
+import { createLogger } from '../../signaling-server/src/logger.ts';
+import { createSignalingServer, type SignalingServer } from '../../signaling-server/src/server.ts';
+import { MemoryStore, type MemoryStoreOptions } from '../../signaling-server/src/store/memory-store.ts';
+import type { Store } from '../../signaling-server/src/store/store.ts';
+
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** The same socket without the typed map, to send what a well-behaved client never would. */
+export type LooseClient = { emit(event: string, ...args: unknown[]): unknown };
+
+export interface TestServer {
+  url: string;
+  clock: ManualClock;
+  store: MemoryStore;
+  server: SignalingServer;
+  /** The (temporary, initially empty) STATIC_DIR. */
+  staticDir: string;
+  /** Every log line the server wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** Raw log text, to check that no secret was ever written. */
+  rawLogs: () => string;
+  connect(): Promise<TestClient>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Partial<Config>;
+  store?: Omit<MemoryStoreOptions, 'clock'>;
+  /** Wraps the store the server uses (to inject failures); `TestServer.store` stays the inner one. */
+  wrapStore?: (store: MemoryStore) => Store;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const clock = new ManualClock();
+  const store = new MemoryStore({ clock, ...options.store });
+  const lines: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
+  const staticDir = mkdtempSync(join(tmpdir(), 'meeting-static-'));
+  const config = defaultConfig({ staticDir, ...options.config });
+  const server = createSignalingServer({ config, store: options.wrapStore?.(store) ?? store, clock, logger });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  const clients: TestClient[] = [];
+  return {
+    url,
+    clock,
+    store,
+    server,
+    staticDir,
+    get logs() {
+      return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    rawLogs: () => lines.join(''),
+    async connect() {
+      const client = await TestClient.connect(url);
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const c of clients) c.socket.disconnect();
+      await server.close();
+      rmSync(staticDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A real socket.io-client socket that records everything the server sends it. */
+export class TestClient {
+  readonly events: ConfEvent[] = [];
+  readonly signals: SignalDelivery[] = [];
+  readonly ended: Parameters<ServerToClientEvents['conf:ended']>[0][] = [];
+  #waiters: (() => void)[] = [];
+
+  private constructor(readonly socket: Client) {
+    socket.on('conf:event', (e) => this.#record(() => this.events.push(e)));
+    socket.on('signal', (s) => this.#record(() => this.signals.push(s)));
+    socket.on('conf:ended', (e) => this.#record(() => this.ended.push(e)));
+  }
+
+  static connect(url: string): Promise<TestClient> {
+    const socket: Client = connectClient(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(new TestClient(socket)));
+      socket.once('connect_error', reject);
+    });
+  }
+
+  get loose(): LooseClient {
+    return this.socket as unknown as LooseClient;
+  }
+
+  #record(push: () => void): void {
+    push();
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves once `check` returns a value (checked now and after every inbound event). */
+  async until<T>(check: () => T | undefined | false, what = 'event', timeoutMs = 3_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value) return value;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The first conf:event of this kind (after index `from`) matching `where`. */
+  event<K extends ConfEvent['kind']>(
+    kind: K,
+    where: (e: Extract<ConfEvent, { kind: K }>) => boolean = () => true,
+  ): Promise<Extract<ConfEvent, { kind: K }>> {
+    return this.until(
+      () =>
+        this.events.find((e): e is Extract<ConfEvent, { kind: K }> => e.kind === kind && where(e as never)),
+      `conf:event ${kind}`,
+    );
+  }
+
+  /** A round trip: everything the server sent before answering has arrived. */
+  async settle(): Promise<void> {
+    await this.call('ping', {});
+  }
+
+  call<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]> {
+    return this.callRaw(event, payload) as Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]>;
+  }
+
+  /** Sends anything (bad payloads) and returns the ack's reply. */
+  callRaw(event: string, ...args: unknown[]): Promise<unknown> {
+    const s = this.socket.timeout(5_000) as unknown as {
+      emitWithAck(event: string, ...args: unknown[]): Promise<unknown>;
+    };
+    return s.emitWithAck(event, ...args);
+  }
+
+  async login(name: string, password?: string): Promise<SessionInfo> {
+    return ok(await this.call('login', password === undefined ? { name } : { name, password }));
+  }
+
+  async join(room: string): Promise<JoinInfo> {
+    return ok(await this.call('conf:join', { room }));
+  }
+
+  async resume(token: string): Promise<SessionInfo> {
+    return ok(await this.call('resume', { token }));
+  }
+
+  async confResume(handle: number, lastSeq: number): Promise<ConfResumeInfo> {
+    return ok(await this.call('conf:resume', { handle, lastSeq }));
+  }
+
+  /** Closes from the client side (the server sees a disconnect at once). */
+  disconnect(): void {
+    this.socket.disconnect();
+  }
+
+  /** Resolves when the server has closed this socket. */
+  closedByServer(): Promise<string> {
+    if (!this.socket.connected) return Promise.resolve('already closed');
+    return new Promise((resolve) => this.socket.once('disconnect', (reason) => resolve(reason)));
+  }
+
+  lastSeq(): number {
+    return this.events.at(-1)?.seq ?? 0;
+  }
+}
+
+/** The success part of a reply; throws with the code otherwise. */
+export function ok<T extends object>(reply: Reply<T>): { code: 0 } & T {
+  if (reply.code !== 0) throw new Error(`expected success, got ${reply.code}: ${reply.message}`);
+  return reply;
+}
+
+/** Polls `check` (e.g. the store) until it holds; for state no socket event announces. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

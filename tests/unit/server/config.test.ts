@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../signaling-server/src/clock.ts';
+import { loadConfig, REPO_ROOT } from '../../../signaling-server/src/config.ts';
+import { hashPassword, verifyPassword } from '../../../signaling-server/src/passwords.ts';
+import { RateLimiter } from '../../../signaling-server/src/rate-limit.ts';
+
+describe('config', () => {
+  it('has defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', allowGuests: true, logLevel: 'info' });
+    expect(config.staticDir).toBe(join(REPO_ROOT, 'dist/web'));
+    expect(config.accounts.size).toBe(0);
+  });
+
+  it('reads env vars and an accounts file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'accounts.json');
+    writeFileSync(file, JSON.stringify([{ name: 'alice', passwordHash: await hashPassword('pw') }]));
+    const config = loadConfig({
+      PORT: '4000',
+      HOST: '127.0.0.1',
+      ALLOW_GUESTS: 'false',
+      ACCOUNTS_FILE: file,
+    });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', allowGuests: false });
+    expect(await verifyPassword('pw', config.accounts.get('alice') ?? '')).toBe(true);
+  });
+
+  it('refuses bad values', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ ALLOW_GUESTS: 'maybe' })).toThrow(/ALLOW_GUESTS/);
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'accounts.json');
+    writeFileSync(file, JSON.stringify([{ name: 'alice', passwordHash: 'plaintext' }]));
+    expect(() => loadConfig({ ACCOUNTS_FILE: file })).toThrow(/scrypt/);
+  });
+});
+
+describe('passwords', () => {
+  it('hashes with a salt and verifies in constant time', async () => {
+    const a = await hashPassword('secret');
+    const b = await hashPassword('secret');
+    expect(a).toMatch(/^scrypt\$[^$]+\$[^$]+$/);
+    expect(a).not.toBe(b);
+    expect(await verifyPassword('secret', a)).toBe(true);
+    expect(await verifyPassword('Secret', a)).toBe(false);
+    expect(await verifyPassword('secret', 'scrypt$bad')).toBe(false);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('allows `limit` hits per window per key, then says when to retry', () => {
+    const clock = new ManualClock(0);
+    const limiter = new RateLimiter(clock, 1_000);
+    expect(limiter.hit('a', 2)).toEqual({ ok: true });
+    expect(limiter.hit('a', 2)).toEqual({ ok: true });
+    clock.advance(400);
+    expect(limiter.hit('a', 2)).toEqual({ ok: false, retryAfterMs: 600 });
+    expect(limiter.hit('b', 2)).toEqual({ ok: true });
+    clock.advance(600);
+    expect(limiter.hit('a', 2)).toEqual({ ok: true });
+  });
+});

@@ -1,0 +1,7 @@
+import { MemoryStore } from '../../../signaling-server/src/store/memory-store.ts';
+import { describeStore } from './store-suite.ts';
+
+describeStore(
+  'memory',
+  (clock, { maxEvents }) => new MemoryStore({ clock, maxEventsPerConference: maxEvents }),
+);

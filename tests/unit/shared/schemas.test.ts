@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chatSendSchema,
+  clientEventSchemas,
+  confJoinSchema,
+  confLeaveSchema,
+  confResumeSchema,
+  loginSchema,
+  logoutSchema,
+  pingSchema,
+  resumeSchema,
+  signalSchema,
+} from '../../../shared/src/schemas.ts';
+import { LIMITS } from '../../../shared/src/timing.ts';
+
+const long = (n: number) => 'x'.repeat(n);
+const NON_OBJECTS = [null, undefined, 'text', 42, true, []];
+
+interface Case {
+  schema: { safeParse(v: unknown): { success: boolean } };
+  valid: unknown[];
+  invalid: unknown[];
+}
+
+const CASES: Record<string, Case> = {
+  login: {
+    schema: loginSchema,
+    valid: [
+      { name: 'Ann' },
+      { name: 'Ann Lee', password: 'pw' },
+      { name: long(LIMITS.displayName) },
+      { name: 'Zoë 😀' },
+    ],
+    invalid: [
+      {},
+      { name: 5 },
+      { name: '' },
+      { name: '   ' },
+      { name: long(LIMITS.displayName + 1) },
+      { name: 'a\nb' },
+      { name: 'a\u0000b' },
+      { name: 'Ann', password: '' },
+      { name: 'Ann', password: 5 },
+      { name: 'Ann', password: long(LIMITS.password + 1) },
+      { name: 'Ann', extra: true },
+    ],
+  },
+  resume: {
+    schema: resumeSchema,
+    valid: [{ token: long(43) }, { token: long(16) }, { token: long(LIMITS.resumeToken) }],
+    invalid: [
+      {},
+      { token: 1 },
+      { token: long(15) },
+      { token: long(LIMITS.resumeToken + 1) },
+      { token: long(43), x: 1 },
+    ],
+  },
+  logout: { schema: logoutSchema, valid: [{}], invalid: [{ x: 1 }] },
+  ping: { schema: pingSchema, valid: [{}], invalid: [{ at: 1 }] },
+  'conf:join': {
+    schema: confJoinSchema,
+    valid: [{ room: 'r1' }, { room: 'A_b-9' }, { room: long(LIMITS.roomId) }],
+    invalid: [
+      {},
+      { room: 1 },
+      { room: '' },
+      { room: 'a b' },
+      { room: 'a/b' },
+      { room: long(LIMITS.roomId + 1) },
+      { room: 'r', x: 1 },
+    ],
+  },
+  'conf:leave': {
+    schema: confLeaveSchema,
+    valid: [{ handle: 1 }, { handle: 0xffff_ffff }],
+    invalid: [
+      {},
+      { handle: 0 },
+      { handle: -1 },
+      { handle: 1.5 },
+      { handle: 2 ** 32 },
+      { handle: '1' },
+      { handle: 1, x: 1 },
+    ],
+  },
+  'conf:resume': {
+    schema: confResumeSchema,
+    valid: [
+      { handle: 1, lastSeq: 0 },
+      { handle: 7, lastSeq: 1_000 },
+    ],
+    invalid: [
+      { handle: 1 },
+      { lastSeq: 0 },
+      { handle: 0, lastSeq: 0 },
+      { handle: 1, lastSeq: -1 },
+      { handle: 1, lastSeq: 0.5 },
+      { handle: 1, lastSeq: '0' },
+      { handle: 1, lastSeq: 0, x: 1 },
+    ],
+  },
+  signal: {
+    schema: signalSchema,
+    valid: [
+      { from: 1, to: 2, data: { type: 'offer', sdp: 'v=0' } },
+      { from: 1, to: 2, data: { type: 'answer', sdp: long(LIMITS.signalBytes) } },
+      { from: 1, to: 2, data: { type: 'rollback' } },
+      {
+        from: 1,
+        to: 2,
+        data: { type: 'candidate', candidate: { candidate: 'candidate:1', sdpMLineIndex: 0, sdpMid: '0' } },
+      },
+      {
+        from: 1,
+        to: 2,
+        data: { type: 'candidate', candidate: { candidate: '', sdpMLineIndex: null, sdpMid: null } },
+      },
+      { from: 1, to: 2, data: { renegotiate: true } },
+      { from: 1, to: 2, data: { transceiverRequest: { kind: 'video', init: { direction: 'recvonly' } } } },
+      { from: 1, to: 2, data: { type: 'restart', rebuild: false } },
+    ],
+    invalid: [
+      { from: 1, to: 2 },
+      { from: 1, data: { renegotiate: true } },
+      { from: 0, to: 2, data: { renegotiate: true } },
+      { from: 1, to: 2, data: { renegotiate: false } },
+      { from: 1, to: 2, data: { type: 'offer', sdp: long(LIMITS.signalBytes + 1) } },
+      { from: 1, to: 2, data: { type: 'offer', sdp: 5 } },
+      { from: 1, to: 2, data: { type: 'nope' } },
+      { from: 1, to: 2, data: { type: 'candidate', candidate: { candidate: long(2_001) } } },
+      { from: 1, to: 2, data: { type: 'candidate', candidate: { candidate: 'c', sdpMLineIndex: 65 } } },
+      { from: 1, to: 2, data: { transceiverRequest: { kind: 'screen' } } },
+      { from: 1, to: 2, data: { type: 'restart' } },
+      { from: 1, to: 2, data: { type: 'offer', sdp: 'v=0', extra: 1 } },
+      { from: 1, to: 2, data: { renegotiate: true }, extra: 1 },
+      { from: 1, to: 2, data: 'string' },
+    ],
+  },
+  'chat:send': {
+    schema: chatSendSchema,
+    valid: [
+      { handle: 1, id: 'm1', text: 'hi' },
+      { handle: 1, id: long(LIMITS.clientMessageId), text: long(LIMITS.chatText) },
+    ],
+    invalid: [
+      { handle: 1, id: 'm1' },
+      { handle: 1, text: 'hi' },
+      { id: 'm1', text: 'hi' },
+      { handle: 1, id: '', text: 'hi' },
+      { handle: 1, id: 'm1', text: '' },
+      { handle: 1, id: long(LIMITS.clientMessageId + 1), text: 'hi' },
+      { handle: 1, id: 'm1', text: long(LIMITS.chatText + 1) },
+      { handle: 1, id: 5, text: 'hi' },
+      { handle: 1, id: 'm1', text: 'hi', x: 1 },
+    ],
+  },
+};
+
+describe('client event schemas', () => {
+  it('cover every client event', () => {
+    expect(Object.keys(clientEventSchemas).sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  for (const [event, { schema, valid, invalid }] of Object.entries(CASES)) {
+    describe(event, () => {
+      it.each(valid.map((v) => [JSON.stringify(v).slice(0, 60), v]))('accepts %s', (_, value) => {
+        expect(schema.safeParse(value).success).toBe(true);
+      });
+      it.each(invalid.map((v) => [JSON.stringify(v).slice(0, 60), v]))('rejects %s', (_, value) => {
+        expect(schema.safeParse(value).success).toBe(false);
+      });
+      it('rejects non-objects', () => {
+        for (const value of NON_OBJECTS) expect(schema.safeParse(value).success).toBe(false);
+      });
+    });
+  }
+
+  it('trims display names', () => {
+    expect(loginSchema.parse({ name: '  Ann  ' })).toEqual({ name: 'Ann' });
+  });
+});
