@@ -7,6 +7,7 @@ import { byId } from './dom.ts';
 import { bindChat } from './views/chat.ts';
 import { bindJoinForm, deepLink, type JoinRequest } from './views/join-form.ts';
 import { bindParticipants } from './views/participants.ts';
+import { bindStatusBanner } from './views/status-banner.ts';
 import { bindTimeline } from './views/timeline.ts';
 import { bindVideoGrid } from './views/video-grid.ts';
 
@@ -22,6 +23,7 @@ function bind(c: MeetingClient): () => void {
   window.meetingClient = c;
   const disposers = [
     bindTimeline(byId('timeline'), c),
+    bindStatusBanner(byId('status-banner'), c),
     bindParticipants(byId('participants'), c),
     bindVideoGrid(byId('video-grid'), c),
     bindChat(

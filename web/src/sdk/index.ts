@@ -16,3 +16,4 @@ export {
   type Session,
 } from './meeting-client.ts';
 export type { NotifyListener } from './notifier.ts';
+export type { ResumeState } from './resume/state.ts';

@@ -3,7 +3,16 @@
  * TSDK notification surface and a few Promise methods. It holds the conference records; the
  * resume pipeline (`resume/`) will drive it through `resumePorts()`.
  */
-import { BehaviorSubject, defer, map, type Observable, Subject } from 'rxjs';
+import {
+  BehaviorSubject,
+  defer,
+  filter,
+  map,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+} from 'rxjs';
 import {
   type ChatMessage,
   type ConfEvent,
@@ -30,7 +39,11 @@ import { type Logger, silentLogger } from './logger.ts';
 import { Mesh, type PeerSnapshot } from './media/mesh.ts';
 import { createPeerLink, type PeerLinkFactory } from './media/peer-link.ts';
 import { Notifier, type NotifyListener } from './notifier.ts';
+import { createResumePipeline, type ResumeOutput } from './resume/pipeline.ts';
 import { type ConferenceContext, type ResumePorts, TransportError } from './resume/ports.ts';
+import type { RetryPolicy } from './resume/retry-policy.ts';
+import { IDLE, isResuming, type ResumeState } from './resume/state.ts';
+import { type NetworkInputs, watchNetwork, watchOnline } from './resume/watch-network.ts';
 import { SignalClient, type SignalClientOptions } from './signal/signal-client.ts';
 import { SignalTransportError } from './signal/transport-error.ts';
 
@@ -49,6 +62,13 @@ export interface MeetingClientOptions {
   /** For tests: how the socket is made, and how a peer link is made. */
   createSocket?: SignalClientOptions['createSocket'];
   createLink?: PeerLinkFactory;
+  /** The resume pipeline's clock, retry policy and window (tests use virtual time). */
+  resume?: { scheduler?: SchedulerLike; policy?: RetryPolicy; windowMs?: number };
+  /**
+   * Where network signals come from: the page's `window` and `navigator` by default; null turns
+   * browser signals off (Node tests drive the pipeline through sockets and peers only).
+   */
+  environment?: Pick<NetworkInputs, 'window' | 'navigator'> | null;
 }
 
 export interface Credentials {
@@ -119,6 +139,12 @@ export class MeetingClient {
   readonly #messages: ChatMessage[] = [];
   #localAddressValue: TSDK_S_LOCAL_ADDRESS | null = null;
   readonly #localAddress = new Subject<TSDK_S_LOCAL_ADDRESS>();
+  readonly #resumeOptions: NonNullable<MeetingClientOptions['resume']>;
+  readonly #environment: Pick<NetworkInputs, 'window' | 'navigator'>;
+  #resume: Subscription | null = null;
+  readonly #resumeState = new BehaviorSubject<ResumeState>(IDLE);
+  /** A resumed conference whose replay waits until CONF_RESUME_RESULT has been reported. */
+  #pendingReplay: ConfResumeInfo | null = null;
 
   /** Every TSDK notification from subscription on, in order (hot). */
   readonly notify$: Observable<TsdkNotification>;
@@ -145,11 +171,18 @@ export class MeetingClient {
   readonly socketDisconnects$: Observable<string>;
   /** A peer that claims to be connected but received nothing for a while (resume trigger). */
   readonly mediaStalls$: Observable<{ userId: string }>;
+  /** The resume pipeline's state: idle, resuming-login, resuming-conference, resumed, failed. */
+  readonly resumeState$: Observable<ResumeState> = this.#resumeState.asObservable();
 
   constructor(options: MeetingClientOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
     this.#notifier = new Notifier(options.now ?? Date.now, this.#logger);
     this.#requestTimeoutMs = options.requestTimeoutMs;
+    this.#resumeOptions = options.resume ?? {};
+    this.#environment =
+      options.environment === null
+        ? {}
+        : (options.environment ?? (typeof window === 'undefined' ? {} : { window, navigator }));
     const signalOptions: SignalClientOptions = {};
     if (options.url !== undefined) signalOptions.url = options.url;
     if (options.requestTimeoutMs !== undefined) signalOptions.requestTimeoutMs = options.requestTimeoutMs;
@@ -209,6 +242,10 @@ export class MeetingClient {
 
   get localAddress(): TSDK_S_LOCAL_ADDRESS | null {
     return this.#localAddressValue;
+  }
+
+  get resumeState(): ResumeState {
+    return this.#resumeState.value;
   }
 
   /** True after `logout()` or `destroy()`: every action then fails with INVALID_STATE. */
@@ -339,9 +376,21 @@ export class MeetingClient {
     return TSDK_SUCCESS;
   }
 
-  /** Closes everything at once, without telling the server or emitting notifications. */
+  /**
+   * Closes everything at once (the page is going away): no notifications, and no waiting. The
+   * server is told the participant left, best effort, so the others do not keep a seat for a
+   * closed tab for the whole resume window.
+   */
   destroy(): void {
     if (this.#closed) return;
+    const conf = this.#conference.value;
+    if (conf) {
+      this.#signal
+        .request('conf:leave', { handle: conf.handle }, { timeoutMs: LEAVE_TIMEOUT_MS })
+        .catch(() => {
+          // The page is gone; the seat is released when the resume window ends anyway.
+        });
+    }
     this.#teardownConference();
     this.#close();
   }
@@ -404,7 +453,117 @@ export class MeetingClient {
     this.#mesh.setLocalUser(info.userId);
     this.#notifier.emit(TsdkEvent.AUTH_SUCCESS, 0, TSDK_SUCCESS, {});
     this.#notifier.emit(TsdkEvent.LOGIN_SUCCESS, 0, TSDK_SUCCESS, { ...session });
+    this.#startResume();
     return { ...session };
+  }
+
+  /** Watches the network for as long as the login session lives (spec §4), and resumes it. */
+  #startResume(): void {
+    this.#resume?.unsubscribe();
+    // A peer or a stall only says something about *our* network while its owner is connected;
+    // a participant the server already marks "reconnecting" has a problem of their own.
+    const expected = (userId: string) =>
+      this.#conference.value?.roster.some((p) => p.userId === userId && p.status === 'connected') ?? false;
+    const inputs: NetworkInputs = {
+      ...this.#environment,
+      peerStates$: this.#mesh.peerState$.pipe(filter((p) => expected(p.userId))),
+      socketDisconnects$: this.socketDisconnects$,
+      localAddress$: this.#localAddress,
+      mediaStalls$: this.#mesh.mediaStalls$.pipe(filter((p) => expected(p.userId))),
+    };
+    this.#resume = createResumePipeline({
+      triggers$: watchNetwork(inputs),
+      online$: watchOnline(inputs),
+      ports: this.resumePorts(),
+      ...this.#resumeOptions,
+    }).subscribe({
+      next: (out) => this.#onResumeOutput(out),
+      error: (err: unknown) => this.#logger.warn('resume pipeline failed', err),
+    });
+  }
+
+  #onResumeOutput(out: ResumeOutput): void {
+    switch (out.type) {
+      case 'state':
+        this.#resumeState.next(out.state);
+        return;
+      case 'login-resumed':
+        this.#session = { userId: out.session.userId, name: out.session.name };
+        return;
+      case 'conference-resumed':
+        this.#adoptResumedConference(out.info);
+        return;
+      case 'failed':
+        this.#onResumeFailed(out.originalHandle);
+        return;
+      case 'notify': {
+        const n = out.notification;
+        this.#notifier.publish(n);
+        // Replayed events come after the result, as events after a join come after JOIN_CONF_RESULT.
+        if (n.event === TsdkEvent.CONF_RESUME_RESULT && this.#pendingReplay) {
+          const info = this.#pendingReplay;
+          this.#pendingReplay = null;
+          this.#applyReplay(info);
+        }
+        return;
+      }
+    }
+  }
+
+  /** The new handle is ours from now on; healthy peers stay, re-keyed by the server's `replaced`. */
+  #adoptResumedConference(info: ConfResumeInfo): void {
+    const conf = this.#conference.value;
+    if (!conf) return;
+    this.#conference.next({ ...conf, handle: info.handle });
+    this.#mesh.setLocalHandle(info.handle);
+    this.#pendingReplay = info;
+  }
+
+  /** Applies what was missed, exactly once and in order, then takes the server's roster as truth. */
+  #applyReplay(info: ConfResumeInfo): void {
+    const early = this.#early;
+    this.#early = [];
+    if (info.replay.code === 0) {
+      for (const e of info.replay.events) this.#onConfEvent(e);
+    } else {
+      // History aged out: resync from the snapshot (roster below, recent chat here).
+      const known = new Set(this.#messages.map((m) => m.id));
+      for (const m of info.replay.chat) {
+        if (known.has(m.id)) continue;
+        this.#messages.push(m);
+        this.#chat.next(m);
+      }
+    }
+    const conf = this.#conference.value;
+    if (!conf) return;
+    this.#conference.next({ ...conf, roster: info.roster, lastSeq: Math.max(conf.lastSeq, info.seq) });
+    const me = this.#session?.userId;
+    const present = new Set(info.roster.map((p) => p.userId));
+    for (const userId of this.#mesh.peers.keys()) if (!present.has(userId)) this.#mesh.removePeer(userId);
+    for (const p of info.roster) if (p.userId !== me) this.#mesh.addPeer(p.userId, p.handle);
+    // Healthy peers were never touched; a dead one is rebuilt, a struggling one restarts ICE.
+    for (const [userId, peer] of this.#mesh.peers) {
+      if (peer.closed || peer.connectionState === 'failed') this.#mesh.rebuildPeer(userId);
+      else if (peer.iceConnectionState === 'disconnected') this.#mesh.restartIce(userId);
+    }
+    for (const e of early) this.#onConfEvent(e);
+  }
+
+  #onResumeFailed(originalHandle: number | null): void {
+    const state = this.#resumeState.value;
+    this.#pendingReplay = null;
+    this.#early = [];
+    if (originalHandle !== null) this.#teardownConference();
+    // A login that did not come back is gone on the server too: start over from login.
+    if (state.kind !== 'failed' || !state.loginResumed) this.#dropSession();
+  }
+
+  #dropSession(): void {
+    this.#resume?.unsubscribe();
+    this.#resume = null;
+    this.#session = null;
+    this.#resumeToken = null;
+    this.#signal.disconnect();
   }
 
   /** Takes a join (or resume) reply as the truth: handle, roster, sequence; media follows it. */
@@ -415,7 +574,9 @@ export class MeetingClient {
   }
 
   #onConfEvent(event: ConfEvent): void {
-    if (this.#busy === 'join') {
+    // During a join or a conference resume, live events wait for the reply (and its replay),
+    // so nothing is applied out of order; duplicates are then dropped by seq.
+    if (this.#busy === 'join' || this.#pendingReplay || this.#resumingConference()) {
       this.#early.push(event);
       return;
     }
@@ -425,6 +586,14 @@ export class MeetingClient {
     if (!next) return;
     const view: ConferenceView = { ...conf, roster: next.roster, lastSeq: next.lastSeq };
     this.#conference.next(view);
+    const me = this.#session?.userId;
+    // Our own presence is reported by JOIN/RESUME results, not as a roster update.
+    const aboutMe =
+      (event.kind === 'replaced' || event.kind === 'joined') && event.participant.userId === me
+        ? true
+        : (event.kind === 'status' || event.kind === 'left') &&
+          findByHandle(conf.roster, event.handle)?.userId === me;
+    if (aboutMe) return;
     switch (event.kind) {
       case 'joined':
         this.#mesh.addPeer(event.participant.userId, event.participant.handle);
@@ -465,13 +634,21 @@ export class MeetingClient {
     if (this.#conference.value) this.#conference.next(null);
   }
 
+  #resumingConference(): boolean {
+    const state = this.#resumeState.value;
+    return isResuming(state) && state.originalHandle !== null && this.#conference.value !== null;
+  }
+
   #close(): void {
+    this.#resume?.unsubscribe();
+    this.#resume = null;
     this.#closed = true;
     this.#session = null;
     this.#resumeToken = null;
     this.#mesh.destroy();
     this.#signal.close();
     this.#conference.complete();
+    this.#resumeState.complete();
     this.#chat.complete();
     this.#localAddress.complete();
   }

@@ -39,7 +39,11 @@ export class Notifier {
   }
 
   emit<D>(event: TsdkEventName, param1: number, param2: number, data: D): TsdkNotification<D> {
-    const record: TsdkNotification<D> = { event, param1, param2, data, at: this.now() };
+    return this.publish({ event, param1, param2, data, at: this.now() });
+  }
+
+  /** Delivers a record made elsewhere (the resume pipeline stamps `at` on its own scheduler). */
+  publish<D>(record: TsdkNotification<D>): TsdkNotification<D> {
     this.#history.push(record);
     this.#queue.push(record);
     if (!this.#draining) this.#drain();

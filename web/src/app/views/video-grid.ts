@@ -6,6 +6,7 @@ interface Tile {
   root: HTMLElement;
   video: HTMLVideoElement;
   label: HTMLElement;
+  badge: HTMLElement;
   audio: HTMLAudioElement | null;
 }
 
@@ -32,15 +33,16 @@ export function bindVideoGrid(grid: HTMLElement, client: MeetingClient): () => v
     });
     video.muted = true;
     const label = el('span', { class: 'label' });
+    const badge = el('span', { class: 'badge reconnecting', hidden: true }, 'reconnecting');
     const audio = remote ? el('audio', { autoplay: true }) : null;
     const root = el(
       'figure',
       { class: remote ? 'tile' : 'tile local' },
       video,
-      el('figcaption', {}, label),
+      el('figcaption', {}, label, badge),
       audio,
     );
-    t = { root, video, label, audio };
+    t = { root, video, label, badge, audio };
     tiles.set(userId, t);
     return t;
   };
@@ -76,6 +78,7 @@ export function bindVideoGrid(grid: HTMLElement, client: MeetingClient): () => v
           if (t.video.getAttribute(k) !== v) t.video.setAttribute(k, v);
         }
         t.root.dataset.status = p.status;
+        t.badge.hidden = p.status !== 'reconnecting';
         t.label.textContent = `${p.name} (#${p.handle})`;
         bindStream(t, self ? local : (streams.get(p.userId) ?? null));
         order.push(t.root);

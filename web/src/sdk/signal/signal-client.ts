@@ -157,6 +157,11 @@ export class SignalClient {
     }
   }
 
+  /** Drops the current socket (its death is not reported); `connect()` opens a new one later. */
+  disconnect(): void {
+    this.#discard();
+  }
+
   /** Closes the socket for good and completes every stream. */
   close(): void {
     if (this.#closed) return;
