@@ -50,7 +50,7 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     server,
   }) => {
     const url = via === 'localhost' ? server.url : server.ipUrl;
-    const room = `offline-${via}`;
+    const room = `offline-${via.replaceAll('.', '-')}`;
     const a = await joinByLink(browser, url, room, 'Ada');
     const b = await joinByLink(browser, url, room, 'Bob');
     const c = await joinByLink(browser, url, room, 'Cy');

@@ -145,6 +145,8 @@ export class MeetingClient {
   readonly #resumeState = new BehaviorSubject<ResumeState>(IDLE);
   /** A resumed conference whose replay waits until CONF_RESUME_RESULT has been reported. */
   #pendingReplay: ConfResumeInfo | null = null;
+  /** A failed episode whose login did not come back: the session is dropped after its RESULTs. */
+  #sessionLost: { originalHandle: number | null } | null = null;
 
   /** Every TSDK notification from subscription on, in order (hot). */
   readonly notify$: Observable<TsdkNotification>;
@@ -499,6 +501,15 @@ export class MeetingClient {
       case 'notify': {
         const n = out.notification;
         this.#notifier.publish(n);
+        const lost = this.#sessionLost;
+        if (
+          lost &&
+          (n.event === TsdkEvent.CONF_RESUME_RESULT ||
+            (n.event === TsdkEvent.LOGIN_RESUME_RESULT && lost.originalHandle === null))
+        ) {
+          this.#sessionLost = null;
+          this.#dropSession();
+        }
         // Replayed events come after the result, as events after a join come after JOIN_CONF_RESULT.
         if (n.event === TsdkEvent.CONF_RESUME_RESULT && this.#pendingReplay) {
           const info = this.#pendingReplay;
@@ -554,8 +565,9 @@ export class MeetingClient {
     this.#pendingReplay = null;
     this.#early = [];
     if (originalHandle !== null) this.#teardownConference();
-    // A login that did not come back is gone on the server too: start over from login.
-    if (state.kind !== 'failed' || !state.loginResumed) this.#dropSession();
+    // A login that did not come back is gone on the server too: start over from login, once the
+    // pipeline has reported the episode's RESULTs (dropping it now would cut them off).
+    if (state.kind !== 'failed' || !state.loginResumed) this.#sessionLost = { originalHandle };
   }
 
   #dropSession(): void {
