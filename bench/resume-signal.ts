@@ -23,14 +23,15 @@ const offlineMs = Number(values.offline);
 const GOAL_MS = 150;
 
 async function lastOnlineAndResults(page: Page) {
+  // No named helpers inside: tsx (esbuild keepNames) would wrap them in a `__name` call that
+  // does not exist in the page.
   return page.evaluate(() => {
-    const h = window.meetingClient.history;
-    const at = (event: string) => h.findLast((n: { event: string }) => n.event === event)?.at as number;
+    const h = window.meetingClient.history as { event: string; at: number }[];
     return {
       online: (window as unknown as { __onlineAt: number }).__onlineAt,
-      login: at('TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT'),
-      conf: at('TSDK_E_CONF_EVT_CONF_RESUME_RESULT'),
-      count: h.filter((n: { event: string }) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT').length,
+      login: h.findLast((n) => n.event === 'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT')?.at ?? 0,
+      conf: h.findLast((n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT')?.at ?? 0,
+      count: h.filter((n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT').length,
     };
   });
 }
@@ -42,7 +43,7 @@ const toConf: number[] = [];
 try {
   for (const via of ['localhost', '127.0.0.1']) {
     const url = via === 'localhost' ? server.url : server.ipUrl;
-    const room = `bench-${via}`;
+    const room = `bench-${via.replaceAll('.', '-')}`;
     const a = await joinByLink(browser, url, room, 'Ada');
     const b = await joinByLink(browser, url, room, 'Bob');
     await a.page.evaluate(() => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../signaling-server/src/clock.ts';
 import { loadConfig, REPO_ROOT } from '../../../signaling-server/src/config.ts';
+import { createLogger } from '../../../signaling-server/src/logger.ts';
 import { hashPassword, verifyPassword } from '../../../signaling-server/src/passwords.ts';
 import { RateLimiter } from '../../../signaling-server/src/rate-limit.ts';
 
@@ -62,5 +63,19 @@ describe('RateLimiter', () => {
     expect(limiter.hit('b', 2)).toEqual({ ok: true });
     clock.advance(600);
     expect(limiter.hit('a', 2)).toEqual({ ok: true });
+  });
+});
+
+describe('logger', () => {
+  it('redacts tokens and passwords wherever they appear', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (l: string) => void lines.push(l) });
+    logger.info(
+      { token: 'T1', resumeToken: 'T2', password: 'P1', req: { token: 'T3', body: { password: 'P2' } } },
+      'x',
+    );
+    const text = lines.join('');
+    for (const secret of ['T1', 'T2', 'T3', 'P1', 'P2']) expect(text).not.toContain(`"${secret}"`);
+    expect(text).toContain('[redacted]');
   });
 });
