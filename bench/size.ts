@@ -36,7 +36,13 @@ await build({
   build: {
     outDir: sdkOut,
     emptyOutDir: true,
-    lib: { entry: join(root, 'web/src/sdk/index.ts'), formats: ['es'], fileName: 'sdk' },
+    // IIFE, not ES: Vite keeps whitespace in ES library builds, which is not what ships.
+    lib: {
+      entry: join(root, 'web/src/sdk/index.ts'),
+      formats: ['iife'],
+      name: 'MeetingSdk',
+      fileName: 'sdk',
+    },
     rollupOptions: { external: [] },
   },
 });
