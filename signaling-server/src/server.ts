@@ -1,5 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Server } from 'socket.io';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, LIMITS } from '../../shared/src/timing.ts';
 import type { Clock } from './clock.ts';
@@ -57,6 +57,12 @@ export function createSignalingServer({
     });
   });
 
+  const rawSockets = new Set<Socket>();
+  httpServer.on('connection', (raw: Socket) => {
+    rawSockets.add(raw);
+    raw.once('close', () => rawSockets.delete(raw));
+  });
+
   const io: AppServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
     maxHttpBufferSize: LIMITS.packetBytes,
@@ -108,6 +114,9 @@ export function createSignalingServer({
       core.timers.cancelAll();
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
+        // Upgraded WebSockets are not HTTP connections any more: a client that is offline never
+        // answers the close frame, and ws would wait 30 s for it. Shutting down means now.
+        for (const raw of rawSockets) raw.destroy();
         httpServer.closeAllConnections();
       });
     },
