@@ -484,6 +484,41 @@ describe('rule 6: transient failures are retried silently', () => {
     expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 5010]);
   });
 
+  it('a coalesced socket trigger seen before the network came back does not abort the attempt', () => {
+    // Offline at 1, the socket closes at 5 (folded, emitted when the window closes at 101),
+    // online at 50: the attempt that starts at 50 must not be aborted by the late emission,
+    // or a resume the server already took would lose its rotated token.
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        conference: null,
+        login: [() => cold('100ms (a|)', { a: SESSION })],
+      });
+      const online$ = hot('t f 48ms t', { f: false, t: true });
+      const triggers$ = hot('-a 3ms b', { a: T('offline'), b: T('socket-disconnect') });
+      return { triggers$, online$, ports };
+    });
+    expect(ports.loginCalls).toEqual([50]);
+  });
+
+  it('a coalesced trigger emitted after a quick episode ended starts no second episode', () => {
+    // Offline at 1, socket closed at 5 (folded, emitted at 101), online at 20, resumed at 30.
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        conference: null,
+        login: [() => cold('10ms (a|)', { a: SESSION })],
+      });
+      const online$ = hot('t f 18ms t', { f: false, t: true });
+      const triggers$ = hot('-a 3ms b', { a: T('offline'), b: T('socket-disconnect') });
+      return { triggers$, online$, ports };
+    });
+    expect(ports.loginCalls).toEqual([20]);
+    expect(summary(log).filter(([event]) => event === 'LOGIN_RESUMING_IND')).toHaveLength(1);
+  });
+
   it('network lost during an attempt: abort, wait, retry at once when it is back', () => {
     const ts = newScheduler();
     let ports!: FakePorts;

@@ -142,6 +142,7 @@ export class MeetingClient {
   readonly #resumeOptions: NonNullable<MeetingClientOptions['resume']>;
   readonly #environment: Pick<NetworkInputs, 'window' | 'navigator'>;
   #resume: Subscription | null = null;
+  #loginResume: Promise<unknown> | null = null;
   readonly #resumeState = new BehaviorSubject<ResumeState>(IDLE);
   /** A resumed conference whose replay waits until CONF_RESUME_RESULT has been reported. */
   #pendingReplay: ConfResumeInfo | null = null;
@@ -403,18 +404,7 @@ export class MeetingClient {
    */
   resumePorts(): ResumePorts {
     return {
-      resumeLogin: () =>
-        defer(async (): Promise<Reply<SessionInfo>> => {
-          this.#assertOpen('resumeLogin');
-          const token = this.#resumeToken;
-          if (!token) return { code: ResultCode.RESUME_TOKEN_REJECTED, message: 'no resume token' };
-          const reply = await this.#transport(async () => {
-            await this.#signal.replaceSocket();
-            return this.#signal.request('resume', { token }, this.#timeout());
-          });
-          if (reply.code === 0) this.#resumeToken = reply.resumeToken;
-          return reply;
-        }),
+      resumeLogin: () => defer(() => this.#resumeLogin()),
       resumeConference: (ctx: ConferenceContext) =>
         defer(
           (): Promise<Reply<ConfResumeInfo>> =>
@@ -447,6 +437,31 @@ export class MeetingClient {
   }
 
   // ---- internals ----
+
+  /**
+   * One login resume at a time, even when the pipeline aborts an attempt: an aborted attempt
+   * whose `resume` already reached the server has spent the token, and only its reply carries
+   * the rotated one. So a new attempt first lets the previous one settle (a dead socket fails it
+   * at once), then goes on with whatever token is current.
+   */
+  #resumeLogin(): Promise<Reply<SessionInfo>> {
+    const previous = this.#loginResume ?? Promise.resolve();
+    const attempt = previous
+      .catch(() => undefined)
+      .then(async (): Promise<Reply<SessionInfo>> => {
+        this.#assertOpen('resumeLogin');
+        const token = this.#resumeToken;
+        if (!token) return { code: ResultCode.RESUME_TOKEN_REJECTED, message: 'no resume token' };
+        const reply = await this.#transport(async () => {
+          await this.#signal.replaceSocket();
+          return this.#signal.request('resume', { token }, this.#timeout());
+        });
+        if (reply.code === 0) this.#resumeToken = reply.resumeToken;
+        return reply;
+      });
+    this.#loginResume = attempt;
+    return attempt;
+  }
 
   #startSession(info: SessionInfo): Session {
     const session = { userId: info.userId, name: info.name };

@@ -75,12 +75,17 @@ export function createResumePipeline(options: ResumePipelineOptions): Observable
     const online = new BehaviorSubject<boolean>(true);
     const online$ = online.pipe(distinctUntilChanged());
     const triggers$ = options.triggers$.pipe(
+      map((trigger): Trigger => ({ ...trigger, at: trigger.at ?? scheduler.now() })),
       coalesceTriggers({ windowMs: options.coalesceMs ?? DEFAULT_COALESCE_MS, scheduler }),
       share(),
     );
 
+    /** When the latest attempt began: triggers seen before it describe what it already handled. */
+    let lastAttemptAt = Number.NEGATIVE_INFINITY;
+
     const toOutput = (item: StageItem): ResumeOutput => {
       if (item.type !== 'event') return item;
+      if (item.event.type === 'attempt-started') lastAttemptAt = scheduler.now();
       state = reduceResumeState(state, item.event);
       return { type: 'state', state };
     };
@@ -121,6 +126,9 @@ export function createResumePipeline(options: ResumePipelineOptions): Observable
       });
 
     const episodes$ = triggers$.pipe(
+      // A coalesced trigger can be emitted after the episode it belonged to has ended; a change
+      // seen before the last attempt began was already handled by it and starts nothing new.
+      filter((trigger) => (trigger.at ?? scheduler.now()) > lastAttemptAt),
       // One episode at a time: triggers during one are seen by its stages (interrupt$), not here.
       exhaustMap((trigger) =>
         confirmTrigger(trigger, {

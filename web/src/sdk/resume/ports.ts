@@ -19,6 +19,11 @@ export type TriggerReason =
 
 export interface Trigger {
   reason: TriggerReason;
+  /**
+   * Scheduler time the pipeline received it (stamped before coalescing): a trigger that was
+   * folded and emitted late must not pass for a change that happened after an attempt began.
+   */
+  at?: number;
   /** For `local-address`: the address the app set ('0.0.0.0' = no network). */
   address?: string;
 }

@@ -49,8 +49,11 @@ export interface RetryLoop {
   startedAt: number;
   /** Current value at subscription, then changes. */
   online$: Observable<boolean>;
-  /** Hot: each emission aborts the attempt in flight (or cuts a backoff short). */
-  interrupt$: Observable<unknown>;
+  /**
+   * Hot: each emission aborts the attempt in flight (or cuts a backoff short), unless its `at`
+   * (when the change was first seen) is not later than the attempt's start.
+   */
+  interrupt$: Observable<{ at?: number }>;
 }
 
 /** One port reply as an outcome; a port that errors or ends without replying is a transport failure. */
@@ -85,8 +88,9 @@ export function retryAttempts<T>(
   // NEVER keeps this from completing: a race must not be won by a completion.
   const interruptedAfter = (at: number): Observable<typeof INTERRUPTED> =>
     merge(
-      // A trigger at the very instant the attempt started describes the change it already sees.
-      loop.interrupt$.pipe(filter(() => scheduler.now() > at)),
+      // A trigger seen at or before the instant the attempt started describes a change the
+      // attempt already sees (a coalesced trigger may be emitted late, its `at` stays early).
+      loop.interrupt$.pipe(filter((trigger) => (trigger.at ?? scheduler.now()) > at)),
       networkLost(online$),
       NEVER,
     ).pipe(

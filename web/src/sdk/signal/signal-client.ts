@@ -66,6 +66,8 @@ export class SignalClient {
   readonly #requestTimeoutMs: number;
   readonly #createSocket: NonNullable<SignalClientOptions['createSocket']>;
   #socket: ClientSocket | null = null;
+  /** Requests waiting for a reply on the current socket: failed at once when it is discarded. */
+  readonly #pending = new Set<() => void>();
   #generation = 0;
   #closed = false;
 
@@ -139,12 +141,20 @@ export class SignalClient {
     // socket.io would buffer the packet until a reconnect that never comes: fail now instead.
     if (!socket?.connected)
       throw new SignalTransportError('not-connected', `cannot send ${event}: not connected`);
+    let abandon: (() => void) | undefined;
     try {
       // socket.io's types cannot follow an event name that is itself generic: narrow by hand.
       const timed = socket.timeout(timeoutMs) as unknown as {
         emitWithAck(ev: E, req: RequestOf<E>): Promise<ReplyOf<E>>;
       };
-      return await timed.emitWithAck(event, payload);
+      // A reply cannot come over a socket that went down or was discarded: fail at once
+      // instead of waiting out the timeout.
+      const gone = new Promise<never>((_, reject) => {
+        abandon = () => reject(new Error('socket gone'));
+        this.#pending.add(abandon);
+        socket.once('disconnect', abandon);
+      });
+      return await Promise.race([timed.emitWithAck(event, payload), gone]);
     } catch (cause) {
       const kind = socket.connected ? 'timeout' : 'disconnected';
       throw new SignalTransportError(
@@ -154,6 +164,11 @@ export class SignalClient {
           cause,
         },
       );
+    } finally {
+      if (abandon) {
+        this.#pending.delete(abandon);
+        socket.off('disconnect', abandon);
+      }
     }
   }
 
@@ -194,6 +209,7 @@ export class SignalClient {
     const old = this.#socket;
     if (!old) return;
     this.#socket = null;
+    for (const abandon of [...this.#pending]) abandon();
     old.removeAllListeners();
     old.disconnect();
     if (this.#connected.value) this.#connected.next(false);
