@@ -1,7 +1,12 @@
 /** A stand-in for a WebRTC peer link: records what the mesh does with it. */
 import { BehaviorSubject } from 'rxjs';
 import type { SignalData } from '../../../shared/src/index.ts';
-import type { LinkState, PeerLinkLike, PeerLinkOptions } from '../../../web/src/sdk/media/peer-link.ts';
+import type {
+  LinkDiagnostics,
+  LinkState,
+  PeerLinkLike,
+  PeerLinkOptions,
+} from '../../../web/src/sdk/media/peer-link.ts';
 
 export class FakeLink implements PeerLinkLike {
   readonly initiator: boolean;
@@ -39,6 +44,23 @@ export class FakeLink implements PeerLinkLike {
   restartIce(): boolean {
     this.restarts++;
     return this.initiator;
+  }
+  broken = false;
+  keyframes = 0;
+  markBroken(): void {
+    this.broken = true;
+  }
+  forceKeyframe(): Promise<void> {
+    this.keyframes++;
+    return Promise.resolve();
+  }
+  diagnostics(): LinkDiagnostics {
+    return {
+      localUfrag: null,
+      remoteTrackIds: [],
+      iceRestarts: this.restarts,
+      keyframesForced: this.keyframes,
+    };
   }
   setState(s: Partial<LinkState>): void {
     this.#state.next({ ...this.#state.value, ...s });

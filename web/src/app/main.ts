@@ -16,7 +16,11 @@ const meeting = byId('meeting');
 const roomLabel = byId('room-label');
 const connection = byId('connection');
 
-let client = new MeetingClient();
+// `?recovery=naive` switches media recovery to the plain-WebRTC baseline (benchmarks compare).
+const clientOptions = {
+  mediaRecovery: new URLSearchParams(location.search).get('recovery') === 'naive' ? 'naive' : 'fast',
+} as const;
+let client = new MeetingClient(clientOptions);
 let unbind = bind(client);
 
 function bind(c: MeetingClient): () => void {
@@ -59,7 +63,7 @@ async function join(req: JoinRequest): Promise<void> {
     if (client.session && client.session.name !== req.name) {
       await client.logout().catch(() => client.destroy());
       unbind();
-      client = new MeetingClient();
+      client = new MeetingClient(clientOptions);
       unbind = bind(client);
     }
     if (!client.session) await client.login({ name: req.name });

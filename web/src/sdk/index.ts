@@ -5,7 +5,8 @@
 export * from '../../../shared/src/index.ts';
 export { MeetingError } from './errors.ts';
 export type { Logger } from './logger.ts';
-export type { PeerSnapshot } from './media/mesh.ts';
+export type { PeerDiagnostics, PeerSnapshot } from './media/mesh.ts';
+export type { RecoveryMode } from './media/recover-media.ts';
 export {
   type ConferenceView,
   type ConfUpdateData,

@@ -8,6 +8,7 @@ import {
   defer,
   filter,
   map,
+  merge,
   type Observable,
   type SchedulerLike,
   Subject,
@@ -36,14 +37,21 @@ import {
 import { applyConfEvent, findByHandle } from './conference-state.ts';
 import { invalidState, MeetingError } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { Mesh, type PeerSnapshot } from './media/mesh.ts';
+import { Mesh, type PeerDiagnostics, type PeerSnapshot } from './media/mesh.ts';
 import { createPeerLink, type PeerLinkFactory } from './media/peer-link.ts';
+import { MediaRecovery, type RecoveryMode } from './media/recover-media.ts';
 import { Notifier, type NotifyListener } from './notifier.ts';
 import { createResumePipeline, type ResumeOutput } from './resume/pipeline.ts';
 import { type ConferenceContext, type ResumePorts, TransportError } from './resume/ports.ts';
 import type { RetryPolicy } from './resume/retry-policy.ts';
 import { IDLE, isResuming, type ResumeState } from './resume/state.ts';
-import { type NetworkInputs, watchNetwork, watchOnline } from './resume/watch-network.ts';
+import {
+  type NetworkInputs,
+  watchBrowserEvents,
+  watchLocalAddress,
+  watchNetwork,
+  watchOnline,
+} from './resume/watch-network.ts';
 import { SignalClient, type SignalClientOptions } from './signal/signal-client.ts';
 import { SignalTransportError } from './signal/transport-error.ts';
 
@@ -62,6 +70,12 @@ export interface MeetingClientOptions {
   /** For tests: how the socket is made, and how a peer link is made. */
   createSocket?: SignalClientOptions['createSocket'];
   createLink?: PeerLinkFactory;
+  /**
+   * How broken media paths come back: `fast` (ICE restart at the first sign, forced keyframe,
+   * rebuild fallback; the default) or `naive` (restart on ICE `disconnected` only, no keyframe:
+   * the benchmark baseline).
+   */
+  mediaRecovery?: RecoveryMode;
   /** The resume pipeline's clock, retry policy and window (tests use virtual time). */
   resume?: { scheduler?: SchedulerLike; policy?: RetryPolicy; windowMs?: number };
   /**
@@ -126,6 +140,8 @@ export class MeetingClient {
   readonly #notifier: Notifier;
   readonly #signal: SignalClient;
   readonly #mesh: Mesh;
+  readonly #recovery: MediaRecovery;
+  readonly #networkWatch: Subscription;
   readonly #requestTimeoutMs: number | undefined;
 
   #closed = false;
@@ -196,7 +212,9 @@ export class MeetingClient {
       createLink: options.createLink ?? createPeerLink,
       ...(options.getUserMedia ? { getUserMedia: options.getUserMedia } : {}),
       ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+      keyframeOnRecovery: (options.mediaRecovery ?? 'fast') === 'fast',
     });
+    this.#recovery = new MediaRecovery(this.#mesh, { mode: options.mediaRecovery ?? 'fast' });
 
     this.notify$ = this.#notifier.notify$;
     this.remoteStreams$ = this.#mesh.remoteStreams$;
@@ -207,6 +225,14 @@ export class MeetingClient {
     this.socketDisconnects$ = this.#signal.disconnect$.pipe(map((d) => d.reason));
     this.mediaStalls$ = this.#mesh.mediaStalls$;
 
+    // Our own network changed: every path may be dead, restart them now rather than wait for ICE
+    // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed.
+    this.#networkWatch = merge(
+      watchBrowserEvents(this.#environment),
+      watchLocalAddress(this.#localAddress),
+    ).subscribe(() => {
+      if (this.#conference.value) this.#recovery.networkChanged();
+    });
     this.#signal.confEvents$.subscribe((e) => this.#onConfEvent(e));
     this.#signal.signals$.subscribe((d) => this.#mesh.handleSignal(d.from, d.data));
     this.#signal.ended$.subscribe(({ handle, code, message }) => {
@@ -249,6 +275,11 @@ export class MeetingClient {
 
   get resumeState(): ResumeState {
     return this.#resumeState.value;
+  }
+
+  /** Per peer: link generation (rebuilds), ICE credentials (restarts), remote tracks, keyframes. */
+  mediaDiagnostics(): PeerDiagnostics[] {
+    return this.#mesh.diagnostics();
   }
 
   /** True after `logout()` or `destroy()`: every action then fails with INVALID_STATE. */
@@ -479,14 +510,25 @@ export class MeetingClient {
     this.#resume?.unsubscribe();
     // A peer or a stall only says something about *our* network while its owner is connected;
     // a participant the server already marks "reconnecting" has a problem of their own.
-    const expected = (userId: string) =>
-      this.#conference.value?.roster.some((p) => p.userId === userId && p.status === 'connected') ?? false;
+    // And one struggling peer among healthy ones is that peer's problem: media recovery handles
+    // it. Only when every peer is in trouble is it ours, and worth an episode.
+    const ours = (userId: string) => {
+      const me = this.#session?.userId;
+      const others = (this.#conference.value?.roster ?? []).filter(
+        (p) => p.userId !== me && p.status === 'connected',
+      );
+      const troubled = this.#recovery.recovering;
+      return (
+        others.some((p) => p.userId === userId) &&
+        others.every((p) => p.userId === userId || troubled.has(p.userId))
+      );
+    };
     const inputs: NetworkInputs = {
       ...this.#environment,
-      peerStates$: this.#mesh.peerState$.pipe(filter((p) => expected(p.userId))),
+      peerStates$: this.#mesh.peerState$.pipe(filter((p) => ours(p.userId))),
       socketDisconnects$: this.socketDisconnects$,
       localAddress$: this.#localAddress,
-      mediaStalls$: this.#mesh.mediaStalls$.pipe(filter((p) => expected(p.userId))),
+      mediaStalls$: this.#mesh.mediaStalls$.pipe(filter((p) => ours(p.userId))),
     };
     this.#resume = createResumePipeline({
       triggers$: watchNetwork(inputs),
@@ -501,9 +543,15 @@ export class MeetingClient {
 
   #onResumeOutput(out: ResumeOutput): void {
     switch (out.type) {
-      case 'state':
+      case 'state': {
+        const was = this.#resumeState.value;
+        // Signals (restart offers included) wait for the new handle instead of being refused.
+        if (!isResuming(was) && isResuming(out.state) && out.state.originalHandle !== null) {
+          this.#mesh.setLocalHandle(null);
+        }
         this.#resumeState.next(out.state);
         return;
+      }
       case 'login-resumed':
         this.#session = { userId: out.session.userId, name: out.session.name };
         return;
@@ -567,10 +615,10 @@ export class MeetingClient {
     const present = new Set(info.roster.map((p) => p.userId));
     for (const userId of this.#mesh.peers.keys()) if (!present.has(userId)) this.#mesh.removePeer(userId);
     for (const p of info.roster) if (p.userId !== me) this.#mesh.addPeer(p.userId, p.handle);
-    // Healthy peers were never touched; a dead one is rebuilt, a struggling one restarts ICE.
+    // Healthy peers were never touched; a dead one is rebuilt, a struggling one recovered.
     for (const [userId, peer] of this.#mesh.peers) {
       if (peer.closed || peer.connectionState === 'failed') this.#mesh.rebuildPeer(userId);
-      else if (peer.iceConnectionState === 'disconnected') this.#mesh.restartIce(userId);
+      else if (peer.iceConnectionState === 'disconnected') this.#recovery.recover(userId);
     }
     for (const e of early) this.#onConfEvent(e);
   }
@@ -627,7 +675,10 @@ export class MeetingClient {
         break;
       case 'left': {
         const gone = findByHandle(conf.roster, event.handle);
-        if (gone && gone.userId !== this.#session?.userId) this.#mesh.removePeer(gone.userId);
+        if (gone && gone.userId !== this.#session?.userId) {
+          this.#recovery.forget(gone.userId);
+          this.#mesh.removePeer(gone.userId);
+        }
         break;
       }
       case 'replaced':
@@ -667,6 +718,8 @@ export class MeetingClient {
   }
 
   #close(): void {
+    this.#networkWatch.unsubscribe();
+    this.#recovery.stop();
     this.#resume?.unsubscribe();
     this.#resume = null;
     this.#closed = true;

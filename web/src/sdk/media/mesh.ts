@@ -13,7 +13,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { SignalData } from '../../../../shared/src/index.ts';
-import type { LinkState, PeerLinkFactory, PeerLinkLike } from './peer-link.ts';
+import type { LinkDiagnostics, LinkState, PeerLinkFactory, PeerLinkLike } from './peer-link.ts';
 import { type StallSample, type StallTrack, trackStalls } from './stall-detector.ts';
 import { isInitiator, isRestartSignal } from './wire.ts';
 
@@ -40,9 +40,21 @@ export interface MeshOptions {
   now?: () => number;
   /** Drives the media-stall polling (virtual time in tests). */
   scheduler?: SchedulerLike;
-  /** Inbound-bytes polling period and the silence that counts as a stall (spec §4: ~3 s). */
+  /**
+   * Inbound-bytes polling period and the silence that counts as a stall. Audio and video flow
+   * without pause (50+ packets/s), so a second of silence is a dead path, not a quiet one.
+   */
   stallPollMs?: number;
   stallMs?: number;
+  /** Restart encoders with a keyframe when a path comes back (default true). */
+  keyframeOnRecovery?: boolean;
+}
+
+/** One link as a test or a support page sees it. */
+export interface PeerDiagnostics extends LinkDiagnostics {
+  userId: string;
+  handle: number;
+  generation: number;
 }
 
 interface Member {
@@ -75,6 +87,7 @@ export class Mesh {
   readonly #scheduler: SchedulerLike;
   readonly #stallPollMs: number;
   readonly #stallMs: number;
+  readonly #keyframeOnRecovery: boolean;
   #stallWatch: Subscription | null = null;
   #stallTracks: ReadonlyMap<string, StallTrack> = new Map();
 
@@ -114,8 +127,9 @@ export class Mesh {
     this.#iceServers = options.iceServers ?? [];
     this.#now = options.now ?? Date.now;
     this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#stallPollMs = options.stallPollMs ?? 1_000;
-    this.#stallMs = options.stallMs ?? 3_000;
+    this.#stallPollMs = options.stallPollMs ?? 250;
+    this.#stallMs = options.stallMs ?? 1_000;
+    this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
   }
 
   get localStream(): MediaStream | null {
@@ -265,6 +279,20 @@ export class Mesh {
     else this.#send(userId, { type: 'restart', rebuild: false });
   }
 
+  /** Bytes received from the participant on the selected pair (null: no live link). */
+  inboundBytes(userId: string): Promise<number | null> {
+    const link = this.#members.get(userId)?.link;
+    return link && !link.closed ? link.inboundBytes().catch(() => null) : Promise.resolve(null);
+  }
+
+  diagnostics(): PeerDiagnostics[] {
+    return [...this.#members.values()].flatMap((m) =>
+      m.link
+        ? [{ userId: m.userId, handle: m.handle, generation: m.generation, ...m.link.diagnostics() }]
+        : [],
+    );
+  }
+
   /** Closes every link and stops the local tracks. The mesh cannot be used again. */
   destroy(): void {
     if (this.#destroyed) return;
@@ -315,7 +343,10 @@ export class Mesh {
         if (this.#destroyed) return;
         const { tracks, stalled } = trackStalls(this.#stallTracks, samples, this.#now(), this.#stallMs);
         this.#stallTracks = tracks;
-        for (const userId of stalled) this.#stalls.next({ userId });
+        for (const userId of stalled) {
+          this.#members.get(userId)?.link?.markBroken();
+          this.#stalls.next({ userId });
+        }
       });
     });
   }
@@ -364,6 +395,7 @@ export class Mesh {
       initiator: this.#initiates(member),
       stream: this.#localStream,
       iceServers: this.#iceServers,
+      keyframeOnRecovery: this.#keyframeOnRecovery,
       onSignal: (data) => {
         if (member.link === link) this.#send(member.userId, data);
       },

@@ -1,0 +1,138 @@
+/**
+ * How broken peer connections come back (spec §5). Two strategies, chosen by configuration:
+ *
+ * - `fast` (default): ICE restart on the first sign of trouble (a network change, a stall, ICE
+ *   `disconnected`), again after `reRestartMs` if bytes still do not flow (the new address can
+ *   reach Chrome 1.5–2 s after the change, after the first restart gathered), and a rebuild on
+ *   the same local stream after `rebuildAfterMs`, or at once when simple-peer destroyed the peer.
+ * - `naive`: what a plain WebRTC app does — restart only when ICE says `disconnected`, rebuild
+ *   only a destroyed peer. Kept as the benchmark's baseline.
+ *
+ * "Works again" means inbound bytes grow on the selected pair: Chrome may report `connected`
+ * throughout a dead path or a restart, so states alone cannot say it.
+ */
+import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { PeerSnapshot } from './mesh.ts';
+
+export type RecoveryMode = 'fast' | 'naive';
+
+/** What recovery drives: the mesh, or a fake in tests. */
+export interface RecoveryTarget {
+  readonly peers: ReadonlyMap<string, PeerSnapshot>;
+  readonly peerState$: Observable<PeerSnapshot>;
+  readonly mediaStalls$: Observable<{ userId: string }>;
+  restartIce(userId: string): void;
+  rebuildPeer(userId: string): void;
+  inboundBytes(userId: string): Promise<number | null>;
+}
+
+export interface RecoveryOptions {
+  mode?: RecoveryMode;
+  scheduler?: SchedulerLike;
+  reRestartMs?: number;
+  rebuildAfterMs?: number;
+}
+
+interface Watch {
+  bytes: number | null;
+  timers: Subscription[];
+}
+
+export class MediaRecovery {
+  readonly mode: RecoveryMode;
+  readonly #target: RecoveryTarget;
+  readonly #scheduler: SchedulerLike;
+  readonly #reRestartMs: number;
+  readonly #rebuildAfterMs: number;
+  readonly #watches = new Map<string, Watch>();
+  readonly #subs: Subscription[] = [];
+
+  constructor(target: RecoveryTarget, options: RecoveryOptions = {}) {
+    this.#target = target;
+    this.mode = options.mode ?? 'fast';
+    this.#scheduler = options.scheduler ?? asyncScheduler;
+    this.#reRestartMs = options.reRestartMs ?? 1_500;
+    this.#rebuildAfterMs = options.rebuildAfterMs ?? 5_000;
+    this.#subs.push(
+      target.peerState$.subscribe((p) => this.#onPeerState(p)),
+      target.mediaStalls$
+        .pipe(filter(() => this.mode === 'fast'))
+        .subscribe(({ userId }) => this.recover(userId)),
+    );
+  }
+
+  /** Peers being recovered now (restarted or rebuilt, bytes not flowing yet). */
+  get recovering(): ReadonlySet<string> {
+    return new Set(this.#watches.keys());
+  }
+
+  /** Our network changed (offline/online, new address): every path may be dead. */
+  networkChanged(): void {
+    if (this.mode !== 'fast') return;
+    for (const userId of this.#target.peers.keys()) this.recover(userId);
+  }
+
+  /** Restart now, check later, restart again, rebuild last. One recovery per peer at a time. */
+  recover(userId: string): void {
+    if (this.#watches.has(userId) || !this.#target.peers.has(userId)) return;
+    const watch: Watch = { bytes: null, timers: [] };
+    this.#watches.set(userId, watch);
+    void this.#target.inboundBytes(userId).then((bytes) => {
+      watch.bytes = bytes;
+    });
+    this.#target.restartIce(userId);
+    const check = (ms: number, act: () => void) =>
+      this.#scheduler.schedule(() => {
+        void this.#flowing(userId, watch).then((flowing) => {
+          if (this.#watches.get(userId) !== watch) return;
+          if (flowing) this.#done(userId);
+          else act();
+        });
+      }, ms);
+    watch.timers.push(
+      check(this.#reRestartMs, () => this.#target.restartIce(userId)),
+      check(this.#rebuildAfterMs, () => {
+        this.#done(userId);
+        this.#target.rebuildPeer(userId);
+      }),
+    );
+  }
+
+  /** The participant left: nothing to recover. */
+  forget(userId: string): void {
+    this.#done(userId);
+  }
+
+  stop(): void {
+    for (const userId of [...this.#watches.keys()]) this.#done(userId);
+    for (const sub of this.#subs) sub.unsubscribe();
+  }
+
+  #onPeerState(p: PeerSnapshot): void {
+    if (p.closed) {
+      // simple-peer destroys itself on connectionState `failed`: only a new peer helps.
+      this.#done(p.userId);
+      this.#target.rebuildPeer(p.userId);
+      return;
+    }
+    if (this.mode === 'naive') {
+      if (p.iceConnectionState === 'disconnected') this.#target.restartIce(p.userId);
+      return;
+    }
+    if (p.iceConnectionState === 'disconnected' || p.iceConnectionState === 'failed') this.recover(p.userId);
+  }
+
+  async #flowing(userId: string, watch: Watch): Promise<boolean> {
+    const now = await this.#target.inboundBytes(userId);
+    const before = watch.bytes;
+    watch.bytes = now;
+    return now !== null && before !== null && now > before;
+  }
+
+  #done(userId: string): void {
+    const watch = this.#watches.get(userId);
+    if (!watch) return;
+    this.#watches.delete(userId);
+    for (const t of watch.timers) t.unsubscribe();
+  }
+}
