@@ -17,13 +17,15 @@ export async function joinByLink(
   baseUrl: string,
   room: string,
   name: string,
-  options: { clock?: boolean } = {},
+  options: { clock?: boolean; query?: string; beforeJoin?: (page: Page) => Promise<unknown> } = {},
 ) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  await options.beforeJoin?.(page);
   // Virtual time for the page (the 60 s window); it runs at real pace until fast-forwarded.
   if (options.clock) await page.clock.install();
-  await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`);
+  const query = options.query ? `&${options.query}` : '';
+  await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}${query}`);
   await expect(page.locator('#meeting')).toBeVisible();
   await expect.poll(() => ownHandle(page)).toBeGreaterThan(0);
   return { name, context, page } satisfies Participant;
@@ -79,4 +81,19 @@ export function rosterNames(page: Page): Promise<string[]> {
   return page
     .locator('#participants li[data-handle]')
     .evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.name ?? '').sort());
+}
+
+export interface PeerDiagnostics {
+  userId: string;
+  handle: number;
+  generation: number;
+  localUfrag: string | null;
+  remoteTrackIds: string[];
+  iceRestarts: number;
+  keyframesForced: number;
+}
+
+/** The SDK's per-peer diagnostics: link generation, ICE credentials, remote tracks. */
+export function mediaDiagnostics(page: Page): Promise<PeerDiagnostics[]> {
+  return page.evaluate(() => window.meetingClient.mediaDiagnostics() as PeerDiagnostics[]);
 }

@@ -142,6 +142,8 @@ export class MeetingClient {
   readonly #mesh: Mesh;
   readonly #recovery: MediaRecovery;
   readonly #networkWatch: Subscription;
+  /** Peers whose trouble an episode already covered (see `#startResume`). */
+  readonly #coveredPeers = new Set<string>();
   readonly #requestTimeoutMs: number | undefined;
 
   #closed = false;
@@ -233,6 +235,7 @@ export class MeetingClient {
     ).subscribe(() => {
       if (this.#conference.value) this.#recovery.networkChanged();
     });
+    this.#mesh.mediaResumed$.subscribe(({ userId }) => this.#coveredPeers.delete(userId));
     this.#signal.confEvents$.subscribe((e) => this.#onConfEvent(e));
     this.#signal.signals$.subscribe((d) => this.#mesh.handleSignal(d.from, d.data));
     this.#signal.ended$.subscribe(({ handle, code, message }) => {
@@ -513,6 +516,9 @@ export class MeetingClient {
     // And one struggling peer among healthy ones is that peer's problem: media recovery handles
     // it. Only when every peer is in trouble is it ours, and worth an episode.
     const ours = (userId: string) => {
+      // A peer already in trouble when the last episode started stays that episode's business
+      // until its media flows again: one outage, one episode.
+      if (this.#coveredPeers.has(userId)) return false;
       const me = this.#session?.userId;
       const others = (this.#conference.value?.roster ?? []).filter(
         (p) => p.userId !== me && p.status === 'connected',
@@ -546,8 +552,9 @@ export class MeetingClient {
       case 'state': {
         const was = this.#resumeState.value;
         // Signals (restart offers included) wait for the new handle instead of being refused.
-        if (!isResuming(was) && isResuming(out.state) && out.state.originalHandle !== null) {
-          this.#mesh.setLocalHandle(null);
+        if (!isResuming(was) && isResuming(out.state)) {
+          for (const userId of this.#recovery.recovering) this.#coveredPeers.add(userId);
+          if (out.state.originalHandle !== null) this.#mesh.setLocalHandle(null);
         }
         this.#resumeState.next(out.state);
         return;

@@ -109,6 +109,7 @@ export class Mesh {
   readonly #peerChanges = new Subject<PeerSnapshot>();
   readonly #localStream$ = new BehaviorSubject<MediaStream | null>(null);
   readonly #stalls = new Subject<{ userId: string }>();
+  readonly #resumed = new Subject<{ userId: string }>();
 
   /** userId → the participant's incoming stream. */
   readonly remoteStreams$: Observable<ReadonlyMap<string, MediaStream>> = this.#remoteStreams.asObservable();
@@ -119,6 +120,8 @@ export class Mesh {
   readonly localStream$: Observable<MediaStream | null> = this.#localStream$.asObservable();
   /** A connected peer whose selected pair received nothing for `stallMs` (once per stall). */
   readonly mediaStalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
+  /** A peer reported as stalled receives bytes again (restored path, or a rebuilt link). */
+  readonly mediaResumed$: Observable<{ userId: string }> = this.#resumed.asObservable();
 
   constructor(options: MeshOptions) {
     this.#port = options.port;
@@ -304,7 +307,14 @@ export class Mesh {
     this.#localStream$.next(null);
     this.#outbox.length = 0;
     this.#unknown.clear();
-    for (const s of [this.#remoteStreams, this.#peers, this.#peerChanges, this.#localStream$, this.#stalls])
+    for (const s of [
+      this.#remoteStreams,
+      this.#peers,
+      this.#peerChanges,
+      this.#localStream$,
+      this.#stalls,
+      this.#resumed,
+    ])
       s.complete();
   }
 
@@ -341,8 +351,14 @@ export class Mesh {
       ).then((samples) => {
         polling = false;
         if (this.#destroyed) return;
-        const { tracks, stalled } = trackStalls(this.#stallTracks, samples, this.#now(), this.#stallMs);
+        const { tracks, stalled, resumed } = trackStalls(
+          this.#stallTracks,
+          samples,
+          this.#now(),
+          this.#stallMs,
+        );
         this.#stallTracks = tracks;
+        for (const userId of resumed) this.#resumed.next({ userId });
         for (const userId of stalled) {
           this.#members.get(userId)?.link?.markBroken();
           this.#stalls.next({ userId });

@@ -22,14 +22,17 @@ export function trackStalls(
   samples: readonly StallSample[],
   now: number,
   stallMs: number,
-): { tracks: Map<string, StallTrack>; stalled: string[] } {
+): { tracks: Map<string, StallTrack>; stalled: string[]; resumed: string[] } {
   const tracks = new Map<string, StallTrack>();
   const stalled: string[] = [];
+  /** Reported as stalled before, bytes moving again now: the path is back. */
+  const resumed: string[] = [];
   for (const { userId, bytesReceived } of samples) {
     if (bytesReceived === null) continue;
     const prev = previous.get(userId);
     if (!prev || bytesReceived > prev.bytes || bytesReceived < prev.bytes) {
       // New peer, bytes flowing, or a new connection (counter restarted): all healthy.
+      if (prev?.reported) resumed.push(userId);
       tracks.set(userId, { bytes: bytesReceived, since: now, reported: false });
       continue;
     }
@@ -37,5 +40,5 @@ export function trackStalls(
     if (isStalled && !prev.reported) stalled.push(userId);
     tracks.set(userId, { ...prev, reported: prev.reported || isStalled });
   }
-  return { tracks, stalled };
+  return { tracks, stalled, resumed };
 }

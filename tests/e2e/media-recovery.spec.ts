@@ -1,0 +1,117 @@
+/**
+ * Media recovery on loopback with a CDP packet-loss rule (environment.md): the signaling socket
+ * stays up, only A's WebRTC packets are dropped. Each test asserts the TSDK sequence on A, the
+ * new handle linked to the original, and frames decoding again on every side.
+ */
+import { expect, type Page } from '@playwright/test';
+import { ResultCode } from '../../shared/src/result-codes.ts';
+import { test } from './support/fixtures.ts';
+import {
+  events,
+  expectVideoFrom,
+  history,
+  joinByLink,
+  mediaDiagnostics,
+  ownHandle,
+} from './support/meeting.ts';
+import { prepareMediaCut } from './support/network.ts';
+
+const EPISODE = [
+  'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
+  'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
+  'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
+  'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
+  'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
+  'TSDK_E_CONF_EVT_CONF_RESUME_RESULT',
+];
+
+const resumeEvents = async (page: Page, from: number) =>
+  (await events(page)).slice(from).filter((e) => EPISODE.includes(e));
+
+async function meetingOfThree(browser: import('@playwright/test').Browser, url: string, room: string) {
+  let cut: Awaited<ReturnType<typeof prepareMediaCut>> | undefined;
+  const a = await joinByLink(browser, url, room, 'Ada', {
+    beforeJoin: async (page) => {
+      cut = await prepareMediaCut(page);
+    },
+  });
+  const b = await joinByLink(browser, url, room, 'Bob');
+  const c = await joinByLink(browser, url, room, 'Cy');
+  await expectVideoFrom(a.page, ['Bob', 'Cy']);
+  await expectVideoFrom(b.page, ['Ada', 'Cy']);
+  await expectVideoFrom(c.page, ['Ada', 'Bob']);
+  if (!cut) throw new Error('media cut not prepared');
+  return { a, b, c, media: cut };
+}
+
+test('silent media cut (socket alive) → episode on A only, fast path: ICE restart, same peers, video back', async ({
+  browser,
+  server,
+}) => {
+  const { a, b, c, media } = await meetingOfThree(browser, server.url, 'cut-fast');
+  const h0 = await ownHandle(a.page);
+  const before = await Promise.all([a, b, c].map(async (p) => (await events(p.page)).length));
+  const diagBefore = await mediaDiagnostics(a.page);
+
+  await media.cut();
+  // The stall detector sees the silence in about a second: the episode starts while cut.
+  await expect
+    .poll(() => resumeEvents(a.page, before[0] ?? 0), { timeout: 5_000 })
+    .toContain('TSDK_E_CONF_EVT_CONF_RESUMING_IND');
+  await media.restore();
+
+  await expect.poll(() => resumeEvents(a.page, before[0] ?? 0)).toEqual(EPISODE);
+  const result = (await history(a.page)).slice(before[0]).find((n) => n.event === EPISODE[5]);
+  expect(result?.param2).toBe(ResultCode.TSDK_SUCCESS);
+  expect(result?.param1).not.toBe(h0);
+  expect(result?.data).toMatchObject({ original_handle: h0 });
+
+  await expectVideoFrom(a.page, ['Bob', 'Cy']);
+  await expectVideoFrom(b.page, ['Ada', 'Cy']);
+  await expectVideoFrom(c.page, ['Ada', 'Bob']);
+
+  // Fast path: the same peer objects (no rebuild), new ICE credentials, the same remote tracks.
+  const diagAfter = await mediaDiagnostics(a.page);
+  for (const peer of diagBefore) {
+    const now = diagAfter.find((d) => d.userId === peer.userId);
+    expect(now?.generation, 'no rebuild').toBe(peer.generation);
+    expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer.remoteTrackIds);
+    expect(now?.localUfrag, 'ICE restarted').not.toBe(peer.localUfrag);
+  }
+  // B and C had one struggling peer among healthy ones: their problem was A's, not theirs.
+  expect(await resumeEvents(b.page, before[1] ?? 0)).toEqual([]);
+  expect(await resumeEvents(c.page, before[2] ?? 0)).toEqual([]);
+});
+
+test('media cut longer than the restart bound → peers rebuilt on the same local stream, video back', async ({
+  browser,
+  server,
+}) => {
+  test.setTimeout(120_000);
+  const { a, b, c, media } = await meetingOfThree(browser, server.url, 'cut-rebuild');
+  const h0 = await ownHandle(a.page);
+  const before = (await events(a.page)).length;
+  const generations = new Map((await mediaDiagnostics(a.page)).map((d) => [d.userId, d.generation]));
+  const localStreamId = () => a.page.evaluate(() => window.meetingClient.localStream?.id);
+  const streamBefore = await localStreamId();
+
+  await media.cut();
+  // ICE restarts cannot connect while the cut lasts: after the bound each peer is rebuilt
+  // (a peer simple-peer destroys itself, at ~17 s, is rebuilt the same way).
+  await expect
+    .poll(
+      async () =>
+        (await mediaDiagnostics(a.page)).every((d) => d.generation > (generations.get(d.userId) ?? 0)),
+      { timeout: 25_000, intervals: [1_000] },
+    )
+    .toBe(true);
+  await media.restore();
+
+  await expect.poll(() => resumeEvents(a.page, before)).toEqual(EPISODE);
+  const result = (await history(a.page)).slice(before).find((n) => n.event === EPISODE[5]);
+  expect(result).toMatchObject({ param2: 0, data: { original_handle: h0 } });
+  await expectVideoFrom(a.page, ['Bob', 'Cy']);
+  await expectVideoFrom(b.page, ['Ada', 'Cy']);
+  await expectVideoFrom(c.page, ['Ada', 'Bob']);
+  expect(await localStreamId(), 'no new getUserMedia').toBe(streamBefore);
+});

@@ -1,0 +1,104 @@
+import { BehaviorSubject, Subject, VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { PeerSnapshot } from '../../../web/src/sdk/media/mesh.ts';
+import { MediaRecovery, type RecoveryTarget } from '../../../web/src/sdk/media/recover-media.ts';
+
+const snapshot = (over: Partial<PeerSnapshot> = {}): PeerSnapshot => ({
+  userId: 'b',
+  handle: 2,
+  initiator: true,
+  generation: 1,
+  iceConnectionState: 'connected',
+  connectionState: 'connected',
+  closed: false,
+  ...over,
+});
+
+class FakeTarget implements RecoveryTarget {
+  readonly log: string[] = [];
+  bytes = 100;
+  readonly peerState$ = new Subject<PeerSnapshot>();
+  readonly mediaStalls$ = new Subject<{ userId: string }>();
+  readonly #peers = new BehaviorSubject<ReadonlyMap<string, PeerSnapshot>>(new Map([['b', snapshot()]]));
+  constructor(private readonly now: () => number) {}
+  get peers() {
+    return this.#peers.value;
+  }
+  restartIce(userId: string) {
+    this.log.push(`${this.now()} restart ${userId}`);
+  }
+  rebuildPeer(userId: string) {
+    this.log.push(`${this.now()} rebuild ${userId}`);
+  }
+  inboundBytes() {
+    return Promise.resolve(this.bytes);
+  }
+}
+
+/** Virtual time in 100 ms steps; the byte checks are promises, so microtasks run after each step. */
+async function run(
+  steps: (t: FakeTarget, r: MediaRecovery, advance: (ms: number) => Promise<void>) => Promise<void>,
+  mode: 'fast' | 'naive' = 'fast',
+) {
+  const scheduler = new VirtualTimeScheduler();
+  const target = new FakeTarget(() => scheduler.now());
+  const recovery = new MediaRecovery(target, { mode, scheduler, reRestartMs: 1_500, rebuildAfterMs: 5_000 });
+  const advance = async (ms: number) => {
+    const end = scheduler.now() + ms;
+    while (scheduler.now() < end) {
+      scheduler.maxFrames = scheduler.now() + 100;
+      scheduler.flush();
+      scheduler.frame = scheduler.maxFrames;
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    }
+  };
+  await steps(target, recovery, advance);
+  recovery.stop();
+  return target.log;
+}
+
+describe('media recovery', () => {
+  it('fast: a stall restarts ICE at once, again after 1.5 s, rebuilds after 5 s while bytes stay flat', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.mediaStalls$.next({ userId: 'b' });
+      await advance(6_000);
+    });
+    expect(log).toEqual(['0 restart b', '1500 restart b', '5000 rebuild b']);
+  });
+
+  it('fast: bytes flowing again ends the recovery (no rebuild)', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.mediaStalls$.next({ userId: 'b' });
+      await advance(200);
+      t.bytes = 5_000;
+      await advance(6_000);
+    });
+    expect(log).toEqual(['0 restart b']);
+  });
+
+  it('a peer simple-peer destroyed (closed) is rebuilt at once, in both modes', async () => {
+    for (const mode of ['fast', 'naive'] as const) {
+      const log = await run(async (t) => {
+        t.peerState$.next(snapshot({ closed: true, connectionState: 'failed' }));
+      }, mode);
+      expect(log).toEqual(['0 rebuild b']);
+    }
+  });
+
+  it('naive: ignores stalls and network changes, restarts only on ICE disconnected', async () => {
+    const log = await run(async (t, r, advance) => {
+      t.mediaStalls$.next({ userId: 'b' });
+      r.networkChanged();
+      await advance(6_000);
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+    }, 'naive');
+    expect(log).toEqual(['6000 restart b']);
+  });
+
+  it('fast: a network change restarts every peer before ICE notices', async () => {
+    const log = await run(async (_t, r) => {
+      r.networkChanged();
+    });
+    expect(log).toEqual(['0 restart b']);
+  });
+});
