@@ -13,8 +13,10 @@ import { isPasswordHash } from './passwords.ts';
  * - ACCOUNTS_FILE: optional JSON `[{ "name": "alice", "passwordHash": "scrypt$<salt>$<hash>" }]`;
  *   make an entry with `npx tsx signaling-server/src/hash-password.ts <name> <password>`
  * - LOG_LEVEL (info)
- * - RATE_LIMIT_WINDOW_MS (60000), RATE_LIMIT_PER_ADDRESS (300), RATE_LIMIT_PER_ACCOUNT (20):
- *   login/resume attempts allowed per window from one address / against one account name
+ * - rate limits, each "attempts per RATE_LIMIT_WINDOW_MS (60000)"; see RateLimitConfig for why
+ *   each default is what it is: RATE_LIMIT_PER_ADDRESS (300), RATE_LIMIT_PER_ACCOUNT (20),
+ *   RATE_LIMIT_PER_GUEST_NAME (60), RATE_LIMIT_RESUME_PER_ADDRESS (6000),
+ *   RATE_LIMIT_RESUME_PER_SESSION (60), RATE_LIMIT_CONF_RESUME_FAILURES (30)
  */
 export interface Config {
   port: number;
@@ -27,15 +29,59 @@ export interface Config {
   rateLimit: RateLimitConfig;
 }
 
+/**
+ * Attempts allowed per fixed window (spec §7: login and resume, per user and per address).
+ * Refusals are RATE_LIMITED with `retryAfterMs`. "Address" is the client IP; IPv6 counts per
+ * /64 (one host owns a whole /64), IPv4-mapped IPv6 as IPv4. Behind a reverse proxy every
+ * client shares the proxy's address: raise the per-address limits or terminate there.
+ */
 export interface RateLimitConfig {
   windowMs: number;
+  /**
+   * `login` attempts from one address (300). Logins of a NAT'd office are spread over the
+   * morning; this bounds one host's scrypt work and password spraying across many accounts.
+   */
   perAddress: number;
+  /** `login` attempts against one account name, with a password (20): password guessing. */
   perAccount: number;
+  /** Guest `login`s with one display name (60): no secret to guess, only a flood to stop. */
+  perGuestName: number;
+  /**
+   * `resume` attempts from one address (6000). Resumes are synchronized: one Wi-Fi outage makes
+   * a whole office behind one NAT address resume in the same minute, some of them more than
+   * once, so this must stay far above "people behind one address" (1000 resumes/min must pass,
+   * with 6x headroom). Tokens have 256 bits, so the limit is load shedding, not what stops
+   * guessing; a guessed token fails and consumes nothing.
+   */
+  resumePerAddress: number;
+  /**
+   * Successful `resume`s of one login session (60): a network flapping every few seconds for
+   * a minute passes; a client stuck in a resume loop is slowed. A refused resume keeps its token.
+   */
+  resumePerSession: number;
+  /**
+   * Failed `conf:resume`s of one login session (30): a real client fails at most a few times
+   * per episode (each failure is definitive); probing other people's handles is cut short.
+   */
+  confResumeFailuresPerSession: number;
 }
+
+/** Configuration overrides; `rateLimit` may name only the limits it changes. */
+export type ConfigOverrides = Omit<Partial<Config>, 'rateLimit'> & { rateLimit?: Partial<RateLimitConfig> };
+
+export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
+  windowMs: 60_000,
+  perAddress: 300,
+  perAccount: 20,
+  perGuestName: 60,
+  resumePerAddress: 6_000,
+  resumePerSession: 60,
+  confResumeFailuresPerSession: 30,
+};
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export function defaultConfig(overrides: Partial<Config> = {}): Config {
+export function defaultConfig({ rateLimit, ...overrides }: ConfigOverrides = {}): Config {
   return {
     port: 3000,
     host: '0.0.0.0',
@@ -43,8 +89,8 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     allowGuests: true,
     accounts: new Map(),
     logLevel: 'info',
-    rateLimit: { windowMs: 60_000, perAddress: 300, perAccount: 20 },
     ...overrides,
+    rateLimit: { ...DEFAULT_RATE_LIMITS, ...rateLimit },
   };
 }
 
@@ -69,6 +115,7 @@ export function parseAccounts(json: string, source = 'accounts'): Map<string, st
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const base = defaultConfig();
+  const limit = (name: string, fallback: number) => intVar(env, name, fallback, 1, 1_000_000);
   const accountsFile = env.ACCOUNTS_FILE?.trim();
   return {
     port: intVar(env, 'PORT', base.port, 0, 65_535),
@@ -81,8 +128,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL?.trim() || base.logLevel,
     rateLimit: {
       windowMs: intVar(env, 'RATE_LIMIT_WINDOW_MS', base.rateLimit.windowMs, 1, 86_400_000),
-      perAddress: intVar(env, 'RATE_LIMIT_PER_ADDRESS', base.rateLimit.perAddress, 1, 1_000_000),
-      perAccount: intVar(env, 'RATE_LIMIT_PER_ACCOUNT', base.rateLimit.perAccount, 1, 1_000_000),
+      perAddress: limit('RATE_LIMIT_PER_ADDRESS', base.rateLimit.perAddress),
+      perAccount: limit('RATE_LIMIT_PER_ACCOUNT', base.rateLimit.perAccount),
+      perGuestName: limit('RATE_LIMIT_PER_GUEST_NAME', base.rateLimit.perGuestName),
+      resumePerAddress: limit('RATE_LIMIT_RESUME_PER_ADDRESS', base.rateLimit.resumePerAddress),
+      resumePerSession: limit('RATE_LIMIT_RESUME_PER_SESSION', base.rateLimit.resumePerSession),
+      confResumeFailuresPerSession: limit(
+        'RATE_LIMIT_CONF_RESUME_FAILURES',
+        base.rateLimit.confResumeFailuresPerSession,
+      ),
     },
   };
 }

@@ -86,9 +86,10 @@ export function createSeats(deps: CoreDeps) {
     const records = await store.handlesOf(userId);
     for (const r of records) {
       if (r.state !== 'live' || r.socketId !== socketId) continue;
-      await locks.run(r.room, async () => {
+      const held = await locks.run(r.room, async () => {
         const current = await store.getHandle(r.handle);
-        if (current?.state !== 'live' || current.socketId !== socketId) return;
+        // Replaced meanwhile by a conf:resume on the socket that took over: nothing to hold.
+        if (current?.state !== 'live' || current.socketId !== socketId) return false;
         await store.bindHandle(r.handle, null);
         await store.setMemberStatus(r.room, r.handle, 'reconnecting');
         await emitEventLocked(r.room, {
@@ -98,7 +99,9 @@ export function createSeats(deps: CoreDeps) {
           status: 'reconnecting',
           at: clock.now(),
         });
+        return true;
       });
+      if (!held) continue;
       timers.schedule(seatTimerKey(r.handle), RESUME_WINDOW_MS, () => {
         releaseHeldSeat(r.handle).catch((err: unknown) =>
           logger.error({ err, handle: r.handle }, 'seat release failed'),
@@ -155,6 +158,7 @@ export function createSeats(deps: CoreDeps) {
     await endSession(userId);
     socket.data.userId = undefined;
     socket.data.name = undefined;
+    socket.data.loginResumed = false;
   }
 
   async function endSession(userId: string): Promise<void> {

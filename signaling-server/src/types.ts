@@ -9,6 +9,7 @@ import type {
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { KeyedMutex } from './keyed-mutex.ts';
+import type { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { Store } from './store/store.ts';
@@ -22,6 +23,11 @@ export interface SocketData {
   /** Set once a login or a login resume succeeded on this socket. */
   userId?: string;
   name?: string;
+  /**
+   * Set by a successful login resume (`resume`) on this socket, cleared by logout: only such a
+   * socket may `conf:resume` (spec §7), and only handles of that same login session.
+   */
+  loginResumed?: boolean;
 }
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -48,6 +54,8 @@ export interface CoreDeps {
   /** One critical section per conference (see keyed-mutex.ts). */
   locks: KeyedMutex;
   limiter: RateLimiter;
+  /** Keeps floods (wrong tokens, refused attempts) to one log line per key per minute. */
+  logThrottle: LogThrottle;
 }
 
 export function fail(code: FailureCode, message: string, retryAfterMs?: number): Failure {

@@ -1,103 +1,190 @@
 import type { z } from 'zod';
-import type { ClientEventName } from '../../shared/src/protocol.ts';
+import type { ClientEventName, Failure } from '../../shared/src/protocol.ts';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { clientEventSchemas } from '../../shared/src/schemas.ts';
+import type { Clock } from './clock.ts';
 import { SerialQueue } from './keyed-mutex.ts';
+import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import { type AppSocket, fail, type Handler, type Handlers } from './types.ts';
 
 type AnyAck = (reply: unknown) => void;
-/** The socket seen without the typed event map: inbound arguments are untrusted. */
-type RawSocket = { on(event: string, listener: (...args: unknown[]) => void): void };
-
-const EVENT_NAMES = Object.keys(clientEventSchemas) as ClientEventName[];
 
 /**
- * Binds every handler to the socket behind the one gate all inbound events pass:
- * - the last argument must be an ack function; without one the event is logged and dropped;
- * - exactly one payload, parsed with `clientEventSchemas[event]`; a failure replies
- *   INVALID_PARAM and changes nothing;
- * - a handler that throws or rejects replies SERVER_UNAVAILABLE: input never crashes the process;
- * - events of one socket run one at a time, in arrival order (a pipelined `resume` then
- *   `conf:resume` works, and one sender's chat keeps its order). The disconnect handling
- *   joins the same queue, so it runs after whatever the socket sent before going away.
+ * Events one socket may have waiting for the handlers. Far above what a client does (a resumed
+ * outbox re-sends its queue at once: tens of messages); a socket flooding past it gets
+ * RATE_LIMITED at once instead of growing the server's memory.
  */
-export function bindSocket(
-  socket: AppSocket,
-  handlers: Handlers,
-  onDisconnect: (socket: AppSocket) => Promise<void>,
-  logger: Logger,
-): void {
-  const queue = new SerialQueue();
-  const raw = socket as unknown as RawSocket;
-  const log = logger.child({ socket: socket.id });
+export const MAX_PENDING_PER_SOCKET = 1_000;
+/** How soon a socket refused for a full queue may try again. */
+const QUEUE_FULL_RETRY_MS = 1_000;
+/** One log line per socket and kind of bad input per this interval (the rest are counted). */
+export const BAD_INPUT_LOG_INTERVAL_MS = 60_000;
 
-  for (const event of EVENT_NAMES) {
-    raw.on(event, (...args) => {
-      const ack = args.at(-1);
-      if (typeof ack !== 'function') {
-        log.warn({ event }, 'event without an ack callback dropped');
-        return;
-      }
-      queue
-        .push(() => dispatch(event, args.slice(0, -1), socket, handlers, log))
-        .then(
-          (reply) => reply,
-          (err: unknown) => {
-            log.error({ err, event }, 'handler failed');
-            return fail(ResultCode.SERVER_UNAVAILABLE, 'the server failed to handle this request');
-          },
-        )
-        .then((reply) => {
-          try {
-            (ack as AnyAck)(reply);
-          } catch (err) {
-            log.error({ err, event }, 'ack failed');
-          }
-        });
-    });
-  }
-
-  socket.onAny((event: unknown, ...args: unknown[]) => {
-    if (typeof event === 'string' && Object.hasOwn(clientEventSchemas, event)) return;
-    log.warn({ event: typeof event === 'string' ? event.slice(0, 64) : typeof event }, 'unknown event');
-    const ack = args.at(-1);
-    if (typeof ack === 'function') (ack as AnyAck)(fail(ResultCode.INVALID_PARAM, 'unknown event'));
-  });
-
-  socket.on('disconnect', (reason) => {
-    log.info({ reason, userId: socket.data.userId }, 'socket disconnected');
-    queue
-      .push(() => onDisconnect(socket))
-      .catch((err: unknown) => log.error({ err }, 'disconnect handling failed'));
-  });
+export interface GateDeps {
+  handlers: Handlers;
+  onDisconnect: (socket: AppSocket) => Promise<void>;
+  logger: Logger;
+  clock: Clock;
 }
 
-async function dispatch<E extends ClientEventName>(
-  event: E,
-  payload: unknown[],
-  socket: AppSocket,
-  handlers: Handlers,
-  log: Logger,
-): Promise<unknown> {
+/** One socket's entrance: what socket.io (or a test) hands every inbound event to. */
+export interface SocketGate {
+  /** An inbound event with its raw arguments (the ack, if any, last). Never throws. */
+  receive(event: unknown, args: unknown[]): void;
+  /** The socket is gone; runs after everything it sent before. */
+  disconnected(reason: string): Promise<void>;
+  /** Events accepted and not yet answered. */
+  readonly pending: number;
+}
+
+/**
+ * The one gate all inbound events pass (spec §7):
+ * - an unknown event name gets INVALID_PARAM (if it has an ack) and is dropped;
+ * - the last argument must be an ack function; without one the event is dropped;
+ * - exactly one payload, parsed with `clientEventSchemas[event]`, before anything is queued:
+ *   a failure replies INVALID_PARAM at once and changes nothing;
+ * - bad input is logged once per socket and kind per minute, with a count of what was held
+ *   back, never once per packet (a flood must not become a log flood);
+ * - valid events of one socket run one at a time, in arrival order (a pipelined `resume` then
+ *   `conf:resume` works, and one sender's chat keeps its order); at most
+ *   MAX_PENDING_PER_SOCKET wait, beyond that RATE_LIMITED;
+ * - a handler that throws or rejects replies SERVER_UNAVAILABLE: input never crashes the process.
+ * The disconnect handling joins the same queue, so it runs after whatever the socket sent.
+ */
+export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate {
+  const { handlers, onDisconnect, clock } = deps;
+  const queue = new SerialQueue();
+  const log = deps.logger.child({ socket: socket.id });
+  // Per socket, so it goes away with the socket; keyed by the kind of bad input.
+  const throttle = new LogThrottle(clock, BAD_INPUT_LOG_INTERVAL_MS, 16);
+  let pending = 0;
+
+  function badInput(kind: string, fields: Record<string, unknown>): void {
+    const suppressed = throttle.take(kind);
+    if (suppressed === null) return;
+    log.warn(suppressed > 0 ? { ...fields, suppressed } : fields, kind);
+  }
+
+  function reply(ack: AnyAck | undefined, event: string, value: unknown): void {
+    if (!ack) return;
+    try {
+      ack(value);
+    } catch (err) {
+      log.error({ err, event }, 'ack failed');
+    }
+  }
+
+  function receive(event: unknown, args: unknown[]): void {
+    const last = args.at(-1);
+    const ack = typeof last === 'function' ? (last as AnyAck) : undefined;
+    if (typeof event !== 'string' || !Object.hasOwn(clientEventSchemas, event)) {
+      // A short name is logged as is; a long one only by its length (it could be anything,
+      // a pasted token included, and a log must never hold a secret).
+      badInput('unknown event', {
+        event:
+          typeof event !== 'string' ? typeof event : event.length <= 24 ? event : `(${event.length} chars)`,
+      });
+      reply(ack, 'unknown', fail(ResultCode.INVALID_PARAM, 'unknown event'));
+      return;
+    }
+    const name = event as ClientEventName;
+    if (!ack) {
+      badInput('event without an ack callback dropped', { event: name });
+      return;
+    }
+    const payload = args.slice(0, -1);
+    const parsed = parse(name, payload);
+    if (!parsed.ok) {
+      badInput('invalid payload', { event: name, issue: parsed.issue });
+      reply(ack, name, parsed.reply);
+      return;
+    }
+    if (pending >= MAX_PENDING_PER_SOCKET) {
+      badInput('socket queue full', { event: name, pending });
+      reply(ack, name, fail(ResultCode.RATE_LIMITED, 'too many requests in flight', QUEUE_FULL_RETRY_MS));
+      return;
+    }
+    pending += 1;
+    const handler = handlers[name] as Handler<typeof name>;
+    queue
+      .push(() => handler(socket, parsed.data as never))
+      .then(
+        (value) => value,
+        (err: unknown) => {
+          log.error({ err, event: name }, 'handler failed');
+          return fail(ResultCode.SERVER_UNAVAILABLE, 'the server failed to handle this request');
+        },
+      )
+      .then((value) => {
+        pending -= 1;
+        reply(ack, name, value);
+      });
+  }
+
+  return {
+    receive(event, args) {
+      try {
+        receive(event, args);
+      } catch (err) {
+        // Nothing above should throw; if it does, the input is dropped, never the process.
+        log.error({ err }, 'inbound event failed');
+      }
+    },
+    async disconnected(reason) {
+      log.info({ reason, userId: socket.data.userId }, 'socket disconnected');
+      for (const kind of ['unknown event', 'event without an ack callback dropped', 'invalid payload']) {
+        const suppressed = throttle.drain(kind);
+        if (suppressed > 0) log.warn({ suppressed }, `${kind}: more on this socket, not logged`);
+      }
+      try {
+        await queue.push(() => onDisconnect(socket));
+      } catch (err) {
+        log.error({ err }, 'disconnect handling failed');
+      }
+    },
+    get pending() {
+      return pending;
+    },
+  };
+}
+
+/** Binds a socket.io socket to its gate. */
+export function bindSocket(socket: AppSocket, deps: GateDeps): SocketGate {
+  const gate = createSocketGate(socket, deps);
+  socket.onAny((event: unknown, ...args: unknown[]) => gate.receive(event, args));
+  socket.on('disconnect', (reason) => void gate.disconnected(reason));
+  return gate;
+}
+
+type Parsed = { ok: true; data: unknown } | { ok: false; reply: Failure; issue: string };
+
+/**
+ * The payload parsed by its schema, or the INVALID_PARAM reply. Never throws. The reply names
+ * the first issue in zod's words (which may quote the sender's own unknown key names); the log
+ * gets only the path and the issue code, so nothing the client sent is ever written to a log.
+ */
+function parse(event: ClientEventName, payload: unknown[]): Parsed {
   if (payload.length !== 1) {
-    log.warn({ event, args: payload.length }, 'invalid payload: expected exactly one argument');
-    return fail(ResultCode.INVALID_PARAM, 'expected exactly one payload and an ack');
+    const message = `expected exactly one payload and an ack, got ${payload.length} payloads`;
+    return { ok: false, reply: fail(ResultCode.INVALID_PARAM, message), issue: 'arguments' };
   }
   const schema: z.ZodType = clientEventSchemas[event];
-  const parsed = schema.safeParse(payload[0]);
-  if (!parsed.success) {
-    const message = describeIssue(parsed.error);
-    log.warn({ event, issue: message }, 'invalid payload');
-    return fail(ResultCode.INVALID_PARAM, message);
+  try {
+    const parsed = schema.safeParse(payload[0]);
+    if (parsed.success) return { ok: true, data: parsed.data };
+    const issue = parsed.error.issues[0];
+    const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'payload';
+    return {
+      ok: false,
+      reply: fail(ResultCode.INVALID_PARAM, `${path}: ${issue?.message ?? 'invalid'}`.slice(0, 200)),
+      issue: `${path}: ${issue?.code ?? 'invalid'}`.slice(0, 200),
+    };
+  } catch {
+    return {
+      ok: false,
+      reply: fail(ResultCode.INVALID_PARAM, 'payload could not be read'),
+      issue: 'unreadable',
+    };
   }
-  const handler = handlers[event] as Handler<E>;
-  return handler(socket, parsed.data as Parameters<Handler<E>>[1]);
-}
-
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid payload';
-  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : 'payload';
-  return `${path}: ${issue.message}`.slice(0, 200);
 }

@@ -13,7 +13,7 @@ import type {
   SignalDelivery,
 } from '../../shared/src/protocol.ts';
 import { ManualClock } from '../../signaling-server/src/clock.ts';
-import { type Config, defaultConfig } from '../../signaling-server/src/config.ts';
+import { type ConfigOverrides, defaultConfig } from '../../signaling-server/src/config.ts';
 import { createLogger } from '../../signaling-server/src/logger.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling-server/src/server.ts';
 import { MemoryStore, type MemoryStoreOptions } from '../../signaling-server/src/store/memory-store.ts';
@@ -39,7 +39,7 @@ export interface TestServer {
 }
 
 export interface StartOptions {
-  config?: Partial<Config>;
+  config?: ConfigOverrides;
   store?: Omit<MemoryStoreOptions, 'clock'>;
   /** Wraps the store the server uses (to inject failures); `TestServer.store` stays the inner one. */
   wrapStore?: (store: MemoryStore) => Store;

@@ -132,13 +132,23 @@ describe('conference resume', () => {
     );
   });
 
-  it('refuses a handle of another login session', async () => {
+  it('needs a login *resume*: a socket that only logged in gets LOGIN_RESUME_REQUIRED', async () => {
     const { ja } = await annDropsOut();
     const eve = await guest('Eve');
     expect((await eve.client.call('conf:resume', { handle: ja.handle, lastSeq: 0 })).code).toBe(
+      ResultCode.LOGIN_RESUME_REQUIRED,
+    );
+  });
+
+  it('refuses a handle of another login session', async () => {
+    const { ja } = await annDropsOut();
+    const eve = await guest('Eve');
+    const eve2 = await server.connect();
+    await eve2.resume(eve.session.resumeToken);
+    expect((await eve2.call('conf:resume', { handle: ja.handle, lastSeq: 0 })).code).toBe(
       ResultCode.HANDLE_UNKNOWN,
     );
-    expect((await eve.client.call('conf:resume', { handle: 424_242, lastSeq: 0 })).code).toBe(
+    expect((await eve2.call('conf:resume', { handle: 424_242, lastSeq: 0 })).code).toBe(
       ResultCode.HANDLE_UNKNOWN,
     );
   });

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.ts';
+import { addressKey } from '../rate-limit.ts';
 import type { Seats } from '../seats.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { type AppSocket, type CoreDeps, fail, type Handlers } from '../types.ts';
 
 /** `login` (guest or account) and `logout`. */
 export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'login' | 'logout'> {
-  const { config, store, limiter, logger, seats } = deps;
+  const { config, store, limiter, logThrottle, logger, seats } = deps;
 
   return {
     async login(socket, req) {
       if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
-      const limited = rateLimit(socket, req.password === undefined ? null : req.name);
+      const limited = rateLimit(socket, req.name, req.password !== undefined);
       if (limited) return limited;
 
       const accountHash = config.accounts.get(req.name);
@@ -21,7 +22,9 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
           ? await verifyPassword(req.password, accountHash)
           : await verifyAgainstNothing(req.password);
         if (!ok) {
-          logger.warn({ name: req.name, address: socket.handshake.address }, 'login rejected');
+          const address = addressKey(socket.handshake.address);
+          const suppressed = logThrottle.take(`login rejected:${address}`);
+          if (suppressed !== null) logger.warn({ name: req.name, address, suppressed }, 'login rejected');
           return fail(ResultCode.AUTH_REJECTED, 'wrong name or password');
         }
       } else if (!config.allowGuests) {
@@ -43,6 +46,7 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
       });
       socket.data.userId = userId;
       socket.data.name = req.name;
+      socket.data.loginResumed = false;
       logger.info({ userId, name: req.name, guest: req.password === undefined }, 'login');
       return { code: 0, userId, name: req.name, resumeToken };
     },
@@ -56,14 +60,22 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
     },
   };
 
-  function rateLimit(socket: AppSocket, account: string | null) {
-    const byAddress = limiter.hit(`addr:${socket.handshake.address}`, config.rateLimit.perAddress);
-    const decision =
-      byAddress.ok && account !== null
-        ? limiter.hit(`account:${account}`, config.rateLimit.perAccount)
-        : byAddress;
+  /**
+   * Per address, then per name (an account's, or a guest display name, with their own limits).
+   * An attempt refused per address does not count against the name.
+   */
+  function rateLimit(socket: AppSocket, name: string, withPassword: boolean) {
+    const { rateLimit: limits } = config;
+    const address = addressKey(socket.handshake.address);
+    const byAddress = limiter.hit(`login:addr:${address}`, limits.perAddress);
+    const decision = !byAddress.ok
+      ? byAddress
+      : withPassword
+        ? limiter.hit(`login:account:${name}`, limits.perAccount)
+        : limiter.hit(`login:guest:${name.toLowerCase()}`, limits.perGuestName);
     if (decision.ok) return null;
-    logger.warn({ address: socket.handshake.address, account }, 'login rate-limited');
-    return fail(ResultCode.RATE_LIMITED, 'too many attempts', decision.retryAfterMs);
+    // One line per key and window, not one per refused attempt.
+    if (decision.first) logger.warn({ address, name, perAddress: !byAddress.ok }, 'login rate-limited');
+    return fail(ResultCode.RATE_LIMITED, 'too many login attempts', decision.retryAfterMs);
   }
 }

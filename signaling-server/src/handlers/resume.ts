@@ -1,11 +1,13 @@
 import type { Replay } from '../../../shared/src/protocol.ts';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
+import { addressKey } from '../rate-limit.ts';
 import { joinConfInfo, type Seats } from '../seats.ts';
 import { rotateToken, takeSessionByToken } from '../tokens.ts';
 import {
   type CoreDeps,
   confRoom,
   fail,
+  type Handler,
   type Handlers,
   handleRoom,
   seatTimerKey,
@@ -20,28 +22,115 @@ const RECENT_CHAT = 100;
  * the original, plus the replay of what was missed).
  */
 export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'resume' | 'conf:resume'> {
-  const { config, store, io, clock, timers, locks, limiter, logger, seats } = deps;
+  const { config, store, io, clock, timers, locks, limiter, logThrottle, logger, seats } = deps;
+  const limits = config.rateLimit;
+
+  /** One warning per key per minute, with the count of those held back. */
+  function warnOnce(key: string, fields: Record<string, unknown>, msg: string): void {
+    const suppressed = logThrottle.take(key);
+    if (suppressed !== null) logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, msg);
+  }
+
+  const confResume: Handler<'conf:resume'> = async (socket, req) => {
+    const userId = socket.data.userId;
+    const name = socket.data.name;
+    if (!userId || !name)
+      return fail(ResultCode.LOGIN_RESUME_REQUIRED, 'resume the login on this socket first');
+    const first = await store.getHandle(req.handle);
+    if (!first || first.userId !== userId) {
+      return fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} is not yours`);
+    }
+    const { room } = first;
+    return locks.run(room, async () => {
+      const original = await store.getHandle(req.handle);
+      if (!original || original.userId !== userId) {
+        return fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} is not yours`);
+      }
+      if (original.state === 'retired') {
+        return fail(ResultCode.HANDLE_SUPERSEDED, `handle ${req.handle} was already replaced`);
+      }
+      const conference = await store.getConference(room);
+      if (!conference) return fail(ResultCode.CONF_ENDED, `conference ${room} has ended`);
+      if (original.state === 'released') {
+        return original.releaseReason === 'timeout'
+          ? fail(ResultCode.RESUME_TIMEOUT, 'the resume window ran out; the seat was released')
+          : fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} left the conference`);
+      }
+
+      const handle = await store.allocateHandle(userId, room, socket.id);
+      await store.linkHandle(handle, original.handle);
+      await store.retireHandle(original.handle);
+      timers.cancel(seatTimerKey(original.handle));
+      // Whatever socket still serves the original stops hearing the conference under it.
+      io.in(handleRoom(original.handle)).socketsLeave([confRoom(room), handleRoom(original.handle)]);
+      const participant = seats.participant(handle, userId, name);
+      await store.replaceMember(room, original.handle, participant);
+      // One `replaced` event, never a left + joined pair. This socket is not in the room yet:
+      // it gets the event through the replay below, so every event reaches it exactly once.
+      const replaced = await seats.emitEventLocked(room, {
+        kind: 'replaced',
+        room,
+        oldHandle: original.handle,
+        participant,
+        at: clock.now(),
+      });
+      const events = await store.eventsSince(room, req.lastSeq);
+      const replay: Replay = events
+        ? { code: 0, events }
+        : { code: ResultCode.REPLAY_UNAVAILABLE, chat: await store.recentChat(room, RECENT_CHAT) };
+      await socket.join([confRoom(room), handleRoom(handle)]);
+      const roster = await store.members(room);
+      logger.info(
+        { userId, room, handle, originalHandle: original.handle, replayed: events?.length ?? null },
+        'conference resumed',
+      );
+      return {
+        code: 0,
+        handle,
+        originalHandle: original.handle,
+        room,
+        info: joinConfInfo(conference.callId),
+        roster,
+        seq: replaced.seq,
+        replay,
+      };
+    });
+  };
 
   return {
     async resume(socket, req) {
       if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
-      const limited = limiter.hit(`addr:${socket.handshake.address}`, config.rateLimit.perAddress);
-      if (!limited.ok) {
-        logger.warn({ address: socket.handshake.address }, 'resume rate-limited');
-        return fail(ResultCode.RATE_LIMITED, 'too many attempts', limited.retryAfterMs);
+      const address = addressKey(socket.handshake.address);
+      const byAddress = limiter.hit(`resume:addr:${address}`, limits.resumePerAddress);
+      if (!byAddress.ok) {
+        if (byAddress.first) logger.warn({ address }, 'resume rate-limited');
+        return fail(ResultCode.RATE_LIMITED, 'too many resume attempts', byAddress.retryAfterMs);
       }
       // Consumes the token: a wrong token consumes nothing, so the real session is unaffected.
       const session = await takeSessionByToken(store, req.token);
-      if (!session) {
-        logger.warn({ address: socket.handshake.address }, 'resume token rejected');
+      if (!session?.tokenHash) {
+        warnOnce(`resume rejected:${address}`, { address }, 'resume token rejected');
         return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
       }
       const { userId, name, socketId: previousSocket } = session;
+      const bySession = limiter.hit(`resume:session:${userId}`, limits.resumePerSession);
+      if (!bySession.ok) {
+        // A refused resume must not cost the session: the token it presented stays valid.
+        await store.setToken(userId, session.tokenHash);
+        if (bySession.first) logger.warn({ userId }, 'resume rate-limited');
+        return fail(ResultCode.RATE_LIMITED, 'too many resumes of this session', bySession.retryAfterMs);
+      }
       await store.attachSession(userId, socket.id);
       timers.cancel(sessionTimerKey(userId));
+      // The session could have expired between the take and the attach (another process's
+      // expiry, a slow store): then there is nothing to resume.
+      if (!(await store.getSession(userId))) {
+        return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
+      }
       const resumeToken = await rotateToken(store, userId);
       socket.data.userId = userId;
       socket.data.name = name;
+      socket.data.loginResumed = true;
       // The old socket may still look open (a dead path not yet noticed): it is replaced. Its
       // own disconnect handling holds the seats it served until `conf:resume`.
       if (previousSocket && previousSocket !== socket.id) io.in(previousSocket).disconnectSockets(true);
@@ -49,71 +138,29 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       return { code: 0, userId, name, resumeToken };
     },
 
+    /**
+     * Only on a socket whose login resume succeeded, only for a handle of that login session
+     * (spec §7). Failures are counted per session; past `confResumeFailuresPerSession` in a
+     * window the session gets RATE_LIMITED: probing for handles is cut short, and a failed
+     * attempt never touches the handle it named.
+     */
     async 'conf:resume'(socket, req) {
       const userId = socket.data.userId;
-      const name = socket.data.name;
-      if (!userId || !name) {
+      if (!userId || !socket.data.loginResumed) {
         return fail(ResultCode.LOGIN_RESUME_REQUIRED, 'resume the login on this socket first');
       }
-      const first = await store.getHandle(req.handle);
-      if (!first || first.userId !== userId) {
-        return fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} is not yours`);
+      const failuresKey = `conf-resume:failures:${userId}`;
+      const allowed = limiter.check(failuresKey, limits.confResumeFailuresPerSession);
+      if (!allowed.ok) {
+        if (allowed.first) logger.warn({ userId }, 'conference resume rate-limited');
+        return fail(ResultCode.RATE_LIMITED, 'too many failed conference resumes', allowed.retryAfterMs);
       }
-      const { room } = first;
-      return locks.run(room, async () => {
-        const original = await store.getHandle(req.handle);
-        if (!original || original.userId !== userId) {
-          return fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} is not yours`);
-        }
-        if (original.state === 'retired') {
-          return fail(ResultCode.HANDLE_SUPERSEDED, `handle ${req.handle} was already replaced`);
-        }
-        const conference = await store.getConference(room);
-        if (!conference) return fail(ResultCode.CONF_ENDED, `conference ${room} has ended`);
-        if (original.state === 'released') {
-          return original.releaseReason === 'timeout'
-            ? fail(ResultCode.RESUME_TIMEOUT, 'the resume window ran out; the seat was released')
-            : fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} left the conference`);
-        }
-
-        const handle = await store.allocateHandle(userId, room, socket.id);
-        await store.linkHandle(handle, original.handle);
-        await store.retireHandle(original.handle);
-        timers.cancel(seatTimerKey(original.handle));
-        // Whatever socket still serves the original stops hearing the conference under it.
-        io.in(handleRoom(original.handle)).socketsLeave([confRoom(room), handleRoom(original.handle)]);
-        const participant = seats.participant(handle, userId, name);
-        await store.replaceMember(room, original.handle, participant);
-        // One `replaced` event, never a left + joined pair. This socket is not in the room yet:
-        // it gets the event through the replay below, so every event reaches it exactly once.
-        const replaced = await seats.emitEventLocked(room, {
-          kind: 'replaced',
-          room,
-          oldHandle: original.handle,
-          participant,
-          at: clock.now(),
-        });
-        const events = await store.eventsSince(room, req.lastSeq);
-        const replay: Replay = events
-          ? { code: 0, events }
-          : { code: ResultCode.REPLAY_UNAVAILABLE, chat: await store.recentChat(room, RECENT_CHAT) };
-        await socket.join([confRoom(room), handleRoom(handle)]);
-        const roster = await store.members(room);
-        logger.info(
-          { userId, room, handle, originalHandle: original.handle, replayed: events?.length ?? null },
-          'conference resumed',
-        );
-        return {
-          code: 0,
-          handle,
-          originalHandle: original.handle,
-          room,
-          info: joinConfInfo(conference.callId),
-          roster,
-          seq: replaced.seq,
-          replay,
-        };
-      });
+      const reply = await confResume(socket, req);
+      if (reply.code !== 0) {
+        limiter.note(failuresKey);
+        warnOnce(`conf resume refused:${userId}`, { userId, code: reply.code }, 'conference resume refused');
+      }
+      return reply;
     },
   };
 }

@@ -20,6 +20,22 @@ export interface MemoryStoreOptions {
 
 const UINT32_MAX = 0xffff_ffff;
 
+export interface MemoryStoreDump {
+  sessions: LoginSession[];
+  tokens: [string, string][];
+  handles: HandleRecord[];
+  handlesByUser: [string, number[]][];
+  conferences: {
+    record: ConferenceRecord;
+    members: Participant[];
+    events: ConfEvent[];
+    seq: number;
+    chatIds: [string, number][];
+  }[];
+  nextHandle: number;
+  nextCallId: number;
+}
+
 interface Conference {
   record: ConferenceRecord;
   /** handle → participant, in join order. */
@@ -48,6 +64,31 @@ export class MemoryStore implements Store {
     this.#clock = options.clock;
     this.#maxEvents = options.maxEventsPerConference ?? 5_000;
     this.#maxChatIds = options.maxChatIdsPerConference ?? 5_000;
+  }
+
+  /**
+   * Everything this store holds, as plain data (a copy): for tests that must show an
+   * input changed nothing (compare a dump before and after) and for debugging. Not part of
+   * `Store`; token hashes appear, tokens never do (the store never sees them).
+   */
+  dump(): MemoryStoreDump {
+    // Copied by hand, not with structuredClone: a fuzz run dumps twice per input. Records are
+    // flat; an event is never changed after it is appended, so a shallow copy of each is a copy.
+    return {
+      sessions: [...this.#sessions.values()].map((s) => ({ ...s })),
+      tokens: [...this.#tokens],
+      handles: [...this.#handles.values()].map((h) => ({ ...h })),
+      handlesByUser: [...this.#handlesByUser].map(([userId, set]): [string, number[]] => [userId, [...set]]),
+      conferences: [...this.#conferences.values()].map((c) => ({
+        record: { ...c.record },
+        members: [...c.members.values()].map((p) => ({ ...p })),
+        events: c.events.map((e) => ({ ...e })),
+        seq: c.seq,
+        chatIds: [...c.chatIds],
+      })),
+      nextHandle: this.#nextHandle,
+      nextCallId: this.#nextCallId,
+    };
   }
 
   // ---- login sessions -------------------------------------------------------------------

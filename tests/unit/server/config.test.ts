@@ -30,6 +30,29 @@ describe('config', () => {
     expect(await verifyPassword('pw', config.accounts.get('alice') ?? '')).toBe(true);
   });
 
+  it('has rate limits that let a NAT office resume, and reads each from the environment', () => {
+    expect(loadConfig({}).rateLimit).toEqual({
+      windowMs: 60_000,
+      perAddress: 300,
+      perAccount: 20,
+      perGuestName: 60,
+      resumePerAddress: 6_000,
+      resumePerSession: 60,
+      confResumeFailuresPerSession: 30,
+    });
+    const config = loadConfig({
+      RATE_LIMIT_WINDOW_MS: '1000',
+      RATE_LIMIT_PER_ADDRESS: '1',
+      RATE_LIMIT_PER_ACCOUNT: '2',
+      RATE_LIMIT_PER_GUEST_NAME: '3',
+      RATE_LIMIT_RESUME_PER_ADDRESS: '4',
+      RATE_LIMIT_RESUME_PER_SESSION: '5',
+      RATE_LIMIT_CONF_RESUME_FAILURES: '6',
+    });
+    expect(Object.values(config.rateLimit)).toEqual([1000, 1, 2, 3, 4, 5, 6]);
+    expect(() => loadConfig({ RATE_LIMIT_RESUME_PER_ADDRESS: '0' })).toThrow(/RATE_LIMIT_RESUME_PER_ADDRESS/);
+  });
+
   it('refuses bad values', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ ALLOW_GUESTS: 'maybe' })).toThrow(/ALLOW_GUESTS/);
@@ -59,7 +82,8 @@ describe('RateLimiter', () => {
     expect(limiter.hit('a', 2)).toEqual({ ok: true });
     expect(limiter.hit('a', 2)).toEqual({ ok: true });
     clock.advance(400);
-    expect(limiter.hit('a', 2)).toEqual({ ok: false, retryAfterMs: 600 });
+    expect(limiter.hit('a', 2)).toEqual({ ok: false, retryAfterMs: 600, first: true });
+    expect(limiter.hit('a', 2)).toEqual({ ok: false, retryAfterMs: 600, first: false });
     expect(limiter.hit('b', 2)).toEqual({ ok: true });
     clock.advance(600);
     expect(limiter.hit('a', 2)).toEqual({ ok: true });
