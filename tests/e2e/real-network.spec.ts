@@ -180,8 +180,7 @@ for (const scenario of scenarios) {
       // Later episodes may follow (the SDK may resume again): A must end on a handle ≠ h0.
       expect(await ownHandle(a.page)).not.toBe(h0);
 
-      await expectFramesRising(b.page, 'Ada');
-      await expectFramesRising(a.page, 'Bob');
+      await Promise.all([expectFramesRising(b.page, 'Ada'), expectFramesRising(a.page, 'Bob')]);
     } finally {
       await sampler.stop();
       episode = (await history(a.page).catch(() => [] as TsdkNotification[])).slice(before);

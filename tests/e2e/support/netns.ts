@@ -24,7 +24,15 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,12 +144,20 @@ function installExitHooks(): void {
   }
 }
 
+/** Whether a process exists and is not a zombie (a just-killed owner is not alive). */
 function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) S ..." — the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -222,8 +238,8 @@ function blackholeMetrics(): number[] {
 }
 
 /**
- * Removes leftovers of crashed runs: `rmt-*` namespaces and 10.200.0.0/16 blackhole routes
- * whose owner process is gone (processes still inside those namespaces are killed first).
+ * Removes leftovers of crashed runs: `rmt-*` namespaces, wrapper-script temp dirs and
+ * 10.200.0.0/16 blackhole routes whose owner process is gone (processes still inside those namespaces are killed first).
  * Never touches the resources of a live process. Returns what it removed.
  */
 export function cleanupStaleLabs(): string[] {
@@ -244,6 +260,13 @@ export function cleanupStaleLabs(): string[] {
     killNamespacePids(ns);
     trySync('ip', ['netns', 'del', ns]);
     removed.push(`netns ${ns}`);
+  }
+  // The wrapper-script directories (`$TMPDIR/rmt-<pid36>-<hex>-XXXXXX`).
+  for (const entry of readdirSync(tmpdir())) {
+    const m = /^rmt-([0-9a-z]+)-[0-9a-f]{6}-/.exec(entry);
+    if (!m || pidAlive(Number.parseInt(m[1] ?? '', 36))) continue;
+    rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+    removed.push(`dir ${join(tmpdir(), entry)}`);
   }
   for (const metric of blackholeMetrics()) {
     // Metric 0 is not ours (someone added it by hand): leave it alone.
@@ -494,7 +517,7 @@ export class NetnsLab {
       while (Date.now() - started < 30_000) {
         try {
           // From inside A: proves routing A→R and the guard, not just the server.
-          await this.exec('a', 'curl', ['-sf', '--max-time', '1', `${this.serverUrl}/healthz`]);
+          await this.#healthz('a', 1_000);
           return;
         } catch {
           await new Promise((r) => setTimeout(r, 200));
@@ -505,10 +528,18 @@ export class NetnsLab {
       );
     })();
     await Promise.race([healthy, exited]);
-    await this.exec('b', 'curl', ['-sf', '--max-time', '2', `${this.serverUrl}/healthz`]);
+    await this.#healthz('b', 2_000);
     this.log(
       `server up at ${this.serverUrl} (pid ${child.pid}) in ${Date.now() - started} ms, healthy from A and B`,
     );
+  }
+
+  /** GET /healthz from inside a namespace (a node one-liner: no curl needed). */
+  #healthz(role: Role, timeoutMs: number): Promise<string> {
+    const script =
+      'fetch(process.argv[1], { signal: AbortSignal.timeout(Number(process.argv[2])) })' +
+      '.then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))';
+    return this.exec(role, process.execPath, ['-e', script, `${this.serverUrl}/healthz`, String(timeoutMs)]);
   }
 
   /** The server's recent stdout/stderr lines. */

@@ -58,17 +58,35 @@ async function run(
 }
 
 describe('media recovery', () => {
-  it('fast: a stall restarts ICE at once, again after 1.5 s, rebuilds after 5 s while bytes stay flat', async () => {
+  it('fast: ICE disconnected restarts at once, again after 1.5 s, rebuilds after 5 s while bytes stay flat', async () => {
     const log = await run(async (t, _r, advance) => {
-      t.mediaStalls$.next({ userId: 'b' });
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
       await advance(6_000);
     });
     expect(log).toEqual(['0 restart b', '1500 restart b', '5000 rebuild b']);
   });
 
-  it('fast: bytes flowing again ends the recovery (no rebuild)', async () => {
+  it('fast: a stall alone gets 2 s to heal by itself before the first restart', async () => {
     const log = await run(async (t, _r, advance) => {
       t.mediaStalls$.next({ userId: 'b' });
+      await advance(8_000);
+    });
+    expect(log).toEqual(['2000 restart b', '3500 restart b', '7000 rebuild b']);
+  });
+
+  it('fast: a stall that heals within the grace restarts nothing', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.mediaStalls$.next({ userId: 'b' });
+      await advance(500);
+      t.bytes = 5_000;
+      await advance(8_000);
+    });
+    expect(log).toEqual([]);
+  });
+
+  it('fast: bytes flowing again after a restart ends the recovery (no rebuild)', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
       await advance(200);
       t.bytes = 5_000;
       await advance(6_000);

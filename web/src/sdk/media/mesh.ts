@@ -358,7 +358,13 @@ export class Mesh {
           this.#stallMs,
         );
         this.#stallTracks = tracks;
-        for (const userId of resumed) this.#resumed.next({ userId });
+        for (const userId of resumed) {
+          // Bytes from them again means our packets likely reach them again too: restart our
+          // encoders so they decode at once. A keyframe forced while the path was still dead
+          // (on an early ICE event) is lost; this one is not.
+          if (this.#keyframeOnRecovery) void this.#members.get(userId)?.link?.forceKeyframe();
+          this.#resumed.next({ userId });
+        }
         for (const userId of stalled) {
           this.#members.get(userId)?.link?.markBroken();
           this.#stalls.next({ userId });

@@ -30,10 +30,15 @@ export function trackStalls(
   for (const { userId, bytesReceived } of samples) {
     if (bytesReceived === null) continue;
     const prev = previous.get(userId);
-    if (!prev || bytesReceived > prev.bytes || bytesReceived < prev.bytes) {
-      // New peer, bytes flowing, or a new connection (counter restarted): all healthy.
+    if (!prev || bytesReceived > prev.bytes) {
+      // New peer, or bytes flowing: healthy (and back, if it was reported stalled).
       if (prev?.reported) resumed.push(userId);
       tracks.set(userId, { bytes: bytesReceived, since: now, reported: false });
+      continue;
+    }
+    if (bytesReceived < prev.bytes) {
+      // A new connection (rebuilt link, counter restarted): not proof that media flows yet.
+      tracks.set(userId, { bytes: bytesReceived, since: now, reported: prev.reported });
       continue;
     }
     const isStalled = now - prev.since >= stallMs;

@@ -1,0 +1,186 @@
+/**
+ * Media recovery, side by side: the product (`fast`) against a naive baseline of the same SDK
+ * (`?recovery=naive`: ICE restart only on `disconnected`, no forced keyframe), in one run.
+ *
+ * Scenarios: loopback (no root) — silent media cut, offline + media cut; network namespaces
+ * (root) — real IP change, gapless interface switch, switch with a 1 s gap.
+ * Per run: change → CONF_RESUMING_IND, → CONF_RESUME_RESULT, → frames again on each side;
+ * for cuts also path back → frames. Run: npm run bench:recovery [-- --runs 5 --only silent-cut]
+ * Writes bench/results/recovery.json and bench/results/recovery.md.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Browser, chromium, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from '../tests/e2e/support/chromium.ts';
+import { joinByLink } from '../tests/e2e/support/meeting.ts';
+import { prepareMediaCut } from '../tests/e2e/support/network.ts';
+import { startTestServer } from '../tests/e2e/support/server.ts';
+import { framesBackAt, installFrameMonitor } from './frames-monitor.ts';
+import { NETNS_SCENARIOS, runNetnsScenario } from './recovery-netns.ts';
+import { summarize } from './stats.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    only: { type: 'string' },
+    cut: { type: 'string', default: '3000' },
+  },
+});
+const runs = Number(values.runs);
+const cutMs = Number(values.cut);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export type Mode = 'fast' | 'naive';
+export interface Sample {
+  scenario: string;
+  mode: Mode;
+  toResumingInd: number | null;
+  toResumeResult: number | null;
+  /** change → A decodes B again, and B decodes A again */
+  framesOnA: number | null;
+  framesOnB: number | null;
+  /** path restored → frames (cuts only) */
+  pathBackToFramesA?: number | null;
+  pathBackToFramesB?: number | null;
+}
+
+/** Times (page clock = this machine's clock) of the first episode events at or after `since`. */
+export async function episodeTimes(page: Page, since: number) {
+  return page.evaluate((since) => {
+    const h = window.meetingClient.history as { event: string; at: number; param2: number }[];
+    return {
+      resuming: h.find((n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND' && n.at >= since)?.at ?? null,
+      result: h.find((n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT' && n.at >= since)?.at ?? null,
+    };
+  }, since);
+}
+
+export async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null || Date.now() > end) return value;
+    await sleep(100);
+  }
+}
+
+const minus = (a: number | null, b: number) => (a === null ? null : a - b);
+
+async function loopbackScenario(
+  browser: Browser,
+  scenario: 'silent-cut' | 'offline-cut',
+  mode: Mode,
+): Promise<Sample[]> {
+  const server = await startTestServer();
+  const samples: Sample[] = [];
+  try {
+    let media: Awaited<ReturnType<typeof prepareMediaCut>> | undefined;
+    const room = `bench-${scenario}-${mode}`;
+    const query = `recovery=${mode}`;
+    const a = await joinByLink(browser, server.ipUrl, room, 'Ada', {
+      query,
+      beforeJoin: async (page) => {
+        media = await prepareMediaCut(page);
+      },
+    });
+    const b = await joinByLink(browser, server.ipUrl, room, 'Bob', { query });
+    if (!media) throw new Error('media cut not prepared');
+    await Promise.all([installFrameMonitor(a.page), installFrameMonitor(b.page)]);
+    await sleep(2_000);
+    for (let i = 0; i < runs; i++) {
+      const changeAt = await media.cut();
+      if (scenario === 'offline-cut') await a.context.setOffline(true);
+      await sleep(cutMs);
+      if (scenario === 'offline-cut') await a.context.setOffline(false);
+      const backAt = await media.restore();
+      const framesA = await waitFor(() => framesBackAt(a.page, 'Bob', backAt), 20_000);
+      const framesB = await waitFor(() => framesBackAt(b.page, 'Ada', backAt), 20_000);
+      const times = await waitFor(async () => {
+        const t = await episodeTimes(a.page, changeAt);
+        return t.result === null ? null : t;
+      }, 10_000);
+      const sample: Sample = {
+        scenario,
+        mode,
+        toResumingInd: minus(times?.resuming ?? null, changeAt),
+        toResumeResult: minus(times?.result ?? null, changeAt),
+        framesOnA: minus(framesA, changeAt),
+        framesOnB: minus(framesB, changeAt),
+        pathBackToFramesA: minus(framesA, backAt),
+        pathBackToFramesB: minus(framesB, backAt),
+      };
+      samples.push(sample);
+      console.log(JSON.stringify(sample));
+      await sleep(3_000);
+    }
+    await Promise.all([a.context.close(), b.context.close()]);
+  } finally {
+    await server.close();
+  }
+  return samples;
+}
+
+const wanted = (name: string) => !values.only || values.only.split(',').includes(name);
+const all: Sample[] = [];
+const browser = await chromium.launch(chromiumLaunchOptions());
+try {
+  for (const scenario of ['silent-cut', 'offline-cut'] as const) {
+    if (!wanted(scenario)) continue;
+    for (const mode of ['fast', 'naive'] as const)
+      all.push(...(await loopbackScenario(browser, scenario, mode)));
+  }
+} finally {
+  await browser.close();
+}
+for (const scenario of NETNS_SCENARIOS) {
+  if (!wanted(scenario)) continue;
+  for (const mode of ['fast', 'naive'] as const) all.push(...(await runNetnsScenario(scenario, mode, runs)));
+}
+
+type Metric = Exclude<keyof Sample, 'scenario' | 'mode'>;
+const METRICS: [Metric, string][] = [
+  ['toResumingInd', 'change → CONF_RESUMING_IND'],
+  ['toResumeResult', 'change → CONF_RESUME_RESULT'],
+  ['framesOnA', 'change → frames on A'],
+  ['framesOnB', 'change → frames on B'],
+  ['pathBackToFramesA', 'path back → frames on A'],
+  ['pathBackToFramesB', 'path back → frames on B'],
+];
+const table: string[] = [
+  `Runs per scenario and mode: ${runs}; loopback cut length: ${cutMs} ms. Times in ms, median (min–max); ratio = naive median / fast median.`,
+  '',
+  '| scenario | metric | fast | naive | ratio |',
+  '|---|---|---|---|---|',
+];
+const result: Record<string, Record<string, unknown>> = {};
+for (const scenario of [...new Set(all.map((s) => s.scenario))]) {
+  result[scenario] = {};
+  for (const [metric, label] of METRICS) {
+    const pick = (mode: Mode) =>
+      all.filter((s) => s.scenario === scenario && s.mode === mode).map((s) => s[metric]);
+    const fastValues = pick('fast');
+    if (fastValues.every((v) => v === undefined)) continue;
+    const fast = summarize(fastValues.filter((v): v is number => typeof v === 'number'));
+    const naive = summarize(pick('naive').filter((v): v is number => typeof v === 'number'));
+    const missing = {
+      fast: fastValues.filter((v) => v === null).length,
+      naive: pick('naive').filter((v) => v === null).length,
+    };
+    const ratio = fast.median > 0 ? naive.median / fast.median : null;
+    result[scenario][metric] = { fast, naive, ratio, missing };
+    const cell = (s: typeof fast, miss: number) =>
+      s.n ? `${s.median} (${s.min}–${s.max})${miss ? `, ${miss} never` : ''}` : `never (${miss})`;
+    table.push(
+      `| ${scenario} | ${label} | ${cell(fast, missing.fast)} | ${cell(naive, missing.naive)} | ${ratio === null ? '—' : `${ratio.toFixed(1)}×`} |`,
+    );
+  }
+}
+writeFileSync(
+  join(root, 'bench/results/recovery.json'),
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), runs, cutMs, result, samples: all }, null, 2)}\n`,
+);
+writeFileSync(join(root, 'bench/results/recovery.md'), `${table.join('\n')}\n`);
+console.log(`\n${table.join('\n')}`);
