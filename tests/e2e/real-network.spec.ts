@@ -56,26 +56,33 @@ function frameSampler(a: Joined, b: Joined) {
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
-  /** First time after `since` that frames rose again after a stall of ≥ 750 ms (or null). */
-  const backAt = (key: 'onA' | 'onB', since: number): { frozenAt: number | null; backAt: number | null } => {
-    const after = samples.filter((s) => s.t >= since - 250);
-    let frozenAt: number | null = null;
-    for (let i = 1; i < after.length; i++) {
-      const prev = after[i - 1];
-      const cur = after[i];
-      if (!prev || !cur) continue;
-      if (cur[key] <= prev[key]) {
-        frozenAt ??= prev.t;
-      } else if (frozenAt !== null && cur.t - frozenAt >= 750) {
-        return { frozenAt, backAt: cur.t };
-      } else {
-        frozenAt = null;
-      }
+  /**
+   * Video timeline relative to `since`: decoded frames per second, one bucket per second, and
+   * when video froze (first empty second) and came back (first second with ≥ 5 frames after it).
+   */
+  const timeline = (key: 'onA' | 'onB', since: number) => {
+    const fps = new Map<number, number>();
+    for (let i = 1; i < samples.length; i++) {
+      const prev = samples[i - 1];
+      const cur = samples[i];
+      if (!prev || !cur || cur.t < since - 2_000) continue;
+      // A lower count means the tile was replaced: its count restarted from zero.
+      const delta = cur[key] >= prev[key] ? cur[key] - prev[key] : cur[key];
+      const second = Math.floor((cur.t - since) / 1_000);
+      fps.set(second, (fps.get(second) ?? 0) + delta);
     }
-    return { frozenAt, backAt: null };
+    const seconds = [...fps.keys()].sort((x, y) => x - y);
+    const frozen = seconds.find((sec) => sec >= 0 && (fps.get(sec) ?? 0) === 0);
+    const back =
+      frozen === undefined ? undefined : seconds.find((sec) => sec > frozen && (fps.get(sec) ?? 0) >= 5);
+    return {
+      frozenSecond: frozen ?? null,
+      backSecond: back ?? null,
+      fps: seconds.map((sec) => `${sec}s:${fps.get(sec)}`).join(' '),
+    };
   };
   return {
-    backAt,
+    timeline,
     async stop() {
       running = false;
       await done;
@@ -189,13 +196,6 @@ for (const scenario of scenarios) {
           .filter((e) => e.kind !== 'candidate' || e.at >= change.at)
           .filter((e) => e.at >= change.at - 1_000)
           .map((e) => `${e.at - change.at}ms pc${e.pc} ${e.kind} ${e.value}`.trim());
-      const video = (key: 'onA' | 'onB') => {
-        const { frozenAt, backAt } = sampler.backAt(key, change.at);
-        return {
-          frozenAtMs: frozenAt === null ? null : frozenAt - change.at,
-          backAtMs: backAt === null ? null : backAt - change.at,
-        };
-      };
       await report(testInfo, {
         change: { ...change, tookMs: change.doneAt - change.at },
         episodes: episode.filter((n) => n.event === RESUMING).length,
@@ -203,8 +203,8 @@ for (const scenario of scenarios) {
           (n) =>
             `${since(n)}ms ${n.event} p1=${n.param1} p2=${n.param2}${n.data && 'reason' in (n.data as object) ? ` reason=${(n.data as { reason: string }).reason}` : ''}`,
         ),
-        videoOnA_fromB: video('onA'),
-        videoOnB_fromA: video('onB'),
+        videoOnA_fromB: sampler.timeline('onA', change.at),
+        videoOnB_fromA: sampler.timeline('onB', change.at),
         peerConnectionsA: await pcLog(a),
         peerConnectionsB: await pcLog(b),
       });
