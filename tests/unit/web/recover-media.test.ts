@@ -66,12 +66,12 @@ describe('media recovery', () => {
     expect(log).toEqual(['0 restart b', '1500 restart b', '5000 rebuild b']);
   });
 
-  it('fast: a stall alone gets 2 s to heal by itself before the first restart', async () => {
+  it('fast: a stall alone gets 1 s to heal by itself before the first restart', async () => {
     const log = await run(async (t, _r, advance) => {
       t.mediaStalls$.next({ userId: 'b' });
       await advance(8_000);
     });
-    expect(log).toEqual(['2000 restart b', '3500 restart b', '7000 rebuild b']);
+    expect(log).toEqual(['1000 restart b', '2500 restart b', '6000 rebuild b']);
   });
 
   it('fast: a stall that heals within the grace restarts nothing', async () => {

@@ -59,7 +59,7 @@ export class MediaRecovery {
     this.#scheduler = options.scheduler ?? asyncScheduler;
     this.#reRestartMs = options.reRestartMs ?? 1_500;
     this.#rebuildAfterMs = options.rebuildAfterMs ?? 5_000;
-    this.#stallGraceMs = options.stallGraceMs ?? 2_000;
+    this.#stallGraceMs = options.stallGraceMs ?? 1_000;
     this.#subs.push(
       target.peerState$.subscribe((p) => this.#onPeerState(p)),
       target.mediaStalls$
