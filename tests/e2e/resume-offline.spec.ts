@@ -193,3 +193,29 @@ test('logged in but not in a conference: only login resume events', async ({ bro
   expect((await history(page)).at(-1)).toMatchObject({ param1: 0, param2: ResultCode.TSDK_SUCCESS });
   await context.close();
 });
+
+test('messages typed while offline wait in the outbox and reach the others once, in order, after the resume', async ({
+  browser,
+  server,
+}) => {
+  const room = 'outbox';
+  const a = await joinByLink(browser, server.ipUrl, room, 'Ada');
+  const b = await joinByLink(browser, server.ipUrl, room, 'Bob');
+  await a.context.setOffline(true);
+  await expect.poll(() => events(a.page)).toContain('TSDK_E_CONF_EVT_CONF_RESUMING_IND');
+  for (const text of ['first while away', 'second while away', 'third while away']) {
+    await a.page.locator('#chat-input').fill(text);
+    await a.page.locator('#chat-send').click();
+  }
+  await expect(a.page.locator('#chat-outbox li[data-state="pending"]')).toHaveCount(3);
+  await a.context.setOffline(false);
+
+  await expect(a.page.locator('#chat-outbox li')).toHaveCount(0);
+  const texts = (page: Page) =>
+    page.evaluate(() => window.meetingClient.messages.map((m: { text: string }) => m.text));
+  for (const p of [a, b]) {
+    await expect
+      .poll(() => texts(p.page))
+      .toEqual(['first while away', 'second while away', 'third while away']);
+  }
+});

@@ -33,6 +33,7 @@ function bind(c: MeetingClient): () => void {
     bindChat(
       {
         log: byId('chat-log'),
+        outbox: byId('chat-outbox'),
         form: byId<HTMLFormElement>('chat-form'),
         input: byId<HTMLInputElement>('chat-input'),
       },

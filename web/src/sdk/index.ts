@@ -3,6 +3,7 @@
  * (Browser-safe: `shared/src/index.ts` re-exports zod-derived *types* only, so zod stays out.)
  */
 export * from '../../../shared/src/index.ts';
+export type { OutboxEntry, OutboxState } from './chat-outbox.ts';
 export { MeetingError } from './errors.ts';
 export type { Logger } from './logger.ts';
 export type { PeerDiagnostics, PeerSnapshot } from './media/mesh.ts';

@@ -34,6 +34,7 @@ import {
   type TsdkFailureData,
   type TsdkNotification,
 } from '../../../shared/src/index.ts';
+import { ChatOutbox, type OutboxEntry } from './chat-outbox.ts';
 import { applyConfEvent, findByHandle } from './conference-state.ts';
 import { invalidState, MeetingError } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -117,6 +118,13 @@ export interface SentChat {
 }
 
 const LEAVE_TIMEOUT_MS = 2_000;
+/** Chat refusals that mean "your handle is being replaced": the outbox waits for the resume. */
+const SENDER_GONE: ReadonlySet<number> = new Set([
+  ResultCode.HANDLE_SUPERSEDED,
+  ResultCode.HANDLE_UNKNOWN,
+  ResultCode.NOT_LOGGED_IN,
+  ResultCode.RATE_LIMITED,
+]);
 /** A healthy path answers a ping in milliseconds; a second means something is wrong. */
 const PROBE_TIMEOUT_MS = 1_500;
 const CREDENTIAL_FAILURES: ReadonlySet<number> = new Set([
@@ -155,6 +163,8 @@ export class MeetingClient {
   readonly #conference = new BehaviorSubject<ConferenceView | null>(null);
   readonly #chat = new Subject<ChatMessage>();
   readonly #messages: ChatMessage[] = [];
+  readonly #outbox = new ChatOutbox();
+  #flushing = false;
   #localAddressValue: TSDK_S_LOCAL_ADDRESS | null = null;
   readonly #localAddress = new Subject<TSDK_S_LOCAL_ADDRESS>();
   readonly #resumeOptions: NonNullable<MeetingClientOptions['resume']>;
@@ -173,6 +183,8 @@ export class MeetingClient {
   readonly conference$: Observable<ConferenceView | null> = this.#conference.asObservable();
   /** Chat messages of the current conference, as they arrive. */
   readonly chat$: Observable<ChatMessage> = this.#chat.asObservable();
+  /** Our messages not shown by the conference yet: pending (waiting for a resume), sent, failed. */
+  readonly outbox$: Observable<readonly OutboxEntry[]> = this.#outbox.entries$;
   /**
    * Every `TSDK_E_CONFIG_LOCAL_ADDRESS` the app sets, as it is set (hot, no replay: each one is
    * a resume trigger). The last one is `localAddress`.
@@ -390,16 +402,18 @@ export class MeetingClient {
   }
 
   /** Sends a chat message to the conference; resolves once the server has sequenced it. */
+  /**
+   * Sends a chat message; resolves once the server has sequenced it. While the connection is
+   * being resumed the message waits in the outbox (`outbox$`: pending → sent, or failed) and
+   * goes out after the resume, under the same id so a retry never posts twice.
+   */
   async sendChat(text: string): Promise<SentChat> {
     this.#assertOpen('sendChat');
-    const conf = this.#conference.value;
-    if (!conf) throw invalidState('not in a conference');
+    if (!this.#conference.value) throw invalidState('not in a conference');
     const id = messageId();
-    const reply = await this.#call(() =>
-      this.#signal.request('chat:send', { handle: conf.handle, id, text }, this.#timeout()),
-    );
-    if (reply.code !== 0) throw new MeetingError(reply.code, `chat not sent: ${reply.message}`);
-    return { id, seq: reply.seq };
+    const sent = this.#outbox.add(id, text);
+    void this.#flushOutbox();
+    return { id, seq: await sent };
   }
 
   /** TSDK's configuration call; returns a result code, as TSDK does. */
@@ -471,6 +485,35 @@ export class MeetingClient {
   }
 
   // ---- internals ----
+
+  /** Sends pending chat messages in order, one at a time, while the conference is reachable. */
+  async #flushOutbox(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      for (;;) {
+        const conf = this.#conference.value;
+        const next = this.#outbox.pending[0];
+        if (!next || !conf || this.#pendingReplay || isResuming(this.#resumeState.value)) return;
+        let reply: Reply<{ seq: number }>;
+        try {
+          reply = await this.#signal.request(
+            'chat:send',
+            { handle: conf.handle, id: next.id, text: next.text },
+            this.#timeout(),
+          );
+        } catch {
+          return; // Transport trouble: the message stays pending until the resume.
+        }
+        if (reply.code === 0) this.#outbox.markSent(next.id, reply.seq);
+        else if (SENDER_GONE.has(reply.code))
+          return; // Our handle is being replaced: wait.
+        else this.#outbox.markFailed(next.id, reply.code, new MeetingError(reply.code, reply.message));
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
 
   /**
    * One login resume at a time, even when the pipeline aborts an attempt: an aborted attempt
@@ -628,6 +671,7 @@ export class MeetingClient {
       else if (peer.iceConnectionState === 'disconnected') this.#recovery.recover(userId);
     }
     for (const e of early) this.#onConfEvent(e);
+    void this.#flushOutbox();
   }
 
   #onResumeFailed(originalHandle: number | null): void {
@@ -692,6 +736,7 @@ export class MeetingClient {
         this.#mesh.rekey(event.participant.userId, event.participant.handle);
         break;
       case 'chat':
+        this.#outbox.delivered(event.message.id);
         this.#messages.push(event.message);
         this.#chat.next(event.message);
         return;
@@ -713,6 +758,11 @@ export class MeetingClient {
   }
 
   #teardownConference(): void {
+    this.#outbox.failPending(
+      ResultCode.CONF_ENDED,
+      new MeetingError(ResultCode.CONF_ENDED, 'left the conference'),
+    );
+    this.#outbox.clear();
     this.#mesh.setLocalHandle(null);
     this.#mesh.clear();
     this.#messages.length = 0;

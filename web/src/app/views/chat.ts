@@ -1,14 +1,22 @@
-import type { ChatMessage, MeetingClient } from '../../sdk/index.ts';
+import type { ChatMessage, MeetingClient, OutboxEntry } from '../../sdk/index.ts';
 import { appendPinned, clock, el } from '../dom.ts';
 
 export interface ChatElements {
   log: HTMLElement;
+  /** Our messages not in the log yet: "sending…" while the connection resumes, or "not sent". */
+  outbox: HTMLElement;
   form: HTMLFormElement;
   input: HTMLInputElement;
 }
 
 /** Chat log and input. */
-export function bindChat({ log, form, input }: ChatElements, client: MeetingClient): () => void {
+const OUTBOX_LABEL: Record<OutboxEntry['state'], string> = {
+  pending: 'sending…',
+  sent: 'sent',
+  failed: 'not sent',
+};
+
+export function bindChat({ log, outbox, form, input }: ChatElements, client: MeetingClient): () => void {
   const render = (m: ChatMessage) =>
     el(
       'li',
@@ -21,6 +29,19 @@ export function bindChat({ log, form, input }: ChatElements, client: MeetingClie
     );
   log.replaceChildren(...client.messages.map(render));
   const sub = client.chat$.subscribe((m) => appendPinned(log, render(m)));
+  const pending = client.outbox$.subscribe((entries) =>
+    outbox.replaceChildren(
+      ...entries.map((e) =>
+        el(
+          'li',
+          { 'data-id': e.id, 'data-state': e.state },
+          el('span', { class: 'text' }, e.text),
+          ' ',
+          el('em', { class: 'state' }, OUTBOX_LABEL[e.state]),
+        ),
+      ),
+    ),
+  );
   const ended = client.conference$.subscribe((c) => {
     if (!c) log.replaceChildren();
   });
@@ -39,6 +60,7 @@ export function bindChat({ log, form, input }: ChatElements, client: MeetingClie
   form.addEventListener('submit', onSubmit);
   return () => {
     sub.unsubscribe();
+    pending.unsubscribe();
     ended.unsubscribe();
     form.removeEventListener('submit', onSubmit);
   };
