@@ -519,6 +519,59 @@ describe('rule 6: transient failures are retried silently', () => {
     expect(summary(log).filter(([event]) => event === 'LOGIN_RESUMING_IND')).toHaveLength(1);
   });
 
+  it('20 flaps in 60 s (every attempt cut short): exactly one episode, one LOGIN and one CONF result', () => {
+    // Offline at 1 + 3k s, online 1.5 s later; an attempt needs 2 s, so every one is cut by
+    // the next flap until the flapping stops; the last succeeds inside the window.
+    const marble = (events: [number, string][]) => {
+      let out = '';
+      let at = 0;
+      for (const [t, c] of events) {
+        if (t > at) out += ` ${t - at}ms `;
+        out += c;
+        at = t + 1;
+      }
+      return out;
+    };
+    const flaps = Array.from({ length: 20 }, (_, k) => 1 + k * 2_900);
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('2s (a|)', { a: SESSION })],
+        conf: [() => cold('10ms (a|)', { a: CONF_INFO })],
+      });
+      // In the browser `navigator.onLine` changes before the `offline` event is dispatched, and
+      // online$ listens first: so it is made (and emits) first here too.
+      const online$ = hot(
+        marble([
+          [0, 't'],
+          ...flaps.flatMap((t): [number, string][] => [
+            [t, 'f'],
+            [t + 1_500, 't'],
+          ]),
+        ]),
+        { t: true, f: false },
+      );
+      const triggers$ = hot(
+        marble(
+          flaps.flatMap((t): [number, string][] => [
+            [t, 'o'],
+            [t + 1_500, 'n'],
+          ]),
+        ),
+        { o: T('offline'), n: T('online') },
+      );
+      return { triggers$, online$, ports };
+    });
+    const events = summary(log).map(([event]) => event);
+    expect(events.filter((e) => e === 'CONF_RESUMING_IND')).toHaveLength(1);
+    expect(events.filter((e) => e === 'LOGIN_RESUMING_IND')).toHaveLength(1);
+    expect(events.filter((e) => e === 'LOGIN_RESUME_RESULT')).toHaveLength(1);
+    expect(events.filter((e) => e === 'CONF_RESUME_RESULT')).toHaveLength(1);
+    expect(ports.loginCalls).toHaveLength(20);
+    expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, flaps[19]! + 1_500 + 2_000 + 10]);
+  });
+
   it('network lost during an attempt: abort, wait, retry at once when it is back', () => {
     const ts = newScheduler();
     let ports!: FakePorts;
