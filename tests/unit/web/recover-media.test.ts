@@ -120,32 +120,3 @@ describe('media recovery', () => {
     expect(log).toEqual(['0 restart b']);
   });
 });
-
-describe('media recovery: a new local address', () => {
-  it('restarts every recovering peer the moment the browser has a new address', async () => {
-    const scheduler = new VirtualTimeScheduler();
-    const target = new FakeTarget(() => scheduler.now());
-    let addresses = new Set(['10.0.0.2']);
-    const recovery = new MediaRecovery(target, {
-      scheduler,
-      localAddresses: () => Promise.resolve(addresses),
-      addressPollMs: 250,
-    });
-    const advance = async (ms: number) => {
-      const end = scheduler.now() + ms;
-      while (scheduler.now() < end) {
-        scheduler.maxFrames = scheduler.now() + 50;
-        scheduler.flush();
-        scheduler.frame = scheduler.maxFrames;
-        for (let i = 0; i < 5; i++) await Promise.resolve();
-      }
-    };
-    target.mediaStalls$.next({ userId: 'b' });
-    await advance(600);
-    expect(target.log).toEqual([]);
-    addresses = new Set(['10.0.0.3']);
-    await advance(300);
-    expect(target.log).toEqual(['750 restart b']);
-    recovery.stop();
-  });
-});

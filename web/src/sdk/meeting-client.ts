@@ -38,7 +38,6 @@ import { ChatOutbox, type OutboxEntry } from './chat-outbox.ts';
 import { applyConfEvent, findByHandle } from './conference-state.ts';
 import { invalidState, MeetingError } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { probeLocalAddresses } from './media/local-addresses.ts';
 import { Mesh, type PeerDiagnostics, type PeerSnapshot } from './media/mesh.ts';
 import { createPeerLink, type PeerLinkFactory } from './media/peer-link.ts';
 import { MediaRecovery, type RecoveryMode } from './media/recover-media.ts';
@@ -229,10 +228,7 @@ export class MeetingClient {
       ...(options.iceServers ? { iceServers: options.iceServers } : {}),
       keyframeOnRecovery: (options.mediaRecovery ?? 'fast') === 'fast',
     });
-    this.#recovery = new MediaRecovery(this.#mesh, {
-      mode: options.mediaRecovery ?? 'fast',
-      ...(typeof RTCPeerConnection === 'undefined' ? {} : { localAddresses: probeLocalAddresses }),
-    });
+    this.#recovery = new MediaRecovery(this.#mesh, { mode: options.mediaRecovery ?? 'fast' });
 
     this.notify$ = this.#notifier.notify$;
     this.remoteStreams$ = this.#mesh.remoteStreams$;

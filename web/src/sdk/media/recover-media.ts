@@ -14,14 +14,7 @@
  * "Works again" means inbound bytes grow on the selected pair: Chrome may report `connected`
  * throughout a dead path or a restart, so states alone cannot say it.
  */
-import {
-  asyncScheduler,
-  filter,
-  interval,
-  type Observable,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { PeerSnapshot } from './mesh.ts';
 
 export type RecoveryMode = 'fast' | 'naive';
@@ -43,13 +36,6 @@ export interface RecoveryOptions {
   rebuildAfterMs?: number;
   /** How long a stall alone may heal by itself before the first restart. */
   stallGraceMs?: number;
-  /**
-   * The host addresses the browser has now (see local-addresses.ts). While peers are being
-   * recovered it is polled every `addressPollMs`: a new address means the path moved, and every
-   * recovering peer restarts at once, with candidates for it.
-   */
-  localAddresses?: () => Promise<ReadonlySet<string>>;
-  addressPollMs?: number;
 }
 
 interface Watch {
@@ -66,10 +52,6 @@ export class MediaRecovery {
   readonly #stallGraceMs: number;
   readonly #watches = new Map<string, Watch>();
   readonly #subs: Subscription[] = [];
-  readonly #localAddresses: (() => Promise<ReadonlySet<string>>) | undefined;
-  readonly #addressPollMs: number;
-  #addressPoll: Subscription | null = null;
-  #addresses: ReadonlySet<string> | null = null;
 
   constructor(target: RecoveryTarget, options: RecoveryOptions = {}) {
     this.#target = target;
@@ -78,8 +60,6 @@ export class MediaRecovery {
     this.#reRestartMs = options.reRestartMs ?? 1_500;
     this.#rebuildAfterMs = options.rebuildAfterMs ?? 5_000;
     this.#stallGraceMs = options.stallGraceMs ?? 1_000;
-    this.#localAddresses = options.localAddresses;
-    this.#addressPollMs = options.addressPollMs ?? 250;
     this.#subs.push(
       target.peerState$.subscribe((p) => this.#onPeerState(p)),
       target.mediaStalls$
@@ -118,7 +98,6 @@ export class MediaRecovery {
           else act();
         });
       }, ms);
-    this.#watchAddresses();
     if (graceMs === 0) this.#target.restartIce(userId);
     else watch.timers.push(check(graceMs, () => this.#target.restartIce(userId)));
     watch.timers.push(
@@ -137,7 +116,6 @@ export class MediaRecovery {
 
   stop(): void {
     for (const userId of [...this.#watches.keys()]) this.#done(userId);
-    this.#addressPoll?.unsubscribe();
     for (const sub of this.#subs) sub.unsubscribe();
   }
 
@@ -167,34 +145,5 @@ export class MediaRecovery {
     if (!watch) return;
     this.#watches.delete(userId);
     for (const t of watch.timers) t.unsubscribe();
-    if (this.#watches.size === 0) {
-      this.#addressPoll?.unsubscribe();
-      this.#addressPoll = null;
-      this.#addresses = null;
-    }
-  }
-
-  /** While anything is being recovered: restart everything the moment a new address appears. */
-  #watchAddresses(): void {
-    const probe = this.#localAddresses;
-    if (!probe || this.#addressPoll || this.mode !== 'fast') return;
-    let busy = false;
-    const check = () => {
-      if (busy) return;
-      busy = true;
-      probe()
-        .then((now) => {
-          const before = this.#addresses;
-          this.#addresses = now;
-          if (before === null || ![...now].some((a) => !before.has(a))) return;
-          for (const userId of this.#watches.keys()) this.#target.restartIce(userId);
-        })
-        .catch(() => {})
-        .finally(() => {
-          busy = false;
-        });
-    };
-    check();
-    this.#addressPoll = interval(this.#addressPollMs, this.#scheduler).subscribe(check);
   }
 }
