@@ -27,10 +27,14 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     only: { type: 'string' },
     cut: { type: 'string', default: '3000' },
+    modes: { type: 'string', default: 'fast,naive' },
   },
 });
 const runs = Number(values.runs);
 const cutMs = Number(values.cut);
+const modes = (values.modes ?? 'fast,naive')
+  .split(',')
+  .filter((m: string): m is Mode => m === 'fast' || m === 'naive');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export type Mode = 'fast' | 'naive';
@@ -129,15 +133,14 @@ const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   for (const scenario of ['silent-cut', 'offline-cut'] as const) {
     if (!wanted(scenario)) continue;
-    for (const mode of ['fast', 'naive'] as const)
-      all.push(...(await loopbackScenario(browser, scenario, mode)));
+    for (const mode of modes) all.push(...(await loopbackScenario(browser, scenario, mode)));
   }
 } finally {
   await browser.close();
 }
 for (const scenario of NETNS_SCENARIOS) {
   if (!wanted(scenario)) continue;
-  for (const mode of ['fast', 'naive'] as const) all.push(...(await runNetnsScenario(scenario, mode, runs)));
+  for (const mode of modes) all.push(...(await runNetnsScenario(scenario, mode, runs)));
 }
 
 type Metric = Exclude<keyof Sample, 'scenario' | 'mode'>;
