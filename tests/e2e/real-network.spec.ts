@@ -11,7 +11,14 @@ import type { Browser, Page, TestInfo } from '@playwright/test';
 import type { TsdkNotification } from '../../shared/src/index.ts';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test as loopbackTest } from './support/fixtures.ts';
-import { expectVideoFrom, history, joinByLink, ownHandle, remoteFrames } from './support/meeting.ts';
+import {
+  expectVideoFrom,
+  history,
+  joinByLink,
+  mediaDiagnostics,
+  ownHandle,
+  remoteFrames,
+} from './support/meeting.ts';
 import {
   expect,
   type NetChange,
@@ -131,9 +138,10 @@ test('smoke: A and B in separate namespaces decode each other through R', async 
   expect(new URL(a.page.url()).host).toBe(`10.200.0.1:${lab.port}`);
 });
 
-const scenarios: { title: string; run: (lab: NetnsLab) => Promise<NetChange> }[] = [
-  { title: 'real IP change (same interface, new address)', run: (lab) => lab.changeIp() },
-  { title: 'gapless interface switch', run: (lab) => lab.switchInterface({ gapMs: 0 }) },
+/** `fastPath`: the SDK must recover with an ICE restart on the same peer objects (no rebuild). */
+const scenarios: { title: string; fastPath?: boolean; run: (lab: NetnsLab) => Promise<NetChange> }[] = [
+  { title: 'real IP change (same interface, new address)', fastPath: true, run: (lab) => lab.changeIp() },
+  { title: 'gapless interface switch', fastPath: true, run: (lab) => lab.switchInterface({ gapMs: 0 }) },
   { title: 'interface switch with a 1 s gap', run: (lab) => lab.switchInterface({ gapMs: 1_000 }) },
   {
     title: 'UDP blackholed at R for 10 s',
@@ -158,6 +166,7 @@ for (const scenario of scenarios) {
     await expectVideoFrom(b.page, ['Ada']);
     const h0 = await ownHandle(a.page);
     const before = (await history(a.page)).length;
+    const diagBefore = await mediaDiagnostics(a.page);
     const sampler = frameSampler(a, b);
 
     const change = await scenario.run(lab);
@@ -188,6 +197,16 @@ for (const scenario of scenarios) {
       expect(await ownHandle(a.page)).not.toBe(h0);
 
       await Promise.all([expectFramesRising(b.page, 'Ada'), expectFramesRising(a.page, 'Bob')]);
+      if (scenario.fastPath) {
+        // The fast path: the same peer object (no rebuild), new ICE credentials, no new track.
+        const diagAfter = await mediaDiagnostics(a.page);
+        for (const peer of diagBefore) {
+          const now = diagAfter.find((d) => d.userId === peer.userId);
+          expect(now?.generation, 'same peer object').toBe(peer.generation);
+          expect(now?.localUfrag, 'ICE credentials changed').not.toBe(peer.localUfrag);
+          expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer.remoteTrackIds);
+        }
+      }
     } finally {
       await sampler.stop();
       episode = (await history(a.page).catch(() => [] as TsdkNotification[])).slice(before);
