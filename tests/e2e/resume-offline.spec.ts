@@ -15,6 +15,7 @@ import {
   remoteFrames,
   rosterNames,
 } from './support/meeting.ts';
+import { startTestServer } from './support/server.ts';
 
 const RESUME_SEQUENCE = [
   'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
@@ -37,7 +38,7 @@ async function changesAbout(page: Page, handles: number[]): Promise<string[]> {
         },
     )
     .filter(({ event }) =>
-      [event.handle, event.oldHandle, event.participant?.handle].some(
+      [event?.handle, event?.oldHandle, event?.participant?.handle].some(
         (h) => h !== undefined && handles.includes(h),
       ),
     )
@@ -217,5 +218,38 @@ test('messages typed while offline wait in the outbox and reach the others once,
     await expect
       .poll(() => texts(p.page))
       .toEqual(['first while away', 'second while away', 'third while away']);
+  }
+});
+
+test('history gone while away: A resyncs from the snapshot (roster, recent chat) and the app says so', async ({
+  browser,
+}) => {
+  const server = await startTestServer({ maxEventsPerConference: 5 });
+  try {
+    const room = 'resync';
+    const a = await joinByLink(browser, server.ipUrl, room, 'Ada');
+    const b = await joinByLink(browser, server.ipUrl, room, 'Bob');
+    await a.context.setOffline(true);
+    await expect.poll(() => events(a.page)).toContain('TSDK_E_CONF_EVT_CONF_RESUMING_IND');
+    for (let i = 1; i <= 8; i++) {
+      await b.page.evaluate((text) => window.meetingClient.sendChat(text), `while you were away ${i}`);
+    }
+    await a.context.setOffline(false);
+
+    await expect(a.page.locator('#status-banner')).toContainText('could not be replayed');
+    const resync = (await history(a.page)).find(
+      (n) => (n.data as { change?: string } | null)?.change === 'resync',
+    );
+    expect(resync?.event).toBe('TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE');
+    expect(await rosterNames(a.page)).toEqual(['Ada', 'Bob']);
+    const texts = await a.page.evaluate(() =>
+      window.meetingClient.messages.map((m: { text: string }) => m.text),
+    );
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.at(-1)).toBe('while you were away 8');
+    expect(new Set(texts).size).toBe(texts.length);
+  } finally {
+    await Promise.all(browser.contexts().map((c) => c.close()));
+    await server.close();
   }
 });

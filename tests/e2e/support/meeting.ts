@@ -66,14 +66,17 @@ export function remoteFrames(page: Page): Promise<Record<string, number>> {
 }
 
 /** Waits until the page decodes new frames from every named remote participant. */
-export async function expectVideoFrom(page: Page, names: string[]): Promise<void> {
+export async function expectVideoFrom(page: Page, names: string[], timeout?: number): Promise<void> {
   await expect.poll(async () => Object.keys(await remoteFrames(page)).sort()).toEqual([...names].sort());
   const before = await remoteFrames(page);
   await expect
-    .poll(async () => {
-      const now = await remoteFrames(page);
-      return names.filter((n) => (now[n] ?? 0) > (before[n] ?? 0) + 5).sort();
-    })
+    .poll(
+      async () => {
+        const now = await remoteFrames(page);
+        return names.filter((n) => (now[n] ?? 0) > (before[n] ?? 0) + 5).sort();
+      },
+      timeout === undefined ? {} : { timeout },
+    )
     .toEqual([...names].sort());
 }
 

@@ -19,12 +19,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+/** `maxEventsPerConference`: a short history, to make a replay impossible on purpose. */
+export async function startTestServer(
+  options: { maxEventsPerConference?: number } = {},
+): Promise<TestServer> {
   const clock = new JumpClock();
   const config = defaultConfig({ port: 0, host: '127.0.0.1', logLevel: process.env.E2E_LOG_LEVEL ?? 'warn' });
   const server = createSignalingServer({
     config,
-    store: new MemoryStore({ clock }),
+    store: new MemoryStore({ clock, ...options }),
     clock,
     logger: createLogger(config.logLevel),
   });

@@ -66,6 +66,21 @@ describe('media recovery', () => {
     expect(log).toEqual(['0 restart b', '1500 restart b', '5000 rebuild b']);
   });
 
+  it('fast: a rebuilt link that carries nothing within the bound goes round again', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      await advance(17_000);
+    });
+    expect(log).toEqual([
+      '0 restart b',
+      '1500 restart b',
+      '5000 rebuild b',
+      '10000 restart b',
+      '11500 restart b',
+      '15000 rebuild b',
+    ]);
+  });
+
   it('fast: a stall alone gets 1 s to heal by itself before the first restart', async () => {
     const log = await run(async (t, _r, advance) => {
       t.mediaStalls$.next({ userId: 'b' });

@@ -14,6 +14,7 @@ export {
   type Credentials,
   MeetingClient,
   type MeetingClientOptions,
+  type Resync,
   type SentChat,
   type Session,
 } from './meeting-client.ts';

@@ -106,10 +106,18 @@ export interface ConferenceView {
 }
 
 /** Data of `TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE`. */
-export interface ConfUpdateData {
-  change: Exclude<ConfEvent['kind'], 'chat'>;
-  event: ConfEvent;
-  roster: Participant[];
+export type ConfUpdateData =
+  | { change: Exclude<ConfEvent['kind'], 'chat'>; event: ConfEvent; roster: Participant[] }
+  /** After a resume whose replay was no longer available: the roster is the server's snapshot. */
+  | { change: 'resync'; roster: Participant[] };
+
+/** A resume whose missed events could not be replayed: the client took the server's snapshot. */
+export interface Resync {
+  room: string;
+  /** The last sequence number this client had seen. */
+  fromSeq: number;
+  /** Recent chat messages the snapshot brought that were new to this client. */
+  recoveredChat: number;
 }
 
 export interface SentChat {
@@ -164,6 +172,7 @@ export class MeetingClient {
   readonly #chat = new Subject<ChatMessage>();
   readonly #messages: ChatMessage[] = [];
   readonly #outbox = new ChatOutbox();
+  readonly #resynced = new Subject<Resync>();
   #flushing = false;
   #localAddressValue: TSDK_S_LOCAL_ADDRESS | null = null;
   readonly #localAddress = new Subject<TSDK_S_LOCAL_ADDRESS>();
@@ -183,6 +192,8 @@ export class MeetingClient {
   readonly conference$: Observable<ConferenceView | null> = this.#conference.asObservable();
   /** Chat messages of the current conference, as they arrive. */
   readonly chat$: Observable<ChatMessage> = this.#chat.asObservable();
+  /** Resumes that fell back to a snapshot because the history was gone (the app says so). */
+  readonly resynced$: Observable<Resync> = this.#resynced.asObservable();
   /** Our messages not shown by the conference yet: pending (waiting for a resume), sent, failed. */
   readonly outbox$: Observable<readonly OutboxEntry[]> = this.#outbox.entries$;
   /**
@@ -649,18 +660,25 @@ export class MeetingClient {
     this.#early = [];
     if (info.replay.code === 0) {
       for (const e of info.replay.events) this.#onConfEvent(e);
-    } else {
-      // History aged out: resync from the snapshot (roster below, recent chat here).
-      const known = new Set(this.#messages.map((m) => m.id));
-      for (const m of info.replay.chat) {
-        if (known.has(m.id)) continue;
-        this.#messages.push(m);
-        this.#chat.next(m);
-      }
     }
     const conf = this.#conference.value;
     if (!conf) return;
     this.#conference.next({ ...conf, roster: info.roster, lastSeq: Math.max(conf.lastSeq, info.seq) });
+    if (info.replay.code !== 0) {
+      // History aged out: resync from the snapshot (roster above, recent chat here), and say so.
+      const known = new Set(this.#messages.map((m) => m.id));
+      const fresh = info.replay.chat.filter((m) => !known.has(m.id));
+      for (const m of fresh) {
+        this.#outbox.delivered(m.id);
+        this.#messages.push(m);
+        this.#chat.next(m);
+      }
+      this.#notifier.emit<ConfUpdateData>(TsdkEvent.INFO_AND_STATUS_UPDATE, info.handle, TSDK_SUCCESS, {
+        change: 'resync',
+        roster: [...info.roster],
+      });
+      this.#resynced.next({ room: conf.room, fromSeq: conf.lastSeq, recoveredChat: fresh.length });
+    }
     const me = this.#session?.userId;
     const present = new Set(info.roster.map((p) => p.userId));
     for (const userId of this.#mesh.peers.keys()) if (!present.has(userId)) this.#mesh.removePeer(userId);

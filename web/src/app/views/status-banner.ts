@@ -3,6 +3,8 @@ import { type MeetingClient, type ResumeState, resultCodeName } from '../../sdk/
 /** The seed's wording (step 3): in a meeting only the conference resume is mentioned. */
 export const RESUMING_MEETING = 'Poor network quality. Attempting to join the meeting again...';
 export const RESUMING_LOGIN = 'Poor network quality. Attempting to login again...';
+export const RESYNCED =
+  'Back in the meeting. Part of what happened while you were away could not be replayed: the participant list and recent chat are up to date.';
 
 const TICK_MS = 250;
 
@@ -35,8 +37,14 @@ export function bindStatusBanner(banner: HTMLElement, client: MeetingClient): ()
       banner.textContent = '';
     }
   });
+  // The replay was gone: the app took the server's snapshot. Said until the next episode.
+  const resync = client.resynced$.subscribe(() => {
+    banner.dataset.state = 'resynced';
+    banner.textContent = RESYNCED;
+  });
   return () => {
     stopTicking();
     sub.unsubscribe();
+    resync.unsubscribe();
   };
 }

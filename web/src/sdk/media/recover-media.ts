@@ -105,6 +105,9 @@ export class MediaRecovery {
       check(graceMs + this.#rebuildAfterMs, () => {
         this.#done(userId);
         this.#target.rebuildPeer(userId);
+        // The new link is watched too: one that does not carry media within the bound (both
+        // sides rebuilt at once, or it was made while the path was still dead) goes round again.
+        this.recover(userId, { graceMs: this.#rebuildAfterMs });
       }),
     );
   }
@@ -137,7 +140,8 @@ export class MediaRecovery {
     const now = await this.#target.inboundBytes(userId);
     const before = watch.bytes;
     watch.bytes = now;
-    return now !== null && before !== null && now > before;
+    // A link that had no pair at the start (a rebuilt one) is flowing once it received anything.
+    return now !== null && now > (before ?? 0);
   }
 
   #done(userId: string): void {
