@@ -13,17 +13,11 @@ import {
   joinByLink,
   mediaDiagnostics,
   ownHandle,
+  RESUME_SEQUENCE,
 } from './support/meeting.ts';
 import { prepareMediaCut } from './support/network.ts';
 
-const EPISODE = [
-  'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
-  'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
-  'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
-  'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
-  'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
-  'TSDK_E_CONF_EVT_CONF_RESUME_RESULT',
-];
+const EPISODE = RESUME_SEQUENCE;
 
 const resumeEvents = async (page: Page, from: number) =>
   (await events(page)).slice(from).filter((e) => EPISODE.includes(e));

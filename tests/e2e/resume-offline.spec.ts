@@ -12,19 +12,11 @@ import {
   history,
   joinByLink,
   ownHandle,
+  RESUME_SEQUENCE,
   remoteFrames,
   rosterNames,
 } from './support/meeting.ts';
 import { startTestServer } from './support/server.ts';
-
-const RESUME_SEQUENCE = [
-  'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
-  'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
-  'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
-  'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
-  'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
-  'TSDK_E_CONF_EVT_CONF_RESUME_RESULT',
-];
 
 /** Events about `name` in a page's INFO_AND_STATUS_UPDATE history, by kind of change. */
 async function changesAbout(page: Page, handles: number[]): Promise<string[]> {

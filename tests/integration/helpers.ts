@@ -209,3 +209,25 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** A guest logged in on its own socket. */
+export async function guestOn(server: TestServer, name: string) {
+  const client = await server.connect();
+  const session = await client.login(name);
+  return { client, session };
+}
+
+/**
+ * Ann and Bob in room r1; Ann's socket then drops: her seat is held, and Bob's `status` event
+ * (Ann reconnecting) is returned with the rest.
+ */
+export async function dropAnn(server: TestServer) {
+  const ann = await guestOn(server, 'Ann');
+  const bob = await guestOn(server, 'Bob');
+  const ja = await ann.client.join('r1');
+  const jb = await bob.client.join('r1');
+  await ann.client.until(() => ann.client.events.length === 1, 'bob joined');
+  ann.client.disconnect();
+  const status = await bob.client.event('status');
+  return { ann, bob, ja, jb, status, annLastSeq: ann.client.lastSeq() };
+}

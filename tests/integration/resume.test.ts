@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { RESUME_WINDOW_MS } from '../../shared/src/timing.ts';
-import { eventually, ok, type StartOptions, startServer, type TestServer } from './helpers.ts';
+import {
+  dropAnn,
+  eventually,
+  guestOn,
+  ok,
+  type StartOptions,
+  startServer,
+  type TestServer,
+} from './helpers.ts';
 
 let server: TestServer;
 
@@ -9,24 +17,13 @@ afterEach(async () => {
   await server.close();
 });
 
-async function guest(name: string) {
-  const client = await server.connect();
-  const session = await client.login(name);
-  return { client, session };
-}
+const guest = (name: string) => guestOn(server, name);
 
-/** Ann and Bob in room r1; Ann's socket then drops and Bob sees her reconnecting. */
 async function annDropsOut(options?: StartOptions) {
   server = await startServer(options);
-  const ann = await guest('Ann');
-  const bob = await guest('Bob');
-  const ja = await ann.client.join('r1');
-  const jb = await bob.client.join('r1');
-  await ann.client.until(() => ann.client.events.length === 1, 'bob joined');
-  ann.client.disconnect();
-  const status = await bob.client.event('status');
-  expect(status).toMatchObject({ handle: ja.handle, status: 'reconnecting' });
-  return { ann, bob, ja, jb, annLastSeq: ann.client.lastSeq() };
+  const dropped = await dropAnn(server);
+  expect(dropped.status).toMatchObject({ handle: dropped.ja.handle, status: 'reconnecting' });
+  return dropped;
 }
 
 describe('seat held after a disconnect', () => {

@@ -4,7 +4,9 @@ import { RESUME_WINDOW_MS } from '../../shared/src/timing.ts';
 import { hashPassword } from '../../signaling-server/src/passwords.ts';
 import { hashToken, newToken } from '../../signaling-server/src/tokens.ts';
 import {
+  dropAnn,
   eventually,
+  guestOn,
   ok,
   type StartOptions,
   startServer,
@@ -19,23 +21,11 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function guest(name: string) {
-  const client = await server.connect();
-  const session = await client.login(name);
-  return { client, session };
-}
+const guest = (name: string) => guestOn(server, name);
 
-/** Ann and Bob in r1; Ann's socket drops (her seat is held, Bob sees her reconnecting). */
 async function annDropsOut(options?: StartOptions) {
   server = await startServer(options);
-  const ann = await guest('Ann');
-  const bob = await guest('Bob');
-  const ja = await ann.client.join('r1');
-  const jb = await bob.client.join('r1');
-  await ann.client.until(() => ann.client.events.length === 1, 'bob joined');
-  ann.client.disconnect();
-  await bob.client.event('status');
-  return { ann, bob, ja, jb, annLastSeq: ann.client.lastSeq() };
+  return dropAnn(server);
 }
 
 function tally(codes: number[]): Record<string, number> {

@@ -5,6 +5,16 @@
 import { type Browser, type BrowserContext, expect, type Page } from '@playwright/test';
 import type { TsdkNotification } from '../../../shared/src/index.ts';
 
+/** A resume episode in a conference, as spec §3 rule 1 orders it. */
+export const RESUME_SEQUENCE = [
+  'TSDK_E_CONF_EVT_CONF_RESUMING_IND',
+  'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND',
+  'TSDK_E_LOGIN_EVT_AUTH_SUCCESS',
+  'TSDK_E_LOGIN_EVT_LOGIN_SUCCESS',
+  'TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT',
+  'TSDK_E_CONF_EVT_CONF_RESUME_RESULT',
+];
+
 export interface Participant {
   name: string;
   context: BrowserContext;

@@ -569,7 +569,7 @@ describe('rule 6: transient failures are retried silently', () => {
     expect(events.filter((e) => e === 'LOGIN_RESUME_RESULT')).toHaveLength(1);
     expect(events.filter((e) => e === 'CONF_RESUME_RESULT')).toHaveLength(1);
     expect(ports.loginCalls).toHaveLength(20);
-    expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, flaps[19]! + 1_500 + 2_000 + 10]);
+    expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 1 + 19 * 2_900 + 1_500 + 2_000 + 10]);
   });
 
   it('network lost during an attempt: abort, wait, retry at once when it is back', () => {
