@@ -458,8 +458,8 @@ export class MeetingClient {
   }
 
   /**
-   * What the resume pipeline needs (resume/ports.ts). Applying a successful conference resume
-   * (new handle, replay) is the pipeline issue's job, through `#adoptConference`.
+   * What the resume pipeline needs (resume/ports.ts); its outputs come back through
+   * `#onResumeOutput`. Public so a test can drive the pipeline against a real server.
    */
   resumePorts(): ResumePorts {
     return {
