@@ -19,6 +19,7 @@ import {
   type ConfEvent,
   type ConfResumeInfo,
   type JoinInfo,
+  NO_NETWORK_ADDRESS,
   type Participant,
   parseLocalAddress,
   type Reply,
@@ -251,10 +252,12 @@ export class MeetingClient {
     this.mediaStalls$ = this.#mesh.mediaStalls$;
 
     // Our own network changed: every path may be dead, restart them now rather than wait for ICE
-    // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed.
+    // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed. Not on
+    // `offline`: nothing can be gathered or checked then, and a restart begun while offline
+    // only stalls media the other side still receives; `online` follows a real change at once.
     this.#networkWatch = merge(
-      watchBrowserEvents(this.#environment),
-      watchLocalAddress(this.#localAddress),
+      watchBrowserEvents(this.#environment).pipe(filter((t) => t.reason !== 'offline')),
+      watchLocalAddress(this.#localAddress).pipe(filter((t) => t.address !== NO_NETWORK_ADDRESS)),
     ).subscribe(() => {
       if (this.#conference.value) this.#recovery.networkChanged();
     });
