@@ -395,51 +395,25 @@ export class NetnsLab {
     for (const ns of [a, r, b]) await sh('ip', ['netns', 'add', ns]);
     for (const role of ['a', 'r', 'b'] as const) await this.#guard(role);
     // Veths created inside the namespaces: no test interface ever exists in the host namespace.
-    await sh('ip', [
-      'link',
-      'add',
-      'name',
-      'eth0',
-      'netns',
-      a,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'a0',
-      'netns',
-      r,
-    ]);
-    await sh('ip', [
-      'link',
-      'add',
-      'name',
-      'eth1',
-      'netns',
-      a,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'a1',
-      'netns',
-      r,
-    ]);
-    await sh('ip', [
-      'link',
-      'add',
-      'name',
-      'eth0',
-      'netns',
-      b,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'b0',
-      'netns',
-      r,
-    ]);
+    const veth = (ns: string, name: string, peerNs: string, peer: string) =>
+      sh('ip', [
+        'link',
+        'add',
+        'name',
+        name,
+        'netns',
+        ns,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        peer,
+        'netns',
+        peerNs,
+      ]);
+    await veth(a, 'eth0', r, 'a0');
+    await veth(a, 'eth1', r, 'a1');
+    await veth(b, 'eth0', r, 'b0');
     const ip = (role: Role, ...args: string[]) => sh('ip', ['-n', this.ns[role], ...args]);
     for (const role of ['a', 'r', 'b'] as const) await ip(role, 'link', 'set', 'lo', 'up');
     // R: router and server host.
