@@ -2,11 +2,11 @@
  * How broken peer connections come back (spec §5). Two strategies, chosen by configuration:
  *
  * - `fast` (default): ICE restart at once when the path is known to be gone (our network
- *   changed, ICE `disconnected`), again after `reRestartMs` if bytes still do not flow (the new
+ *   changed, ICE `disconnected`), again each `reRestartMs` while bytes do not flow (the new
  *   address can reach Chrome 1.5–2 s after the change, after the first restart gathered), and a
  *   rebuild on the same local stream after `rebuildAfterMs`, or at once when simple-peer
- *   destroyed the peer. A stall alone (silence with no network event) waits `stallGraceMs`
- *   first: measured here, a path that comes back by itself resumes in ~50 ms on the old pair,
+ *   destroyed the peer (a rebuilt link that carries nothing goes round again). A stall alone
+ *   (silence with no network event) waits `stallGraceMs` first: measured here, a path that comes back by itself resumes in ~50 ms on the old pair,
  *   while an ICE restart started during the outage can freeze video for seconds after it.
  * - `naive`: what a plain WebRTC app does — restart only when ICE says `disconnected`, rebuild
  *   only a destroyed peer. Kept as the benchmark's baseline.
@@ -57,7 +57,7 @@ export class MediaRecovery {
     this.#target = target;
     this.mode = options.mode ?? 'fast';
     this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#reRestartMs = options.reRestartMs ?? 1_500;
+    this.#reRestartMs = options.reRestartMs ?? 750;
     this.#rebuildAfterMs = options.rebuildAfterMs ?? 5_000;
     this.#stallGraceMs = options.stallGraceMs ?? 1_000;
     this.#subs.push(
@@ -100,8 +100,12 @@ export class MediaRecovery {
       }, ms);
     if (graceMs === 0) this.#target.restartIce(userId);
     else watch.timers.push(check(graceMs, () => this.#target.restartIce(userId)));
+    // Again each `reRestartMs` while bytes do not flow: the new address may reach Chrome only
+    // after a restart has gathered, and each late restart costs a whole interval.
+    for (let at = graceMs + this.#reRestartMs; at < graceMs + this.#rebuildAfterMs; at += this.#reRestartMs) {
+      watch.timers.push(check(at, () => this.#target.restartIce(userId)));
+    }
     watch.timers.push(
-      check(graceMs + this.#reRestartMs, () => this.#target.restartIce(userId)),
       check(graceMs + this.#rebuildAfterMs, () => {
         this.#done(userId);
         this.#target.rebuildPeer(userId);
