@@ -9,9 +9,10 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromi
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v sysctl >/dev/null 2>&1 || [ -x /sbin/sysctl ] || need+=(procps)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-test-deps: chromium, redis-server, iproute2, iptables already present"
+  echo "install-test-deps: chromium, redis-server, iproute2, iptables, procps already present"
   exit 0
 fi
 
