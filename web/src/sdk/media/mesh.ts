@@ -148,11 +148,6 @@ export class Mesh {
     return this.#peers.value;
   }
 
-  /** The participants the mesh knows: userId → handle. */
-  get handles(): ReadonlyMap<string, number> {
-    return new Map([...this.#members.values()].map((m) => [m.userId, m.handle]));
-  }
-
   /** Who we are: decides which side of each pair initiates. */
   setLocalUser(userId: string): void {
     this.#localUserId = userId;
