@@ -13,6 +13,9 @@ import { isPasswordHash } from './passwords.ts';
  * - ACCOUNTS_FILE: optional JSON `[{ "name": "alice", "passwordHash": "scrypt$<salt>$<hash>" }]`;
  *   make an entry with `npx tsx signaling-server/src/hash-password.ts <name> <password>`
  * - LOG_LEVEL (info)
+ * - REDIS_URL: unset (default) keeps everything in this process; `redis://host:port/db` makes
+ *   this process one of several sharing that Redis (store, deadlines, locks, socket.io adapter)
+ * - REDIS_PREFIX (`meeting:`): prepended to every Redis key; deployments sharing a Redis differ
  * - rate limits, each "attempts per RATE_LIMIT_WINDOW_MS (60000)"; see RateLimitConfig for why
  *   each default is what it is: RATE_LIMIT_PER_ADDRESS (300), RATE_LIMIT_PER_ACCOUNT (20),
  *   RATE_LIMIT_PER_GUEST_NAME (60), RATE_LIMIT_RESUME_PER_ADDRESS (6000),
@@ -26,6 +29,9 @@ export interface Config {
   /** account name → `scrypt$…` password hash */
   accounts: ReadonlyMap<string, string>;
   logLevel: string;
+  /** null: one process, in-memory store. */
+  redisUrl: string | null;
+  redisPrefix: string;
   rateLimit: RateLimitConfig;
 }
 
@@ -89,6 +95,8 @@ export function defaultConfig({ rateLimit, ...overrides }: ConfigOverrides = {})
     allowGuests: true,
     accounts: new Map(),
     logLevel: 'info',
+    redisUrl: null,
+    redisPrefix: 'meeting:',
     ...overrides,
     rateLimit: { ...DEFAULT_RATE_LIMITS, ...rateLimit },
   };
@@ -126,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? parseAccounts(readFileSync(absolute(accountsFile), 'utf8'), accountsFile)
       : base.accounts,
     logLevel: env.LOG_LEVEL?.trim() || base.logLevel,
+    redisUrl: redisUrlVar(env),
+    redisPrefix: env.REDIS_PREFIX?.trim() || base.redisPrefix,
     rateLimit: {
       windowMs: intVar(env, 'RATE_LIMIT_WINDOW_MS', base.rateLimit.windowMs, 1, 86_400_000),
       perAddress: limit('RATE_LIMIT_PER_ADDRESS', base.rateLimit.perAddress),
@@ -139,6 +149,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
   };
+}
+
+function redisUrlVar(env: NodeJS.ProcessEnv): string | null {
+  const value = env.REDIS_URL?.trim();
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`REDIS_URL must be a URL like redis://127.0.0.1:6379, got "${value}"`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new Error(`REDIS_URL must start with redis:// or rediss://, got "${url.protocol}"`);
+  }
+  return value;
 }
 
 function absolute(path: string): string {

@@ -1,12 +1,14 @@
+import type { Locks } from './locks.ts';
+
 /**
  * One async critical section per key. Conference operations that append to the event log
  * and change membership run under the conference's lock, so that "append, emit, join the
  * room, compute the replay, reply" is atomic with respect to every other conference event:
  * a resuming participant receives each event exactly once, either in its replay or live.
  *
- * In-process only; a multi-process (Redis) deployment needs a distributed lock here.
+ * In-process only; several processes on one Redis use `RedisLocks`, which wraps this one.
  */
-export class KeyedMutex {
+export class KeyedMutex implements Locks {
   readonly #tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -1,8 +1,11 @@
 /**
- * `npm start`: one signaling server with the in-memory store, serving the built web app.
- * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL).
+ * `npm start`: one signaling server serving the built web app, with the in-memory store; with
+ * `REDIS_URL`, one of several processes sharing that Redis (README: "Several processes").
+ * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL,
+ * REDIS_URL, REDIS_PREFIX, rate limits).
  */
 import { systemClock } from './clock.ts';
+import { openRedisDeployment } from './cluster/redis-deployment.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createSignalingServer } from './server.ts';
@@ -10,15 +13,23 @@ import { MemoryStore } from './store/memory-store.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
+const clock = systemClock;
+const redis = config.redisUrl
+  ? await openRedisDeployment({ url: config.redisUrl, keyPrefix: config.redisPrefix, clock, logger })
+  : null;
 const server = createSignalingServer({
   config,
-  store: new MemoryStore({ clock: systemClock }),
-  clock: systemClock,
+  clock,
   logger,
+  ...(redis
+    ? { store: redis.store, coordination: redis.coordination }
+    : { store: new MemoryStore({ clock }) }),
 });
 
 const { port } = await server.listen();
-console.log(`Meeting running at http://localhost:${port}`);
+console.log(
+  `Meeting running at http://localhost:${port}${redis ? ` (Redis mode, node ${redis.coordination.nodeId})` : ''}`,
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -26,6 +37,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await server.close();
+  await redis?.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

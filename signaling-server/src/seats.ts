@@ -10,6 +10,8 @@ import {
   confRoom,
   fail,
   handleRoom,
+  SEAT_PREFIX,
+  SESSION_PREFIX,
   seatTimerKey,
   sessionTimerKey,
 } from './types.ts';
@@ -34,7 +36,7 @@ export function joinConfInfo(callId: number): TSDK_S_JOIN_CONF_IND_INFO {
 }
 
 export function createSeats(deps: CoreDeps) {
-  const { store, clock, io, timers, locks, logger } = deps;
+  const { store, clock, io, deadlines, locks, logger } = deps;
 
   /** Numbers the event, logs it, and sends it to everyone in the conference's socket.io room. */
   async function emitEventLocked(room: string, input: ConfEventInput): Promise<ConfEvent> {
@@ -62,7 +64,7 @@ export function createSeats(deps: CoreDeps) {
   /** Gives up a seat: others see `left`; the last one out ends the conference. */
   async function leaveLocked(record: HandleRecord, reason: 'left' | 'logout' | 'timeout'): Promise<void> {
     const { room, handle } = record;
-    timers.cancel(seatTimerKey(handle));
+    await deadlines.cancel(seatTimerKey(handle));
     await store.removeMember(room, handle);
     // A timed-out handle is remembered (a late conf:resume gets RESUME_TIMEOUT); one that left
     // on purpose is forgotten, so a long session does not accumulate records.
@@ -82,14 +84,19 @@ export function createSeats(deps: CoreDeps) {
    * The socket serving these handles is gone: hold each seat for RESUME_WINDOW_MS (others see
    * `status reconnecting`), then release it unless a conference resume replaced it.
    */
-  async function holdSeatsOf(userId: string, socketId: string): Promise<void> {
+  async function holdSeatsOf(userId: string, socketRef: string): Promise<void> {
+    await holdSeatsWhere(userId, (ref) => ref === socketRef);
+  }
+
+  async function holdSeatsWhere(userId: string, servedBy: (ref: string) => boolean): Promise<void> {
     const records = await store.handlesOf(userId);
     for (const r of records) {
-      if (r.state !== 'live' || r.socketId !== socketId) continue;
+      if (r.state !== 'live' || r.socketId === null || !servedBy(r.socketId)) continue;
+      const ref = r.socketId;
       const held = await locks.run(r.room, async () => {
         const current = await store.getHandle(r.handle);
         // Replaced meanwhile by a conf:resume on the socket that took over: nothing to hold.
-        if (current?.state !== 'live' || current.socketId !== socketId) return false;
+        if (current?.state !== 'live' || current.socketId !== ref) return false;
         await store.bindHandle(r.handle, null);
         await store.setMemberStatus(r.room, r.handle, 'reconnecting');
         await emitEventLocked(r.room, {
@@ -102,11 +109,7 @@ export function createSeats(deps: CoreDeps) {
         return true;
       });
       if (!held) continue;
-      timers.schedule(seatTimerKey(r.handle), RESUME_WINDOW_MS, () => {
-        releaseHeldSeat(r.handle).catch((err: unknown) =>
-          logger.error({ err, handle: r.handle }, 'seat release failed'),
-        );
-      });
+      await deadlines.schedule(seatTimerKey(r.handle), RESUME_WINDOW_MS);
       logger.info({ room: r.room, handle: r.handle, userId }, 'seat held');
     }
   }
@@ -130,9 +133,30 @@ export function createSeats(deps: CoreDeps) {
   /** The session lost its socket: it stays resumable for RESUME_WINDOW_MS. */
   async function detachSession(userId: string): Promise<void> {
     await store.detachSession(userId, clock.now() + RESUME_WINDOW_MS);
-    timers.schedule(sessionTimerKey(userId), RESUME_WINDOW_MS, () => {
-      expireSession(userId).catch((err: unknown) => logger.error({ err, userId }, 'session expiry failed'));
-    });
+    await deadlines.schedule(sessionTimerKey(userId), RESUME_WINDOW_MS);
+  }
+
+  /**
+   * A process died without running its disconnect handlers (kill -9, lost host): hold the seats
+   * and detach the sessions its sockets served, exactly as if each socket had disconnected now.
+   */
+  async function releaseNode(nodeId: string): Promise<void> {
+    const onNode = (ref: string) => ref.startsWith(`${nodeId}/`);
+    for (const userId of await store.usersOnNode(nodeId)) {
+      await holdSeatsWhere(userId, onNode);
+      const session = await store.getSession(userId);
+      if (session?.socketId && onNode(session.socketId)) await detachSession(userId);
+    }
+  }
+
+  /** A deadline fell due (in this process or, with Redis, whichever process claimed it). */
+  function onDeadline(key: string): void {
+    const run = key.startsWith(SEAT_PREFIX)
+      ? releaseHeldSeat(Number(key.slice(SEAT_PREFIX.length)))
+      : key.startsWith(SESSION_PREFIX)
+        ? expireSession(key.slice(SESSION_PREFIX.length))
+        : Promise.reject(new Error('unknown deadline'));
+    run.catch((err: unknown) => logger.error({ err, key }, 'deadline handling failed'));
   }
 
   /** The session was not resumed in time: release its seats and forget it. */
@@ -162,10 +186,10 @@ export function createSeats(deps: CoreDeps) {
   }
 
   async function endSession(userId: string): Promise<void> {
-    timers.cancel(sessionTimerKey(userId));
+    await deadlines.cancel(sessionTimerKey(userId));
     const records = await store.handlesOf(userId);
     for (const r of records) {
-      timers.cancel(seatTimerKey(r.handle));
+      await deadlines.cancel(seatTimerKey(r.handle));
       await store.deleteHandle(r.handle);
     }
     await store.deleteSession(userId);
@@ -183,6 +207,8 @@ export function createSeats(deps: CoreDeps) {
     releaseHeldSeat,
     detachSession,
     expireSession,
+    releaseNode,
+    onDeadline,
     logout,
     participant,
   };

@@ -4,19 +4,19 @@ import { Server } from 'socket.io';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, LIMITS } from '../../shared/src/timing.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { type Coordination, localCoordination } from './coordination.ts';
+import type { Deadlines } from './deadlines.ts';
 import { authHandlers } from './handlers/auth.ts';
 import { conferenceHandlers, disconnectHandler } from './handlers/conference.ts';
 import { relayHandlers } from './handlers/relay.ts';
 import { resumeHandlers } from './handlers/resume.ts';
-import { KeyedMutex } from './keyed-mutex.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { createSeats } from './seats.ts';
 import { createStaticHandler } from './static-files.ts';
 import type { Store } from './store/store.ts';
-import { KeyedTimers } from './timers.ts';
-import type { AppServer, CoreDeps, Handlers } from './types.ts';
+import { type AppServer, type CoreDeps, type Handlers, socketRef } from './types.ts';
 import { bindSocket, type GateDeps } from './validate.ts';
 
 export interface SignalingServerOptions {
@@ -24,6 +24,8 @@ export interface SignalingServerOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** Several processes on one Redis (cluster/redis-coordination.ts); default: this process alone. */
+  coordination?: Coordination;
 }
 
 export interface SignalingServer {
@@ -33,14 +35,16 @@ export interface SignalingServer {
   app: App;
   /** Listens on `port`/`host` (default: the config's); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<{ port: number }>;
-  /** Stops accepting, disconnects every socket, cancels the seat timers. */
+  /** Stops accepting, disconnects every socket, stops firing deadlines. */
   close(): Promise<void>;
 }
 
 export interface App {
   /** What every socket's gate runs (validate.ts). */
   gate: GateDeps;
-  timers: KeyedTimers;
+  deadlines: Deadlines;
+  /** Holds the seats a dead process served (see Seats.releaseNode). */
+  releaseNode(nodeId: string): Promise<void>;
   limiter: RateLimiter;
   logThrottle: LogThrottle;
 }
@@ -56,19 +60,23 @@ export function createApp({
   clock,
   logger,
   io,
-}: Omit<SignalingServerOptions, 'config'> & { config: Config; io: AppServer }): App {
+  coordination = localCoordination(clock),
+}: SignalingServerOptions & { io: AppServer }): App {
   const core: CoreDeps = {
     config,
     store,
     clock,
     logger,
     io,
-    timers: new KeyedTimers(clock),
-    locks: new KeyedMutex(),
+    nodeId: coordination.nodeId,
+    deadlines: coordination.deadlines,
+    locks: coordination.locks,
     limiter: new RateLimiter(clock, config.rateLimit.windowMs),
     logThrottle: new LogThrottle(clock),
   };
-  const deps = { ...core, seats: createSeats(core) };
+  const seats = createSeats(core);
+  core.deadlines.start(seats.onDeadline);
+  const deps = { ...core, seats };
   const handlers: Handlers = {
     ...authHandlers(deps),
     ...resumeHandlers(deps),
@@ -77,7 +85,8 @@ export function createApp({
   };
   return {
     gate: { handlers, onDisconnect: disconnectHandler(deps), logger, clock },
-    timers: core.timers,
+    deadlines: core.deadlines,
+    releaseNode: seats.releaseNode,
     limiter: core.limiter,
     logThrottle: core.logThrottle,
   };
@@ -89,14 +98,24 @@ export function createSignalingServer({
   store,
   clock,
   logger,
+  coordination = localCoordination(clock),
 }: SignalingServerOptions): SignalingServer {
   const serveStatic = createStaticHandler(config.staticDir);
   const startedAt = clock.now();
 
   const httpServer = createServer((req, res) => {
     if (req.url === '/healthz' || req.url?.startsWith('/healthz?')) {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ status: 'ok', uptimeMs: clock.now() - startedAt }));
+      // A load balancer takes a process whose shared state is unreachable out of rotation.
+      void coordination.healthy().then((ok) => {
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(
+          JSON.stringify({
+            status: ok ? 'ok' : 'store unreachable',
+            node: coordination.nodeId,
+            uptimeMs: clock.now() - startedAt,
+          }),
+        );
+      });
       return;
     }
     serveStatic(req, res).catch((err: unknown) => {
@@ -118,12 +137,17 @@ export function createSignalingServer({
     pingInterval: HEARTBEAT_INTERVAL_MS,
     pingTimeout: HEARTBEAT_TIMEOUT_MS,
     serveClient: false,
+    ...(coordination.adapter ? { adapter: coordination.adapter as never } : {}),
   });
 
-  const app = createApp({ config, store, clock, logger, io });
+  const app = createApp({ config, store, clock, logger, io, coordination });
+  coordination.watchNodes(app.releaseNode);
 
   io.on('connection', (socket) => {
     logger.debug({ socket: socket.id, address: socket.handshake.address }, 'socket connected');
+    socket.data.ref = socketRef(coordination.nodeId, socket.id);
+    // Any process can reach this socket by its ref (a resume elsewhere replacing it).
+    socket.join(socket.data.ref);
     bindSocket(socket, app.gate);
   });
   io.engine.on('connection_error', (err: { code: number; message: string }) => {
@@ -147,7 +171,7 @@ export function createSignalingServer({
       });
     },
     async close() {
-      app.timers.cancelAll();
+      await coordination.close();
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
         // Upgraded WebSockets are not HTTP connections any more: a client that is offline never

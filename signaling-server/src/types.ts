@@ -8,12 +8,12 @@ import type {
 } from '../../shared/src/protocol.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { KeyedMutex } from './keyed-mutex.ts';
+import type { Deadlines } from './deadlines.ts';
+import type { Locks } from './locks.ts';
 import type { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { Store } from './store/store.ts';
-import type { KeyedTimers } from './timers.ts';
 
 /** Server-to-server events (a multi-process adapter would use these); none yet. */
 export type InterServerEvents = Record<string, never>;
@@ -28,6 +28,12 @@ export interface SocketData {
    * socket may `conf:resume` (spec §7), and only handles of that same login session.
    */
   loginResumed?: boolean;
+  /**
+   * `<nodeId>/<socket id>`: what the store records as "the socket serving" a session or handle,
+   * so that the process holding it is known. Also the name of a room this socket is in, so any
+   * process can reach it (`io.in(ref)`).
+   */
+  ref?: string;
 }
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -49,10 +55,12 @@ export interface CoreDeps {
   clock: Clock;
   logger: Logger;
   io: AppServer;
-  /** Seat-release and session-expiry timers. */
-  timers: KeyedTimers;
+  /** This process, in socket refs and the node registry. */
+  nodeId: string;
+  /** Seat-release and session-expiry deadlines (`seatTimerKey`, `sessionTimerKey`). */
+  deadlines: Deadlines;
   /** One critical section per conference (see keyed-mutex.ts). */
-  locks: KeyedMutex;
+  locks: Locks;
   limiter: RateLimiter;
   /** Keeps floods (wrong tokens, refused attempts) to one log line per key per minute. */
   logThrottle: LogThrottle;
@@ -66,5 +74,10 @@ export function fail(code: FailureCode, message: string, retryAfterMs?: number):
 export const confRoom = (room: string): string => `conf:${room}`;
 /** socket.io room of the socket serving one handle (relay target). */
 export const handleRoom = (handle: number): string => `handle:${handle}`;
-export const seatTimerKey = (handle: number): string => `seat:${handle}`;
-export const sessionTimerKey = (userId: string): string => `session:${userId}`;
+export const socketRef = (nodeId: string, socketId: string): string => `${nodeId}/${socketId}`;
+/** The ref set when the socket connected (server.ts). */
+export const refOf = (socket: AppSocket): string => socket.data.ref ?? socket.id;
+export const SEAT_PREFIX = 'seat:';
+export const SESSION_PREFIX = 'session:';
+export const seatTimerKey = (handle: number): string => `${SEAT_PREFIX}${handle}`;
+export const sessionTimerKey = (userId: string): string => `${SESSION_PREFIX}${userId}`;

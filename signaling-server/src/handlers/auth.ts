@@ -4,7 +4,7 @@ import { verifyAgainstNothing, verifyPassword } from '../passwords.ts';
 import { addressKey } from '../rate-limit.ts';
 import type { Seats } from '../seats.ts';
 import { hashToken, newToken } from '../tokens.ts';
-import { type AppSocket, type CoreDeps, fail, type Handlers } from '../types.ts';
+import { type AppSocket, type CoreDeps, fail, type Handlers, refOf } from '../types.ts';
 
 /** `login` (guest or account) and `logout`. */
 export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'login' | 'logout'> {
@@ -42,7 +42,7 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
         userId,
         name: req.name,
         tokenHash: hashToken(resumeToken),
-        socketId: socket.id,
+        socketId: refOf(socket),
       });
       socket.data.userId = userId;
       socket.data.name = req.name;

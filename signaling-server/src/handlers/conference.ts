@@ -1,7 +1,7 @@
 import { ResultCode } from '../../../shared/src/result-codes.ts';
 import { LIMITS } from '../../../shared/src/timing.ts';
 import { isFailure, joinConfInfo, type Seats } from '../seats.ts';
-import { type AppSocket, type CoreDeps, confRoom, fail, type Handlers, handleRoom } from '../types.ts';
+import { type AppSocket, type CoreDeps, confRoom, fail, type Handlers, handleRoom, refOf } from '../types.ts';
 
 /** `conf:join` and `conf:leave`. */
 export function conferenceHandlers(
@@ -24,7 +24,7 @@ export function conferenceHandlers(
           return fail(ResultCode.CONF_JOIN_REFUSED, `conference ${room} is full`);
         }
         const conference = existing ?? (await store.openConference(room));
-        const handle = await store.allocateHandle(userId, room, socket.id);
+        const handle = await store.allocateHandle(userId, room, refOf(socket));
         const participant = seats.participant(handle, userId, name);
         await store.addMember(room, participant);
         // Emitted before this socket joins the room: the others get `joined`, the joiner its roster.
@@ -66,9 +66,9 @@ export function disconnectHandler(deps: CoreDeps & { seats: Seats }): (socket: A
   return async (socket) => {
     const userId = socket.data.userId;
     if (!userId) return;
-    await seats.holdSeatsOf(userId, socket.id);
+    await seats.holdSeatsOf(userId, refOf(socket));
     const session = await store.getSession(userId);
-    if (session?.socketId === socket.id) {
+    if (session?.socketId === refOf(socket)) {
       await seats.detachSession(userId);
       logger.info({ userId }, 'login session detached');
     }

@@ -10,6 +10,7 @@ import {
   type Handler,
   type Handlers,
   handleRoom,
+  refOf,
   seatTimerKey,
   sessionTimerKey,
 } from '../types.ts';
@@ -22,7 +23,7 @@ const RECENT_CHAT = 100;
  * the original, plus the replay of what was missed).
  */
 export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'resume' | 'conf:resume'> {
-  const { config, store, io, clock, timers, locks, limiter, logThrottle, logger, seats } = deps;
+  const { config, store, io, clock, deadlines, locks, limiter, logThrottle, logger, seats } = deps;
   const limits = config.rateLimit;
 
   /** One warning per key per minute, with the count of those held back. */
@@ -57,10 +58,10 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
           : fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} left the conference`);
       }
 
-      const handle = await store.allocateHandle(userId, room, socket.id);
+      const handle = await store.allocateHandle(userId, room, refOf(socket));
       await store.linkHandle(handle, original.handle);
       await store.retireHandle(original.handle);
-      timers.cancel(seatTimerKey(original.handle));
+      await deadlines.cancel(seatTimerKey(original.handle));
       // Whatever socket still serves the original stops hearing the conference under it.
       io.in(handleRoom(original.handle)).socketsLeave([confRoom(room), handleRoom(original.handle)]);
       const participant = seats.participant(handle, userId, name);
@@ -120,8 +121,8 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
         if (bySession.first) logger.warn({ userId }, 'resume rate-limited');
         return fail(ResultCode.RATE_LIMITED, 'too many resumes of this session', bySession.retryAfterMs);
       }
-      await store.attachSession(userId, socket.id);
-      timers.cancel(sessionTimerKey(userId));
+      await store.attachSession(userId, refOf(socket));
+      await deadlines.cancel(sessionTimerKey(userId));
       // The session could have expired between the take and the attach (another process's
       // expiry, a slow store): then there is nothing to resume.
       if (!(await store.getSession(userId))) {
@@ -133,7 +134,7 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       socket.data.loginResumed = true;
       // The old socket may still look open (a dead path not yet noticed): it is replaced. Its
       // own disconnect handling holds the seats it served until `conf:resume`.
-      if (previousSocket && previousSocket !== socket.id) io.in(previousSocket).disconnectSockets(true);
+      if (previousSocket && previousSocket !== refOf(socket)) io.in(previousSocket).disconnectSockets(true);
       logger.info({ userId, replacedSocket: previousSocket !== null }, 'login resumed');
       return { code: 0, userId, name, resumeToken };
     },

@@ -149,6 +149,13 @@ export class MemoryStore implements Store {
     this.#sessions.delete(userId);
   }
 
+  async usersOnNode(nodeId: string): Promise<string[]> {
+    const prefix = `${nodeId}/`;
+    return [...this.#sessions.values()]
+      .filter((s) => s.socketId?.startsWith(prefix) && this.#liveSession(s.userId))
+      .map((s) => s.userId);
+  }
+
   /** A session past its expiry is gone, whether or not its expiry timer has run yet. */
   #liveSession(userId: string): LoginSession | undefined {
     const session = this.#sessions.get(userId);

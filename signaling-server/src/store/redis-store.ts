@@ -10,6 +10,7 @@
  * Keys (P = keyPrefix; each kind has its own leading word, so user-chosen names cannot collide):
  *   P session:<userId>        hash  userId name [tokenHash] [socketId] [expiresAt]  (absent field = null)
  *   P token:<tokenHash>       str   userId
+ *   P node-sessions:<node>    set   userIds whose session's socketId is `<node>/…` (a dead process's sessions)
  *   P counter:handle          int   INCR; handle = ((n - 1) mod (2^32 - 1)) + 1, skipping live records
  *   P handle:<handle>         hash  userId room state [socketId] [releaseReason] [originalHandle]
  *   P user-handles:<userId>   zset  handle, scored by allocation counter (so listed in allocation order)
@@ -81,17 +82,35 @@ local function live(key, prefix, now)
 end
 `;
 
+/** Keeps `node-sessions:<node>` in step with a session's socket ref (`<node>/<socket id>`). */
+const NODE_INDEX = `
+local function node_of(ref)
+  if not ref then return nil end
+  return string.match(ref, '^([^/]+)/')
+end
+local function unindex(prefix, key)
+  local node = node_of(redis.call('HGET', key, 'socketId'))
+  if node then redis.call('SREM', prefix .. 'node-sessions:' .. node, redis.call('HGET', key, 'userId')) end
+end
+local function index(prefix, ref, userId)
+  local node = node_of(ref)
+  if node then redis.call('SADD', prefix .. 'node-sessions:' .. node, userId) end
+end
+`;
+
 const WRAP = `
 local function wrap(n) return ((n - 1) % 4294967295) + 1 end
 `;
 
 const scripts = {
   // KEYS: session, token. ARGV: prefix, userId, name, tokenHash, socketId
-  createSession: new LuaScript(`
+  createSession: new LuaScript(`${NODE_INDEX}
 local old = redis.call('HGET', KEYS[1], 'tokenHash')
 if old and old ~= ARGV[4] then redis.call('DEL', ARGV[1] .. 'token:' .. old) end
+unindex(ARGV[1], KEYS[1])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'userId', ARGV[2], 'name', ARGV[3], 'tokenHash', ARGV[4], 'socketId', ARGV[5])
+index(ARGV[1], ARGV[5], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[2])
 return 1
 `),
@@ -124,9 +143,11 @@ redis.call('HDEL', key, 'tokenHash')
 return session
 `),
   // KEYS: session. ARGV: prefix, socketId
-  attachSession: new LuaScript(`
+  attachSession: new LuaScript(`${NODE_INDEX}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+unindex(ARGV[1], KEYS[1])
 redis.call('HSET', KEYS[1], 'socketId', ARGV[2])
+index(ARGV[1], ARGV[2], redis.call('HGET', KEYS[1], 'userId'))
 redis.call('HDEL', KEYS[1], 'expiresAt')
 redis.call('PERSIST', KEYS[1])
 local tok = redis.call('HGET', KEYS[1], 'tokenHash')
@@ -134,8 +155,9 @@ if tok then redis.call('PERSIST', ARGV[1] .. 'token:' .. tok) end
 return 1
 `),
   // KEYS: session. ARGV: prefix, expiresAt, gc ttl ms
-  detachSession: new LuaScript(`
+  detachSession: new LuaScript(`${NODE_INDEX}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+unindex(ARGV[1], KEYS[1])
 redis.call('HDEL', KEYS[1], 'socketId')
 redis.call('HSET', KEYS[1], 'expiresAt', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -144,7 +166,8 @@ if tok then redis.call('PEXPIRE', ARGV[1] .. 'token:' .. tok, ARGV[3]) end
 return 1
 `),
   // KEYS: session. ARGV: prefix
-  deleteSession: new LuaScript(`
+  deleteSession: new LuaScript(`${NODE_INDEX}
+unindex(ARGV[1], KEYS[1])
 local tok = redis.call('HGET', KEYS[1], 'tokenHash')
 if tok then redis.call('DEL', ARGV[1] .. 'token:' .. tok) end
 return redis.call('DEL', KEYS[1])
@@ -376,6 +399,10 @@ export class RedisStore implements Store {
 
   async deleteSession(userId: string): Promise<void> {
     await this.#run(scripts.deleteSession, [this.#key('session', userId)], [this.#p]);
+  }
+
+  async usersOnNode(nodeId: string): Promise<string[]> {
+    return this.#redis.smembers(this.#key('node-sessions', nodeId));
   }
 
   // ---- conference handles ---------------------------------------------------------------

@@ -26,6 +26,11 @@ export interface Store {
   detachSession(userId: string, expiresAt: number): Promise<void>;
   /** Deletes the session and its token. */
   deleteSession(userId: string): Promise<void>;
+  /**
+   * Users whose session is attached to a socket of this process: socket ids are stored as
+   * `<nodeId>/<socket id>` refs, so the sessions of a process that died can be found.
+   */
+  usersOnNode(nodeId: string): Promise<string[]>;
 
   // ---- conference handles ---------------------------------------------------------------
   /** A new uint32 handle: non-zero, never handed out before in this deployment. */

@@ -57,6 +57,28 @@ export function describeStore(
         expect(await store.getSession('nobody')).toBeNull();
       });
 
+      it("finds the sessions attached to one process's sockets, following attach, detach and delete", async () => {
+        await store.createSession({ userId: 'u1', name: 'Ann', tokenHash: 'h1', socketId: 'nodeA/s1' });
+        await store.createSession({ userId: 'u2', name: 'Bob', tokenHash: 'h2', socketId: 'nodeA/s2' });
+        await store.createSession({ userId: 'u3', name: 'Cy', tokenHash: 'h3', socketId: 'nodeB/s3' });
+        const sorted = async (node: string) => (await store.usersOnNode(node)).sort();
+        expect(await sorted('nodeA')).toEqual(['u1', 'u2']);
+        expect(await sorted('nodeB')).toEqual(['u3']);
+        // A resume on another process moves the session; a lost socket detaches it.
+        await store.attachSession('u1', 'nodeB/s4');
+        await store.detachSession('u2', clock.now() + 1_000);
+        expect(await sorted('nodeA')).toEqual([]);
+        expect(await sorted('nodeB')).toEqual(['u1', 'u3']);
+        await store.deleteSession('u3');
+        // A new login of the same user replaces the old session and its place.
+        await store.createSession({ userId: 'u1', name: 'Ann', tokenHash: 'h5', socketId: 'nodeC/s5' });
+        expect(await sorted('nodeB')).toEqual([]);
+        expect(await sorted('nodeC')).toEqual(['u1']);
+        // Not a node prefix: "nodeC" must not match "nodeC2/…".
+        await store.createSession({ userId: 'u6', name: 'Di', tokenHash: 'h6', socketId: 'nodeC2/s6' });
+        expect(await sorted('nodeC')).toEqual(['u1']);
+      });
+
       it('takes a token once (single use)', async () => {
         await store.createSession({ userId: 'u1', name: 'Ann', tokenHash: 'h1', socketId: 's1' });
         const taken = await store.takeToken('h1');

@@ -1,0 +1,51 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.ts';
+import { type Coordination, newNodeId } from '../coordination.ts';
+import type { Logger } from '../logger.ts';
+import { NodeRegistry } from './node-registry.ts';
+import { RedisDeadlines } from './redis-deadlines.ts';
+import { RedisLocks } from './redis-locks.ts';
+
+export interface RedisCoordinationOptions {
+  clock: Clock;
+  logger: Logger;
+  keyPrefix: string;
+  /** The connection the socket.io adapter publishes on (it duplicates it to read). */
+  bus: Redis;
+  nodeId?: string;
+}
+
+/**
+ * Several signaling processes on one Redis. The socket.io adapter is the Redis **Streams**
+ * adapter, not the pub/sub one: a relay or chat emitted while a process's Redis connection
+ * blips is read from the stream when it reconnects instead of being dropped (pub/sub is
+ * fire-and-forget), and it needs one blocking connection instead of a subscriber per process.
+ */
+export function redisCoordination(redis: Redis, options: RedisCoordinationOptions): Coordination {
+  const { clock, logger, keyPrefix } = options;
+  const nodeId = options.nodeId ?? newNodeId();
+  const deadlines = new RedisDeadlines(redis, { clock, keyPrefix, logger });
+  const registry = new NodeRegistry(redis, { nodeId, keyPrefix, clock, logger });
+  return {
+    nodeId,
+    deadlines,
+    locks: new RedisLocks(redis, { keyPrefix }),
+    adapter: createAdapter(options.bus, {
+      streamName: `${keyPrefix}socket.io`,
+      channelPrefix: `${keyPrefix}socket.io`,
+    }),
+    watchNodes: (onNodeDead) => registry.start(onNodeDead),
+    async healthy() {
+      try {
+        return (await redis.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      deadlines.close();
+      await registry.close();
+    },
+  };
+}
