@@ -16,6 +16,8 @@ import { isPasswordHash } from './passwords.ts';
  * - REDIS_URL: unset (default) keeps everything in this process; `redis://host:port/db` makes
  *   this process one of several sharing that Redis (store, deadlines, locks, socket.io adapter)
  * - REDIS_PREFIX (`meeting:`): prepended to every Redis key; deployments sharing a Redis differ
+ * - NODE_DEAD_AFTER_MS (5000): with Redis, a process silent this long is taken for dead and
+ *   another holds the seats it served (each process beats every second)
  * - rate limits, each "attempts per RATE_LIMIT_WINDOW_MS (60000)"; see RateLimitConfig for why
  *   each default is what it is: RATE_LIMIT_PER_ADDRESS (300), RATE_LIMIT_PER_ACCOUNT (20),
  *   RATE_LIMIT_PER_GUEST_NAME (60), RATE_LIMIT_RESUME_PER_ADDRESS (6000),
@@ -32,6 +34,7 @@ export interface Config {
   /** null: one process, in-memory store. */
   redisUrl: string | null;
   redisPrefix: string;
+  nodeDeadAfterMs: number;
   rateLimit: RateLimitConfig;
 }
 
@@ -97,6 +100,7 @@ export function defaultConfig({ rateLimit, ...overrides }: ConfigOverrides = {})
     logLevel: 'info',
     redisUrl: null,
     redisPrefix: 'meeting:',
+    nodeDeadAfterMs: 5_000,
     ...overrides,
     rateLimit: { ...DEFAULT_RATE_LIMITS, ...rateLimit },
   };
@@ -136,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL?.trim() || base.logLevel,
     redisUrl: redisUrlVar(env),
     redisPrefix: env.REDIS_PREFIX?.trim() || base.redisPrefix,
+    nodeDeadAfterMs: intVar(env, 'NODE_DEAD_AFTER_MS', base.nodeDeadAfterMs, 1_500, 60_000),
     rateLimit: {
       windowMs: intVar(env, 'RATE_LIMIT_WINDOW_MS', base.rateLimit.windowMs, 1, 86_400_000),
       perAddress: limit('RATE_LIMIT_PER_ADDRESS', base.rateLimit.perAddress),

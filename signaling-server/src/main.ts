@@ -15,7 +15,13 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const clock = systemClock;
 const redis = config.redisUrl
-  ? await openRedisDeployment({ url: config.redisUrl, keyPrefix: config.redisPrefix, clock, logger })
+  ? await openRedisDeployment({
+      url: config.redisUrl,
+      keyPrefix: config.redisPrefix,
+      nodeDeadAfterMs: config.nodeDeadAfterMs,
+      clock,
+      logger,
+    })
   : null;
 const server = createSignalingServer({
   config,

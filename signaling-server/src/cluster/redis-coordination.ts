@@ -14,6 +14,7 @@ export interface RedisCoordinationOptions {
   /** The connection the socket.io adapter publishes on (it duplicates it to read). */
   bus: Redis;
   nodeId?: string;
+  nodeDeadAfterMs?: number;
 }
 
 /**
@@ -26,7 +27,13 @@ export function redisCoordination(redis: Redis, options: RedisCoordinationOption
   const { clock, logger, keyPrefix } = options;
   const nodeId = options.nodeId ?? newNodeId();
   const deadlines = new RedisDeadlines(redis, { clock, keyPrefix, logger });
-  const registry = new NodeRegistry(redis, { nodeId, keyPrefix, clock, logger });
+  const registry = new NodeRegistry(redis, {
+    nodeId,
+    keyPrefix,
+    clock,
+    logger,
+    ...(options.nodeDeadAfterMs ? { deadAfterMs: options.nodeDeadAfterMs } : {}),
+  });
   return {
     nodeId,
     deadlines,

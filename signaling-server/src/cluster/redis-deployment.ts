@@ -12,6 +12,8 @@ export interface RedisDeploymentOptions {
   clock: Clock;
   logger: Logger;
   nodeId?: string;
+  /** See NodeRegistry. */
+  nodeDeadAfterMs?: number;
   maxEventsPerConference?: number;
 }
 
@@ -65,6 +67,7 @@ export async function openRedisDeployment(options: RedisDeploymentOptions): Prom
     logger,
     keyPrefix,
     bus,
+    ...(options.nodeDeadAfterMs ? { nodeDeadAfterMs: options.nodeDeadAfterMs } : {}),
     ...(options.nodeId ? { nodeId: options.nodeId } : {}),
   });
   return {
