@@ -27,6 +27,7 @@ const server = createSignalingServer({
   config,
   clock,
   logger,
+  processMetrics: true,
   ...(redis
     ? { store: redis.store, coordination: redis.coordination }
     : { store: new MemoryStore({ clock }) }),

@@ -36,7 +36,7 @@ export function joinConfInfo(callId: number): TSDK_S_JOIN_CONF_IND_INFO {
 }
 
 export function createSeats(deps: CoreDeps) {
-  const { store, clock, io, deadlines, locks, logger } = deps;
+  const { store, clock, io, deadlines, locks, logger, metrics } = deps;
 
   /** Numbers the event, logs it, and sends it to everyone in the conference's socket.io room. */
   async function emitEventLocked(room: string, input: ConfEventInput): Promise<ConfEvent> {
@@ -110,6 +110,7 @@ export function createSeats(deps: CoreDeps) {
       });
       if (!held) continue;
       await deadlines.schedule(seatTimerKey(r.handle), RESUME_WINDOW_MS);
+      metrics.episodes.inc({ result: 'held' });
       logger.info({ room: r.room, handle: r.handle, userId }, 'seat held');
     }
   }
@@ -127,6 +128,7 @@ export function createSeats(deps: CoreDeps) {
         message: 'the resume window ran out; the seat was released',
       });
       await leaveLocked(current, 'timeout');
+      metrics.episodes.inc({ result: 'timeout' });
     });
   }
 

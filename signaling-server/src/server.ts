@@ -12,6 +12,7 @@ import { relayHandlers } from './handlers/relay.ts';
 import { resumeHandlers } from './handlers/resume.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { createSeats } from './seats.ts';
 import { createStaticHandler } from './static-files.ts';
@@ -26,6 +27,8 @@ export interface SignalingServerOptions {
   logger: Logger;
   /** Several processes on one Redis (cluster/redis-coordination.ts); default: this process alone. */
   coordination?: Coordination;
+  /** Event-loop lag, RSS and GC in /metrics: once per process (main.ts), not per test server. */
+  processMetrics?: boolean;
 }
 
 export interface SignalingServer {
@@ -47,6 +50,7 @@ export interface App {
   releaseNode(nodeId: string): Promise<void>;
   limiter: RateLimiter;
   logThrottle: LogThrottle;
+  metrics: Metrics;
 }
 
 /**
@@ -61,6 +65,7 @@ export function createApp({
   logger,
   io,
   coordination = localCoordination(clock),
+  processMetrics = false,
 }: SignalingServerOptions & { io: AppServer }): App {
   const core: CoreDeps = {
     config,
@@ -73,6 +78,14 @@ export function createApp({
     locks: coordination.locks,
     limiter: new RateLimiter(clock, config.rateLimit.windowMs),
     logThrottle: new LogThrottle(clock),
+    metrics: new Metrics({
+      liveSessions: () => {
+        let n = 0;
+        for (const socket of io.of('/').sockets.values()) if (socket.data.userId) n += 1;
+        return n;
+      },
+      processMetrics,
+    }),
   };
   const seats = createSeats(core);
   core.deadlines.start(seats.onDeadline);
@@ -84,11 +97,19 @@ export function createApp({
     ...relayHandlers(deps),
   };
   return {
-    gate: { handlers, onDisconnect: disconnectHandler(deps), logger, clock },
+    gate: {
+      handlers,
+      onDisconnect: disconnectHandler(deps),
+      logger,
+      clock,
+      metrics: core.metrics,
+      logThrottle: core.logThrottle,
+    },
     deadlines: core.deadlines,
     releaseNode: seats.releaseNode,
     limiter: core.limiter,
     logThrottle: core.logThrottle,
+    metrics: core.metrics,
   };
 }
 
@@ -99,6 +120,7 @@ export function createSignalingServer({
   clock,
   logger,
   coordination = localCoordination(clock),
+  processMetrics = false,
 }: SignalingServerOptions): SignalingServer {
   const serveStatic = createStaticHandler(config.staticDir);
   const startedAt = clock.now();
@@ -116,6 +138,23 @@ export function createSignalingServer({
           }),
         );
       });
+      return;
+    }
+    if (req.url === '/metrics') {
+      app.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, {
+            'content-type': app.metrics.registry.contentType,
+            'cache-control': 'no-store',
+          });
+          res.end(text);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'metrics failed');
+          res.writeHead(500);
+          res.end();
+        },
+      );
       return;
     }
     serveStatic(req, res).catch((err: unknown) => {
@@ -140,7 +179,7 @@ export function createSignalingServer({
     ...(coordination.adapter ? { adapter: coordination.adapter as never } : {}),
   });
 
-  const app = createApp({ config, store, clock, logger, io, coordination });
+  const app = createApp({ config, store, clock, logger, io, coordination, processMetrics });
   coordination.watchNodes(app.releaseNode);
 
   io.on('connection', (socket) => {

@@ -12,6 +12,7 @@ import type { Deadlines } from './deadlines.ts';
 import type { Locks } from './locks.ts';
 import type { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { Store } from './store/store.ts';
 
@@ -64,6 +65,7 @@ export interface CoreDeps {
   limiter: RateLimiter;
   /** Keeps floods (wrong tokens, refused attempts) to one log line per key per minute. */
   logThrottle: LogThrottle;
+  metrics: Metrics;
 }
 
 export function fail(code: FailureCode, message: string, retryAfterMs?: number): Failure {

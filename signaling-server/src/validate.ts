@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 import type { ClientEventName, Failure } from '../../shared/src/protocol.ts';
-import { ResultCode } from '../../shared/src/result-codes.ts';
+import { ResultCode, resultCodeName } from '../../shared/src/result-codes.ts';
 import { clientEventSchemas } from '../../shared/src/schemas.ts';
 import type { Clock } from './clock.ts';
 import { SerialQueue } from './keyed-mutex.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { type AppSocket, fail, type Handler, type Handlers } from './types.ts';
 
 type AnyAck = (reply: unknown) => void;
@@ -26,6 +27,12 @@ export interface GateDeps {
   onDisconnect: (socket: AppSocket) => Promise<void>;
   logger: Logger;
   clock: Clock;
+  metrics?: Metrics;
+  /**
+   * Shared by every socket: a failing dependency (Redis away) fails every request of every
+   * socket, and that must be a few log lines, not one per request.
+   */
+  logThrottle?: LogThrottle;
 }
 
 /** One socket's entrance: what socket.io (or a test) hands every inbound event to. */
@@ -53,7 +60,7 @@ export interface SocketGate {
  * The disconnect handling joins the same queue, so it runs after whatever the socket sent.
  */
 export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate {
-  const { handlers, onDisconnect, clock } = deps;
+  const { handlers, onDisconnect, clock, metrics } = deps;
   const queue = new SerialQueue();
   const log = deps.logger.child({ socket: socket.id });
   // Per socket, so it goes away with the socket; keyed by the kind of bad input.
@@ -61,6 +68,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
   let pending = 0;
 
   function badInput(kind: string, fields: Record<string, unknown>): void {
+    metrics?.badInput.inc({ kind });
     const suppressed = throttle.take(kind);
     if (suppressed === null) return;
     log.warn(suppressed > 0 ? { ...fields, suppressed } : fields, kind);
@@ -68,11 +76,24 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
 
   function reply(ack: AnyAck | undefined, event: string, value: unknown): void {
     if (!ack) return;
+    if (metrics) {
+      const code = (value as { code?: unknown }).code;
+      const result = typeof code === 'number' ? resultCodeName(code) : 'unknown';
+      metrics.requests.inc({ event, result });
+      if (code === ResultCode.RATE_LIMITED) metrics.rateLimited.inc({ event });
+    }
     try {
       ack(value);
     } catch (err) {
       log.error({ err, event }, 'ack failed');
     }
+  }
+
+  function handlerFailed(event: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const suppressed = deps.logThrottle ? deps.logThrottle.take(`handler failed:${event}:${message}`) : 0;
+    if (suppressed !== null)
+      log.error(suppressed > 0 ? { err, event, suppressed } : { err, event }, 'handler failed');
   }
 
   function receive(event: unknown, args: unknown[]): void {
@@ -107,17 +128,20 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     }
     pending += 1;
     const handler = handlers[name] as Handler<typeof name>;
+    // Wall time, not the injected clock: this measures the server, it is no product rule.
+    const started = performance.now();
     queue
       .push(() => handler(socket, parsed.data as never))
       .then(
         (value) => value,
         (err: unknown) => {
-          log.error({ err, event: name }, 'handler failed');
+          handlerFailed(name, err);
           return fail(ResultCode.SERVER_UNAVAILABLE, 'the server failed to handle this request');
         },
       )
       .then((value) => {
         pending -= 1;
+        metrics?.requestSeconds.observe({ event: name }, (performance.now() - started) / 1_000);
         reply(ack, name, value);
       });
   }

@@ -23,7 +23,7 @@ const RECENT_CHAT = 100;
  * the original, plus the replay of what was missed).
  */
 export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'resume' | 'conf:resume'> {
-  const { config, store, io, clock, deadlines, locks, limiter, logThrottle, logger, seats } = deps;
+  const { config, store, io, clock, deadlines, locks, metrics, limiter, logThrottle, logger, seats } = deps;
   const limits = config.rateLimit;
 
   /** One warning per key per minute, with the count of those held back. */
@@ -81,6 +81,9 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
         : { code: ResultCode.REPLAY_UNAVAILABLE, chat: await store.recentChat(room, RECENT_CHAT) };
       await socket.join([confRoom(room), handleRoom(handle)]);
       const roster = await store.members(room);
+      metrics.episodes.inc({ result: 'resumed' });
+      if (events) metrics.replayedEvents.inc(events.length);
+      else metrics.replayUnavailable.inc();
       logger.info(
         { userId, room, handle, originalHandle: original.handle, replayed: events?.length ?? null },
         'conference resumed',
