@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import { type Deadlines, LocalDeadlines } from './deadlines.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { Locks } from './locks.ts';
+import { type Limiter, localLimiter, RateLimiter } from './rate-limit.ts';
 
 /**
  * What the signaling processes of one deployment share besides the store: deadlines, conference
@@ -15,6 +16,7 @@ export interface Coordination {
   readonly nodeId: string;
   readonly deadlines: Deadlines;
   readonly locks: Locks;
+  readonly limiter: Limiter;
   /** socket.io's `adapter` option; undefined: the in-memory adapter. */
   readonly adapter?: unknown;
   /** Watches for processes that died; `onNodeDead` runs in one survivor per dead process. */
@@ -28,12 +30,13 @@ export function newNodeId(): string {
   return randomBytes(6).toString('base64url');
 }
 
-export function localCoordination(clock: Clock): Coordination {
+export function localCoordination(clock: Clock, rateLimitWindowMs: number): Coordination {
   const deadlines = new LocalDeadlines(clock);
   return {
     nodeId: newNodeId(),
     deadlines,
     locks: new KeyedMutex(),
+    limiter: localLimiter(new RateLimiter(clock, rateLimitWindowMs)),
     watchNodes() {},
     healthy: async () => true,
     async close() {

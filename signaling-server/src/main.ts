@@ -19,6 +19,7 @@ const redis = config.redisUrl
       url: config.redisUrl,
       keyPrefix: config.redisPrefix,
       nodeDeadAfterMs: config.nodeDeadAfterMs,
+      rateLimitWindowMs: config.rateLimit.windowMs,
       clock,
       logger,
     })

@@ -17,9 +17,31 @@ interface Window {
 }
 
 /**
- * Fixed-window attempt counter per key (spec §7: rate limits on login and resume, per user and
- * per address). In-process; a Redis store would do the same with INCR + PEXPIRE. Memory: one
- * small entry per key seen in the current window, swept once per window.
+ * What the handlers use: fixed-window attempt counters per key (spec §7: rate limits on login
+ * and resume, per user and per address), shared by every process of a deployment
+ * (`RateLimiter` for one process, cluster/redis-rate-limiter.ts for several).
+ */
+export interface Limiter {
+  /** Counts one attempt for `key`; refuses (without counting) once `limit` were made in the window. */
+  hit(key: string, limit: number): Promise<RateDecision>;
+  /** Whether one more attempt would pass, counting nothing (for limits that count failures only). */
+  check(key: string, limit: number): Promise<RateDecision>;
+  /** Counts one attempt without a decision (a failure, after `check` let it through). */
+  note(key: string): Promise<void>;
+}
+
+/** `RateLimiter` behind the async `Limiter` interface. */
+export function localLimiter(limiter: RateLimiter): Limiter {
+  return {
+    hit: async (key, limit) => limiter.hit(key, limit),
+    check: async (key, limit) => limiter.check(key, limit),
+    note: async (key) => limiter.note(key),
+  };
+}
+
+/**
+ * The fixed-window counters of one process. Memory: one small entry per key seen in the
+ * current window, swept once per window.
  */
 export class RateLimiter {
   readonly #windows = new Map<string, Window>();

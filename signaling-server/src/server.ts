@@ -13,7 +13,7 @@ import { resumeHandlers } from './handlers/resume.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
-import { RateLimiter } from './rate-limit.ts';
+import type { Limiter } from './rate-limit.ts';
 import { createSeats } from './seats.ts';
 import { createStaticHandler } from './static-files.ts';
 import type { Store } from './store/store.ts';
@@ -48,7 +48,7 @@ export interface App {
   deadlines: Deadlines;
   /** Holds the seats a dead process served (see Seats.releaseNode). */
   releaseNode(nodeId: string): Promise<void>;
-  limiter: RateLimiter;
+  limiter: Limiter;
   logThrottle: LogThrottle;
   metrics: Metrics;
 }
@@ -64,7 +64,7 @@ export function createApp({
   clock,
   logger,
   io,
-  coordination = localCoordination(clock),
+  coordination = localCoordination(clock, config.rateLimit.windowMs),
   processMetrics = false,
 }: SignalingServerOptions & { io: AppServer }): App {
   const core: CoreDeps = {
@@ -76,7 +76,7 @@ export function createApp({
     nodeId: coordination.nodeId,
     deadlines: coordination.deadlines,
     locks: coordination.locks,
-    limiter: new RateLimiter(clock, config.rateLimit.windowMs),
+    limiter: coordination.limiter,
     logThrottle: new LogThrottle(clock),
     metrics: new Metrics({
       liveSessions: () => {
@@ -119,7 +119,7 @@ export function createSignalingServer({
   store,
   clock,
   logger,
-  coordination = localCoordination(clock),
+  coordination = localCoordination(clock, config.rateLimit.windowMs),
   processMetrics = false,
 }: SignalingServerOptions): SignalingServer {
   const serveStatic = createStaticHandler(config.staticDir);

@@ -13,7 +13,7 @@ import type { Locks } from './locks.ts';
 import type { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { Limiter } from './rate-limit.ts';
 import type { Store } from './store/store.ts';
 
 /** Server-to-server events (a multi-process adapter would use these); none yet. */
@@ -62,7 +62,7 @@ export interface CoreDeps {
   deadlines: Deadlines;
   /** One critical section per conference (see keyed-mutex.ts). */
   locks: Locks;
-  limiter: RateLimiter;
+  limiter: Limiter;
   /** Keeps floods (wrong tokens, refused attempts) to one log line per key per minute. */
   logThrottle: LogThrottle;
   metrics: Metrics;

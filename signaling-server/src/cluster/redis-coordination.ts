@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { RedisDeadlines } from './redis-deadlines.ts';
 import { RedisLocks } from './redis-locks.ts';
+import { RedisRateLimiter } from './redis-rate-limiter.ts';
 
 export interface RedisCoordinationOptions {
   clock: Clock;
@@ -15,6 +16,7 @@ export interface RedisCoordinationOptions {
   bus: Redis;
   nodeId?: string;
   nodeDeadAfterMs?: number;
+  rateLimitWindowMs: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export function redisCoordination(redis: Redis, options: RedisCoordinationOption
     nodeId,
     deadlines,
     locks: new RedisLocks(redis, { keyPrefix }),
+    limiter: new RedisRateLimiter(redis, { clock, keyPrefix, windowMs: options.rateLimitWindowMs }),
     adapter: createAdapter(options.bus, {
       streamName: `${keyPrefix}socket.io`,
       channelPrefix: `${keyPrefix}socket.io`,

@@ -14,6 +14,7 @@ export interface RedisDeploymentOptions {
   nodeId?: string;
   /** See NodeRegistry. */
   nodeDeadAfterMs?: number;
+  rateLimitWindowMs: number;
   maxEventsPerConference?: number;
 }
 
@@ -67,6 +68,7 @@ export async function openRedisDeployment(options: RedisDeploymentOptions): Prom
     logger,
     keyPrefix,
     bus,
+    rateLimitWindowMs: options.rateLimitWindowMs,
     ...(options.nodeDeadAfterMs ? { nodeDeadAfterMs: options.nodeDeadAfterMs } : {}),
     ...(options.nodeId ? { nodeId: options.nodeId } : {}),
   });

@@ -13,7 +13,7 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
   return {
     async login(socket, req) {
       if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
-      const limited = rateLimit(socket, req.name, req.password !== undefined);
+      const limited = await rateLimit(socket, req.name, req.password !== undefined);
       if (limited) return limited;
 
       const accountHash = config.accounts.get(req.name);
@@ -64,15 +64,15 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
    * Per address, then per name (an account's, or a guest display name, with their own limits).
    * An attempt refused per address does not count against the name.
    */
-  function rateLimit(socket: AppSocket, name: string, withPassword: boolean) {
+  async function rateLimit(socket: AppSocket, name: string, withPassword: boolean) {
     const { rateLimit: limits } = config;
     const address = addressKey(socket.handshake.address);
-    const byAddress = limiter.hit(`login:addr:${address}`, limits.perAddress);
+    const byAddress = await limiter.hit(`login:addr:${address}`, limits.perAddress);
     const decision = !byAddress.ok
       ? byAddress
       : withPassword
-        ? limiter.hit(`login:account:${name}`, limits.perAccount)
-        : limiter.hit(`login:guest:${name.toLowerCase()}`, limits.perGuestName);
+        ? await limiter.hit(`login:account:${name}`, limits.perAccount)
+        : await limiter.hit(`login:guest:${name.toLowerCase()}`, limits.perGuestName);
     if (decision.ok) return null;
     // One line per key and window, not one per refused attempt.
     if (decision.first) logger.warn({ address, name, perAddress: !byAddress.ok }, 'login rate-limited');

@@ -105,7 +105,7 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     async resume(socket, req) {
       if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
       const address = addressKey(socket.handshake.address);
-      const byAddress = limiter.hit(`resume:addr:${address}`, limits.resumePerAddress);
+      const byAddress = await limiter.hit(`resume:addr:${address}`, limits.resumePerAddress);
       if (!byAddress.ok) {
         if (byAddress.first) logger.warn({ address }, 'resume rate-limited');
         return fail(ResultCode.RATE_LIMITED, 'too many resume attempts', byAddress.retryAfterMs);
@@ -117,7 +117,7 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
         return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
       }
       const { userId, name, socketId: previousSocket } = session;
-      const bySession = limiter.hit(`resume:session:${userId}`, limits.resumePerSession);
+      const bySession = await limiter.hit(`resume:session:${userId}`, limits.resumePerSession);
       if (!bySession.ok) {
         // A refused resume must not cost the session: the token it presented stays valid.
         await store.setToken(userId, session.tokenHash);
@@ -154,14 +154,14 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
         return fail(ResultCode.LOGIN_RESUME_REQUIRED, 'resume the login on this socket first');
       }
       const failuresKey = `conf-resume:failures:${userId}`;
-      const allowed = limiter.check(failuresKey, limits.confResumeFailuresPerSession);
+      const allowed = await limiter.check(failuresKey, limits.confResumeFailuresPerSession);
       if (!allowed.ok) {
         if (allowed.first) logger.warn({ userId }, 'conference resume rate-limited');
         return fail(ResultCode.RATE_LIMITED, 'too many failed conference resumes', allowed.retryAfterMs);
       }
       const reply = await confResume(socket, req);
       if (reply.code !== 0) {
-        limiter.note(failuresKey);
+        await limiter.note(failuresKey);
         warnOnce(`conf resume refused:${userId}`, { userId, code: reply.code }, 'conference resume refused');
       }
       return reply;

@@ -1,52 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../signaling-server/src/clock.ts';
 import { RedisStore } from '../../../signaling-server/src/store/redis-store.ts';
-import { startRedis, type TestRedis } from '../../support/redis.ts';
+import { describeWithRedis } from '../../support/redis-suite.ts';
 import { describeStore } from './store-suite.ts';
 
-// The server is started while the file is collected, because whether the suite runs at all
-// depends on it: without Redis, CI fails here and a developer's run skips with the reason.
-const started = await startRedis().then(
-  (server): TestRedis | Error => server,
-  (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-);
-if (started instanceof Error && process.env.CI === 'true') {
-  throw new Error(`RedisStore tests need redis-server (or REDIS_URL) in CI: ${started.message}`);
-}
-
-/** Every key of this run starts with it; removed at the end (matters with a shared REDIS_URL). */
-const runPrefix = `test:${randomUUID()}:`;
-
-if (started instanceof Error) {
-  describe.skip(`RedisStore (skipped: no Redis: ${started.message})`, () => {
-    it('needs redis-server on PATH or REDIS_URL', () => {});
-  });
-} else {
-  const server = started;
-  const clients: Redis[] = [];
-  const connect = (): Redis => {
-    const client = new Redis(server.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
-    clients.push(client);
-    return client;
-  };
+await describeWithRedis('RedisStore', ({ connect, prefix }) => {
   let redis: Redis;
 
   beforeAll(() => {
     redis = connect();
-  });
-
-  afterAll(async () => {
-    if (redis) {
-      const keys: string[] = [];
-      for await (const batch of redis.scanStream({ match: `${runPrefix}*`, count: 1_000 })) {
-        keys.push(...(batch as string[]));
-      }
-      for (let i = 0; i < keys.length; i += 1_000) await redis.del(...keys.slice(i, i + 1_000));
-    }
-    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
-    await server.stop();
   });
 
   describeStore(
@@ -54,7 +17,7 @@ if (started instanceof Error) {
     (clock, { maxEvents }) =>
       new RedisStore(redis, {
         clock,
-        keyPrefix: `${runPrefix}${randomUUID()}:`,
+        keyPrefix: prefix(),
         maxEventsPerConference: maxEvents,
       }),
   );
@@ -66,7 +29,7 @@ if (started instanceof Error) {
 
     beforeEach(() => {
       clock = new ManualClock();
-      const keyPrefix = `${runPrefix}${randomUUID()}:`;
+      const keyPrefix = prefix();
       // Separate connections, as two server processes would have.
       nodeA = new RedisStore(redis, { clock, keyPrefix });
       nodeB = new RedisStore(connect(), { clock, keyPrefix });
@@ -151,7 +114,7 @@ if (started instanceof Error) {
     });
 
     it('numbers events appended concurrently from two nodes 1…n without gaps, trimmed to the cap', async () => {
-      const keyPrefix = `${runPrefix}${randomUUID()}:`;
+      const keyPrefix = prefix();
       const a = new RedisStore(redis, { clock, keyPrefix, maxEventsPerConference: 50 });
       const b = new RedisStore(connect(), { clock, keyPrefix, maxEventsPerConference: 50 });
       await Promise.all([a.openConference('r'), b.openConference('r')]);
@@ -184,7 +147,7 @@ if (started instanceof Error) {
 
     beforeEach(() => {
       clock = new ManualClock();
-      keyPrefix = `${runPrefix}${randomUUID()}:`;
+      keyPrefix = prefix();
       store = new RedisStore(redis, {
         clock,
         keyPrefix,
@@ -263,4 +226,4 @@ if (started instanceof Error) {
       expect(await redis.exists(`${keyPrefix}session:u1`, `${keyPrefix}token:h1`)).toBe(0);
     });
   });
-}
+});
