@@ -110,3 +110,30 @@ export interface PeerDiagnostics {
 export function mediaDiagnostics(page: Page): Promise<PeerDiagnostics[]> {
   return page.evaluate(() => window.meetingClient.mediaDiagnostics() as PeerDiagnostics[]);
 }
+
+/**
+ * The kinds of roster change (`joined`, `left`, `replaced`, `status`, …) a page reported in its
+ * INFO_AND_STATUS_UPDATE history about any of `handles`, in order.
+ */
+export async function changesAbout(page: Page, handles: number[]): Promise<string[]> {
+  return (await history(page))
+    .filter((n) => n.event === 'TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE')
+    .map(
+      (n) =>
+        n.data as {
+          change: string;
+          event?: { handle?: number; oldHandle?: number; participant?: { handle: number } };
+        },
+    )
+    .filter(({ event }) =>
+      [event?.handle, event?.oldHandle, event?.participant?.handle].some(
+        (h) => h !== undefined && handles.includes(h),
+      ),
+    )
+    .map(({ change }) => change);
+}
+
+/** Chat texts the page's client holds, in order. */
+export function chatTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => window.meetingClient.messages.map((m: { text: string }) => m.text));
+}

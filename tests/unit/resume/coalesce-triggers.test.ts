@@ -48,4 +48,23 @@ describe('coalesceTriggers', () => {
       );
     });
   });
+
+  it('offline outranks a suspect trigger and is outranked by a broken one', () => {
+    const ts = newScheduler();
+    const values: Record<string, Trigger> = {
+      c: { reason: 'connection-change' },
+      f: { reason: 'offline' },
+      n: { reason: 'online' },
+      s: { reason: 'socket-disconnect' },
+    };
+    ts.run(({ hot, expectObservable }) => {
+      // Three windows, each opened by a connection change: offline then online → offline;
+      // offline then socket-disconnect → socket-disconnect; online then offline → offline.
+      const source = hot('c 5ms f 5ms n 188ms c 5ms f 5ms s 188ms c 5ms n 5ms f', values);
+      expectObservable(source.pipe(coalesceTriggers({ windowMs: 100, scheduler: ts }))).toBe(
+        'c 99ms f 100ms c 99ms s 100ms c 99ms f',
+        values,
+      );
+    });
+  });
 });

@@ -1,4 +1,5 @@
-import { NEVER, Subject } from 'rxjs';
+import { merge, NEVER, Subject } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
   RESUME_WINDOW_MS,
@@ -6,6 +7,7 @@ import {
   type TSDK_S_LOCAL_ADDRESS,
   TsdkEvent,
 } from '../../../shared/src/index.ts';
+import { ADDRESS_CHANGE_MS, OFFLINE_GRACE_MS } from '../../../web/src/sdk/resume/confirm-trigger.ts';
 import { TransportError, type Trigger } from '../../../web/src/sdk/resume/ports.ts';
 import type { RetryPolicy } from '../../../web/src/sdk/resume/retry-policy.ts';
 import { watchNetwork, watchOnline } from '../../../web/src/sdk/resume/watch-network.ts';
@@ -214,16 +216,17 @@ describe('rule 3: one episode at a time', () => {
       });
       return { triggers$: hot('a', { a: T('offline') }), online$: NEVER, ports, policy: fixedPolicy(0) };
     });
-    // login at 0 → ok at 10; conf at 10 fails at 30; re-login at 30 → 40; conf at 40 → 60.
-    expect(ports.loginCalls).toEqual([0, 30]);
-    expect(ports.confCalls).toEqual([10, 40]);
+    // `offline` at 0 starts the episode when its grace runs out, at 1000.
+    // login at 1000 → ok at 1010; conf at 1010 fails at 1030; re-login at 1030 → 1040; conf at 1040 → 1060.
+    expect(ports.loginCalls).toEqual([1000, 1030]);
+    expect(ports.confCalls).toEqual([1010, 1040]);
     expect(summary(log)).toEqual([
-      ['CONF_RESUMING_IND', H0, 0, 0],
-      ['LOGIN_RESUMING_IND', 0, 0, 0],
-      ['AUTH_SUCCESS', 0, 0, 10],
-      ['LOGIN_SUCCESS', 0, 0, 10],
-      ['LOGIN_RESUME_RESULT', 0, 0, 10],
-      ['CONF_RESUME_RESULT', H1, 0, 60],
+      ['CONF_RESUMING_IND', H0, 0, 1000],
+      ['LOGIN_RESUMING_IND', 0, 0, 1000],
+      ['AUTH_SUCCESS', 0, 0, 1010],
+      ['LOGIN_SUCCESS', 0, 0, 1010],
+      ['LOGIN_RESUME_RESULT', 0, 0, 1010],
+      ['CONF_RESUME_RESULT', H1, 0, 1060],
     ]);
     expect(log.filter((e) => e.out.type === 'login-resumed')).toHaveLength(1);
   });
@@ -237,13 +240,14 @@ describe('rule 3: one episode at a time', () => {
         conf: [() => NEVER, () => cold('20ms (a|)', { a: CONF_INFO })],
       });
       return {
-        triggers$: hot('a 499ms b', { a: T('offline'), b: T('socket-disconnect') }),
+        // `offline` at 0 starts the episode at 1000 (its grace); the socket drops at 1500.
+        triggers$: hot('a 1499ms b', { a: T('offline'), b: T('socket-disconnect') }),
         online$: NEVER,
         ports,
       };
     });
-    expect(ports.loginCalls).toEqual([0, 500]);
-    expect(ports.confCalls).toEqual([10, 510]);
+    expect(ports.loginCalls).toEqual([1000, 1500]);
+    expect(ports.confCalls).toEqual([1010, 1510]);
   });
 });
 
@@ -358,8 +362,9 @@ describe('rule 5: definitive failures end the episode early', () => {
       message: `failed: ${rejected}`,
     });
     expect(ports.confCalls).toEqual([]);
-    // The later trigger is a new episode, not a retry of the old one; nothing at 60 s.
-    expect(ports.loginCalls).toEqual([0, 1000]);
+    // The later trigger is a new episode (`offline` at 1000: once its grace ran out, at 2000),
+    // not a retry of the old one; nothing at 60 s.
+    expect(ports.loginCalls).toEqual([0, 2000]);
     expect(notifications(log).filter((n) => n.at === 60_000)).toEqual([]);
   });
 
@@ -374,16 +379,17 @@ describe('rule 5: definitive failures end the episode early', () => {
       });
       return { triggers$: hot('a', { a: T('offline') }), online$: NEVER, ports };
     });
+    // `offline` at 0: the episode starts when its grace runs out, at 1000.
     expect(summary(log)).toEqual([
-      ['CONF_RESUMING_IND', H0, 0, 0],
-      ['LOGIN_RESUMING_IND', 0, 0, 0],
-      ['AUTH_SUCCESS', 0, 0, 10],
-      ['LOGIN_SUCCESS', 0, 0, 10],
-      ['LOGIN_RESUME_RESULT', 0, 0, 10],
-      ['CONF_RESUME_RESULT', H0, ended, 25],
+      ['CONF_RESUMING_IND', H0, 0, 1000],
+      ['LOGIN_RESUMING_IND', 0, 0, 1000],
+      ['AUTH_SUCCESS', 0, 0, 1010],
+      ['LOGIN_SUCCESS', 0, 0, 1010],
+      ['LOGIN_RESUME_RESULT', 0, 0, 1010],
+      ['CONF_RESUME_RESULT', H0, ended, 1025],
     ]);
-    expect(ports.confCalls).toEqual([10]);
-    expect(ports.loginCalls).toEqual([0]);
+    expect(ports.confCalls).toEqual([1010]);
+    expect(ports.loginCalls).toEqual([1000]);
     expect(log.filter((e) => e.out.type === 'failed').map((e) => e.out)).toEqual([
       { type: 'failed', code: ended, originalHandle: H0 },
     ]);
@@ -480,41 +486,48 @@ describe('rule 6: transient failures are retried silently', () => {
       return { triggers$, online$, ports };
     });
     expect(ports.loginCalls).toEqual([5000]);
-    expect(summary(log).at(0)).toEqual(['CONF_RESUMING_IND', H0, 0, 1]);
+    // Offline at 1: still offline when the grace runs out, at 1001.
+    expect(summary(log).at(0)).toEqual(['CONF_RESUMING_IND', H0, 0, 1001]);
     expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 5010]);
   });
 
   it('a coalesced socket trigger seen before the network came back does not abort the attempt', () => {
     // Offline at 1, the socket closes at 5 (folded, emitted when the window closes at 101),
-    // online at 50: the attempt that starts at 50 must not be aborted by the late emission,
-    // or a resume the server already took would lose its rotated token.
+    // online at 50 (an address change: no probe): the attempt that starts at 50 must not be
+    // aborted by the late emission, or a resume the server already took would lose its
+    // rotated token.
     const ts = newScheduler();
     let ports!: FakePorts;
     runPipeline(ts, ({ hot, cold }) => {
       ports = new FakePorts(ts, {
         conference: null,
         login: [() => cold('100ms (a|)', { a: SESSION })],
+        probe: [() => cold('(a|)', { a: false })],
       });
       const online$ = hot('t f 48ms t', { f: false, t: true });
       const triggers$ = hot('-a 3ms b', { a: T('offline'), b: T('socket-disconnect') });
       return { triggers$, online$, ports };
     });
+    expect(ports.probeCalls).toEqual([]);
     expect(ports.loginCalls).toEqual([50]);
   });
 
   it('a coalesced trigger emitted after a quick episode ended starts no second episode', () => {
-    // Offline at 1, socket closed at 5 (folded, emitted at 101), online at 20, resumed at 30.
+    // Offline at 1, socket closed at 5 (folded, emitted at 101), online at 20 (an address
+    // change: no probe), resumed at 30.
     const ts = newScheduler();
     let ports!: FakePorts;
     const log = runPipeline(ts, ({ hot, cold }) => {
       ports = new FakePorts(ts, {
         conference: null,
         login: [() => cold('10ms (a|)', { a: SESSION })],
+        probe: [() => cold('(a|)', { a: false })],
       });
       const online$ = hot('t f 18ms t', { f: false, t: true });
       const triggers$ = hot('-a 3ms b', { a: T('offline'), b: T('socket-disconnect') });
       return { triggers$, online$, ports };
     });
+    expect(ports.probeCalls).toEqual([]);
     expect(ports.loginCalls).toEqual([20]);
     expect(summary(log).filter(([event]) => event === 'LOGIN_RESUMING_IND')).toHaveLength(1);
   });
@@ -756,6 +769,29 @@ describe('coalescing inside the pipeline', () => {
       ports = new FakePorts(ts, { conference: null, login: [() => cold('300ms (a|)', { a: SESSION })] });
       return {
         triggers$: hot('a 2ms b 2ms c 2ms d', {
+          a: T('socket-disconnect'),
+          b: T('online'),
+          c: T('offline'),
+          d: T('connection-change'),
+        }),
+        online$: NEVER,
+        ports,
+      };
+    });
+    expect(summary(log)[0]).toEqual(['LOGIN_RESUMING_IND', 0, 0, 0]);
+    expect(notifications(log)[0]?.data).toEqual({ reason: 'socket-disconnect' });
+    // The folded trailing trigger (offline outranks the suspect ones, at 100) restarts the attempt once.
+    expect(ports.loginCalls).toEqual([0, 100]);
+    expect(summary(log).at(-1)).toEqual(['LOGIN_RESUME_RESULT', 0, 0, 400]);
+  });
+
+  it('a burst led by offline: the broken trigger folded into it starts the episode when the window closes', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, { conference: null, login: [() => cold('300ms (a|)', { a: SESSION })] });
+      return {
+        triggers$: hot('a 2ms b 2ms c 2ms d', {
           a: T('offline'),
           b: T('online'),
           c: T('socket-disconnect'),
@@ -765,10 +801,303 @@ describe('coalescing inside the pipeline', () => {
         ports,
       };
     });
-    expect(summary(log)[0]).toEqual(['LOGIN_RESUMING_IND', 0, 0, 0]);
-    expect(notifications(log)[0]?.data).toEqual({ reason: 'offline' });
-    // The folded trailing trigger (socket-disconnect, at 100) restarts the attempt once.
-    expect(ports.loginCalls).toEqual([0, 100]);
+    // `offline` (at 0) waits for its grace; the socket-disconnect folded behind it comes out
+    // at 100 and starts the episode at once, without waiting out the grace.
+    expect(summary(log)[0]).toEqual(['LOGIN_RESUMING_IND', 0, 0, 100]);
+    expect(notifications(log)[0]?.data).toEqual({ reason: 'socket-disconnect' });
+    expect(ports.loginCalls).toEqual([100]);
     expect(summary(log).at(-1)).toEqual(['LOGIN_RESUME_RESULT', 0, 0, 400]);
+  });
+});
+
+/**
+ * A browser whose `offline`/`online` events fire at the given virtual times, as
+ * `context.setOffline` or a Wi-Fi blip make them: `navigator.onLine` first, then the event. The
+ * pipeline is wired to it as the SDK wires it (watchOnline listens before watchNetwork).
+ */
+function browserFlapping(ts: TestScheduler, changes: [number, 'offline' | 'online'][]) {
+  const window = new EventTarget();
+  const navigator = { onLine: true };
+  for (const [at, type] of changes) {
+    ts.schedule(() => {
+      navigator.onLine = type === 'online';
+      window.dispatchEvent(new Event(type));
+    }, at);
+  }
+  const inputs = { window, navigator };
+  return { triggers$: watchNetwork(inputs), online$: watchOnline(inputs) };
+}
+
+/** `count` blips: offline at start + k·period for `offMs`, then online again. */
+const blips = (
+  start: number,
+  count: number,
+  offMs: number,
+  period: number,
+): [number, 'offline' | 'online'][] =>
+  Array.from({ length: count }, (_, k): [number, 'offline' | 'online'][] => [
+    [start + k * period, 'offline'],
+    [start + k * period + offMs, 'online'],
+  ]).flat();
+
+const count = (log: ReturnType<typeof runPipeline>, event: string) =>
+  summary(log).filter(([e]) => e === event).length;
+
+describe('offline: suspect until its grace runs out', () => {
+  it('exports a 1 s grace', () => {
+    expect(OFFLINE_GRACE_MS).toBe(1_000);
+  });
+
+  it('offline for 500 ms, back with a healthy probe: no episode, no TSDK event at all', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('(a|)', { a: SESSION })],
+        probe: [() => cold('20ms (a|)', { a: true })],
+      });
+      return { ...browserFlapping(ts, blips(0, 1, 500, 1000)), ports };
+    });
+    expect(log).toEqual([]);
+    expect(ports.probeCalls).toEqual([500]);
+    expect(ports.loginCalls).toEqual([]);
+  });
+
+  it('still offline when the grace runs out: CONF_RESUMING_IND at exactly 1000, the usual sequence once online', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('50ms (a|)', { a: SESSION })],
+        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
+        probe: [() => cold('(a|)', { a: true })],
+      });
+      return {
+        ...browserFlapping(ts, [
+          [0, 'offline'],
+          [3000, 'online'],
+        ]),
+        ports,
+      };
+    });
+    expect(stateAt(log, 999)).toBe('idle');
+    expect(summary(log)).toEqual([
+      ['CONF_RESUMING_IND', H0, 0, 1000],
+      ['LOGIN_RESUMING_IND', 0, 0, 1000],
+      ['AUTH_SUCCESS', 0, 0, 3050],
+      ['LOGIN_SUCCESS', 0, 0, 3050],
+      ['LOGIN_RESUME_RESULT', 0, 0, 3050],
+      ['CONF_RESUME_RESULT', H1, 0, 3080],
+    ]);
+    expect(notifications(log)[0]?.data).toEqual({ reason: 'offline' });
+    expect(notifications(log)[5]?.data).toEqual({ original_handle: H0, join_conf_ind_info: JOIN_INFO });
+    // No attempt while offline, one at once when it is back; no probe inside an episode.
+    expect(ports.loginCalls).toEqual([3000]);
+    expect(ports.confCalls).toEqual([3050]);
+    expect(ports.probeCalls).toEqual([]);
+  });
+
+  it('the 60 s window counts from that CONF_RESUMING_IND (grace end at 1000 → abandoned at 61 000)', () => {
+    const ts = newScheduler();
+    const log = runPipeline(ts, () => {
+      const ports = new FakePorts(ts, { login: [() => NEVER] });
+      return { ...browserFlapping(ts, [[0, 'offline']]), ports };
+    });
+    expect(summary(log)).toEqual([
+      ['CONF_RESUMING_IND', H0, 0, 1000],
+      ['LOGIN_RESUMING_IND', 0, 0, 1000],
+      ['LOGIN_RESUME_RESULT', 0, TIMEOUT, 61_000],
+      ['CONF_RESUME_RESULT', H0, TIMEOUT, 61_000],
+    ]);
+    expect(stateAt(log, 60_999)).toBe('resuming-login');
+  });
+
+  it('the grace is an option', () => {
+    const ts = newScheduler();
+    const log = runPipeline(ts, () => {
+      const ports = new FakePorts(ts, { login: [() => NEVER] });
+      return { ...browserFlapping(ts, [[0, 'offline']]), ports, offlineGraceMs: 250 };
+    });
+    expect(summary(log)[0]).toEqual(['CONF_RESUMING_IND', H0, 0, 250]);
+  });
+
+  it('offline then online 10 ms later (an address change): the episode starts at once, no probe', () => {
+    expect(ADDRESS_CHANGE_MS).toBe(250);
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('10ms (a|)', { a: SESSION })],
+        conf: [() => cold('(a|)', { a: CONF_INFO })],
+        probe: [() => cold('(a|)', { a: true })],
+      });
+      return { ...browserFlapping(ts, blips(0, 1, 10, 1000)), ports };
+    });
+    expect(summary(log)[0]).toEqual(['CONF_RESUMING_IND', H0, 0, 10]);
+    expect(notifications(log)[0]?.data).toEqual({ reason: 'offline' });
+    expect(ports.probeCalls).toEqual([]);
+    expect(ports.loginCalls).toEqual([10]);
+    expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 20]);
+  });
+
+  it('back 250 ms after offline is a blip, not an address change: probed', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('(a|)', { a: SESSION })],
+        probe: [() => cold('10ms (a|)', { a: true })],
+      });
+      return { ...browserFlapping(ts, blips(0, 1, 250, 1000)), ports };
+    });
+    expect(log).toEqual([]);
+    expect(ports.probeCalls).toEqual([250]);
+  });
+
+  it('a socket disconnect during the grace starts the episode at once', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('10ms (a|)', { a: SESSION })],
+        conf: [() => cold('(a|)', { a: CONF_INFO })],
+        probe: [() => cold('(a|)', { a: true })],
+      });
+      const browser = browserFlapping(ts, [
+        [0, 'offline'],
+        [5000, 'online'],
+      ]);
+      return {
+        triggers$: merge(browser.triggers$, hot('200ms s', { s: T('socket-disconnect') })),
+        online$: browser.online$,
+        ports,
+      };
+    });
+    expect(summary(log)[0]).toEqual(['CONF_RESUMING_IND', H0, 0, 200]);
+    expect(notifications(log)[0]?.data).toEqual({ reason: 'socket-disconnect' });
+    // The episode waits for the network as usual.
+    expect(ports.loginCalls).toEqual([5000]);
+    expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 5010]);
+    expect(count(log, 'CONF_RESUMING_IND')).toBe(1);
+  });
+
+  it('back within the grace but the probe finds the path broken: the episode starts when it answers', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('10ms (a|)', { a: SESSION })],
+        conf: [() => cold('(a|)', { a: CONF_INFO })],
+        probe: [() => cold('30ms (a|)', { a: false })],
+      });
+      return { ...browserFlapping(ts, blips(0, 1, 400, 1000)), ports };
+    });
+    expect(ports.probeCalls).toEqual([400]);
+    expect(summary(log)[0]).toEqual(['CONF_RESUMING_IND', H0, 0, 430]);
+    expect(notifications(log)[0]?.data).toEqual({ reason: 'offline' });
+    expect(ports.loginCalls).toEqual([430]);
+  });
+
+  it('10 blips of 500 ms: no episode, one probe per return', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('(a|)', { a: SESSION })],
+        probe: [() => cold('20ms (a|)', { a: true })],
+      });
+      return { ...browserFlapping(ts, blips(0, 10, 500, 1000)), ports };
+    });
+    expect(log).toEqual([]);
+    expect(ports.probeCalls).toEqual(Array.from({ length: 10 }, (_, k) => 500 + k * 1000));
+    expect(ports.loginCalls).toEqual([]);
+  });
+
+  it('offline for 3 s, then 8 blips of 500 ms: exactly one episode and one pair of RESULTs', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('50ms (a|)', { a: SESSION })],
+        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
+        probe: [() => cold('20ms (a|)', { a: true })],
+      });
+      return { ...browserFlapping(ts, [...blips(0, 1, 3000, 3000), ...blips(3500, 8, 500, 1000)]), ports };
+    });
+    expect(count(log, 'CONF_RESUMING_IND')).toBe(1);
+    expect(count(log, 'LOGIN_RESUMING_IND')).toBe(1);
+    expect(count(log, 'LOGIN_RESUME_RESULT')).toBe(1);
+    expect(count(log, 'CONF_RESUME_RESULT')).toBe(1);
+    expect(summary(log).filter(([e]) => e.includes('RESUM'))).toEqual([
+      ['CONF_RESUMING_IND', H0, 0, 1000],
+      ['LOGIN_RESUMING_IND', 0, 0, 1000],
+      ['LOGIN_RESUME_RESULT', 0, 0, 3050],
+      ['CONF_RESUME_RESULT', H1, 0, 3080],
+    ]);
+    expect(ports.loginCalls).toEqual([3000]);
+    expect(ports.probeCalls).toEqual(Array.from({ length: 8 }, (_, k) => 4000 + k * 1000));
+  });
+
+  it('an offline folded behind an online that came after it counts as back: probed, no episode', () => {
+    // offline 0 (passes, grace), online 300 (back: probe), offline 320 and online 600 fold into
+    // the offline of 320, emitted at 420: the network came back (600) after it, so a probe.
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('(a|)', { a: SESSION })],
+        probe: [() => cold('10ms (a|)', { a: true })],
+      });
+      return {
+        ...browserFlapping(ts, [
+          [0, 'offline'],
+          [300, 'online'],
+          [320, 'offline'],
+          [600, 'online'],
+        ]),
+        ports,
+      };
+    });
+    expect(log).toEqual([]);
+    expect(ports.probeCalls).toEqual([300, 600]);
+  });
+
+  it('an offline while a connection change is being probed gets its own grace', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        conference: null,
+        login: [() => NEVER],
+        probe: [() => cold('2s (a|)', { a: true })],
+      });
+      const browser = browserFlapping(ts, [[500, 'offline']]);
+      return {
+        triggers$: merge(hot('c', { c: T('connection-change') }), browser.triggers$),
+        online$: browser.online$,
+        ports,
+      };
+    });
+    expect(ports.probeCalls).toEqual([0]);
+    expect(summary(log)[0]).toEqual(['LOGIN_RESUMING_IND', 0, 0, 1500]);
+    expect(notifications(log)[0]?.data).toEqual({ reason: 'offline' });
+  });
+
+  it('inside an episode offline is not graced: it aborts the attempt in flight, which restarts when online', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        conference: null,
+        login: [() => cold('1s (a|)', { a: SESSION })],
+      });
+      const browser = browserFlapping(ts, blips(300, 1, 500, 1000));
+      return {
+        triggers$: merge(hot('s', { s: T('socket-disconnect') }), browser.triggers$),
+        online$: browser.online$,
+        ports,
+      };
+    });
+    expect(ports.loginCalls).toEqual([0, 800]);
   });
 });

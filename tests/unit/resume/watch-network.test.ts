@@ -5,7 +5,9 @@ import type { Trigger } from '../../../web/src/sdk/resume/ports.ts';
 import {
   interruptsAttempt,
   isSuspect,
+  isSuspectUntilDeadline,
   type PeerStateChange,
+  triggerClass,
   watchNetwork,
   watchOnline,
 } from '../../../web/src/sdk/resume/watch-network.ts';
@@ -107,7 +109,7 @@ describe('watchNetwork', () => {
 });
 
 describe('trigger kinds', () => {
-  it('connection-change and online are suspect; the rest are broken', () => {
+  it('connection-change and online are suspect; offline is suspect until a deadline; the rest are broken', () => {
     const reasons: Trigger['reason'][] = [
       'offline',
       'online',
@@ -120,6 +122,19 @@ describe('trigger kinds', () => {
       'local-address',
     ];
     expect(reasons.filter((reason) => isSuspect({ reason }))).toEqual(['online', 'connection-change']);
+    expect(reasons.filter((reason) => isSuspectUntilDeadline({ reason }))).toEqual(['offline']);
+    expect(reasons.map((reason) => triggerClass({ reason }))).toEqual([
+      'suspect-until-deadline',
+      'suspect',
+      'suspect',
+      'broken',
+      'broken',
+      'broken',
+      'broken',
+      'broken',
+      'broken',
+    ]);
+    // Inside an episode `offline` still aborts an attempt in flight.
     expect(reasons.filter((reason) => interruptsAttempt({ reason }))).toEqual([
       'offline',
       'socket-disconnect',

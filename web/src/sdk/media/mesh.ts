@@ -118,7 +118,7 @@ export class Mesh {
   /** Every change of any link's state: triggers for the resume pipeline (`disconnected`/`failed`). */
   readonly peerState$: Observable<PeerSnapshot> = this.#peerChanges.asObservable();
   readonly localStream$: Observable<MediaStream | null> = this.#localStream$.asObservable();
-  /** A connected peer whose selected pair received nothing for `stallMs` (once per stall). */
+  /** A connected peer from which no media bytes arrived for `stallMs` (once per stall). */
   readonly mediaStalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
   /** A peer reported as stalled receives bytes again (restored path, or a rebuilt link). */
   readonly mediaResumed$: Observable<{ userId: string }> = this.#resumed.asObservable();
@@ -277,7 +277,7 @@ export class Mesh {
     else this.#send(userId, { type: 'restart', rebuild: false });
   }
 
-  /** Bytes received from the participant on the selected pair (null: no live link). */
+  /** Media bytes received from the participant (null: no live link). */
   inboundBytes(userId: string): Promise<number | null> {
     const link = this.#members.get(userId)?.link;
     return link && !link.closed ? link.inboundBytes().catch(() => null) : Promise.resolve(null);

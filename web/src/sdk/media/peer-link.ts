@@ -45,7 +45,7 @@ export interface PeerLinkLike {
   readonly stream$: Observable<MediaStream | null>;
   readonly closed: boolean;
   signal(data: Exclude<SignalData, RestartSignal>): void;
-  /** Bytes received on the selected candidate pair, or null when there is none. */
+  /** Media bytes received from this peer, or null before any inbound stream exists. */
   inboundBytes(): Promise<number | null>;
   /** ICE restart + renegotiation, on the initiator only (see environment.md). */
   restartIce(): boolean;
@@ -136,20 +136,21 @@ export class PeerLink implements PeerLinkLike {
     this.#peer.signal(fromWireSignal(data));
   }
 
+  /**
+   * Media bytes received (every inbound RTP stream), not the selected candidate pair's counter:
+   * after an ICE restart Chromium's stats may keep pointing at a pair whose counter no longer
+   * moves while media flows on the new one, and a frozen counter reads as a stall.
+   */
   async inboundBytes(): Promise<number | null> {
     const pc = this.peerConnection;
     if (!pc) return null;
     const report = await pc.getStats();
-    let pairId: string | undefined;
-    const pairs = new Map<string, { bytesReceived?: number; nominated?: boolean; state?: string }>();
-    report.forEach((s: { type: string; id: string; selectedCandidatePairId?: string }) => {
-      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-      if (s.type === 'candidate-pair') pairs.set(s.id, s as never);
+    let bytes: number | null = null;
+    report.forEach((s: { type: string; bytesReceived?: number }) => {
+      if (s.type === 'inbound-rtp' && typeof s.bytesReceived === 'number')
+        bytes = (bytes ?? 0) + s.bytesReceived;
     });
-    const pair =
-      (pairId ? pairs.get(pairId) : undefined) ??
-      [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
-    return pair?.bytesReceived ?? null;
+    return bytes;
   }
 
   restartIce(): boolean {

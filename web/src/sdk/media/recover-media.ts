@@ -11,7 +11,7 @@
  * - `naive`: what a plain WebRTC app does — restart only when ICE says `disconnected`, rebuild
  *   only a destroyed peer. Kept as the benchmark's baseline.
  *
- * "Works again" means inbound bytes grow on the selected pair: Chrome may report `connected`
+ * "Works again" means inbound media bytes grow: Chrome may report `connected`
  * throughout a dead path or a restart, so states alone cannot say it.
  */
 import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription } from 'rxjs';

@@ -1,11 +1,11 @@
 /**
  * Media inactivity (spec §4): a peer that says it is connected but has received no bytes on its
- * selected candidate pair for `stallMs`. Pure: fed samples and a time, returns who stalled.
+ * inbound RTP streams for `stallMs`. Pure: fed samples and a time, returns who stalled.
  */
 
 export interface StallSample {
   userId: string;
-  /** Received bytes on the selected candidate pair; null when the peer is not connected. */
+  /** Media bytes received from the peer; null when the peer is not connected. */
   bytesReceived: number | null;
 }
 

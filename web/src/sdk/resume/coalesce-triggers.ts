@@ -12,7 +12,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { Trigger } from './ports.ts';
-import { isSuspect } from './watch-network.ts';
+import { type TriggerClass, triggerClass } from './watch-network.ts';
 
 export const DEFAULT_COALESCE_MS = 100;
 
@@ -71,9 +71,14 @@ export function coalesce<T>(options: CoalesceOptions<T> = {}): MonoTypeOperatorF
     });
 }
 
-/** A broken trigger outranks a suspect one; between equals, the newer wins. */
+const RANK: Record<TriggerClass, number> = { suspect: 0, 'suspect-until-deadline': 1, broken: 2 };
+
+/**
+ * A broken trigger outranks `offline`, which outranks a suspect one; between equals, the newer
+ * wins. (A folded `offline` keeps its own `at`, so an `online` seen after it still counts.)
+ */
 export function foldTriggers(pending: Trigger, next: Trigger): Trigger {
-  return isSuspect(next) && !isSuspect(pending) ? pending : next;
+  return RANK[triggerClass(next)] < RANK[triggerClass(pending)] ? pending : next;
 }
 
 export function coalesceTriggers(

@@ -1,10 +1,11 @@
 /**
  * The resume pipeline: composes the stages, nothing more.
  *
- *   triggers$ → coalesce → (one episode at a time) confirm suspect triggers with a probe →
- *   start episode → resume login → resume conference (if in one), the whole episode bounded by
- *   the resume window (abandon-after). Stages emit outputs and internal events; the events go
- *   through the pure reducer and come out as `state` outputs.
+ *   triggers$ → coalesce → (one episode at a time) confirm the trigger (a probe for a suspect
+ *   one; a grace, then a probe, for `offline`) → start episode → resume login → resume
+ *   conference (if in one), the whole episode bounded by the resume window (abandon-after).
+ *   Stages emit outputs and internal events; the events go through the pure reducer and come
+ *   out as `state` outputs.
  *
  * Ordering inside one instant: `state`, then the facade's action (`login-resumed`,
  * `conference-resumed`, `failed`), then the TSDK notifications — so by the time an app sees a
@@ -33,7 +34,12 @@ import { RESUME_WINDOW_MS } from '../../../../shared/src/index.ts';
 import { abandonAfter } from './abandon-after.ts';
 import { resumeTimeout } from './classify-error.ts';
 import { coalesceTriggers, DEFAULT_COALESCE_MS } from './coalesce-triggers.ts';
-import { confirmTrigger, DEFAULT_PROBE_TIMEOUT_MS } from './confirm-trigger.ts';
+import {
+  confirmTrigger,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  type NetworkState,
+  OFFLINE_GRACE_MS,
+} from './confirm-trigger.ts';
 import { failEpisode } from './fail-episode.ts';
 import type { ResumeOutput, StageItem } from './outputs.ts';
 import type { ResumePorts, Trigger } from './ports.ts';
@@ -62,6 +68,8 @@ export interface ResumePipelineOptions {
   coalesceMs?: number;
   /** Default 3 s. */
   probeTimeoutMs?: number;
+  /** How long `offline` may last, outside an episode, before it starts one. Default OFFLINE_GRACE_MS (1 s). */
+  offlineGraceMs?: number;
 }
 
 export function createResumePipeline(options: ResumePipelineOptions): Observable<ResumeOutput> {
@@ -72,8 +80,12 @@ export function createResumePipeline(options: ResumePipelineOptions): Observable
 
   return defer(() => {
     let state: ResumeState = IDLE;
-    const online = new BehaviorSubject<boolean>(true);
-    const online$ = online.pipe(distinctUntilChanged());
+    // Since when, too: an `offline` is forgiven only if the network came back after it.
+    const network = new BehaviorSubject<NetworkState>({ online: true, since: Number.NEGATIVE_INFINITY });
+    const online$ = network.pipe(
+      map((n) => n.online),
+      distinctUntilChanged(),
+    );
     const triggers$ = options.triggers$.pipe(
       map((trigger): Trigger => ({ ...trigger, at: trigger.at ?? scheduler.now() })),
       coalesceTriggers({ windowMs: options.coalesceMs ?? DEFAULT_COALESCE_MS, scheduler }),
@@ -129,13 +141,16 @@ export function createResumePipeline(options: ResumePipelineOptions): Observable
       // A coalesced trigger can be emitted after the episode it belonged to has ended; a change
       // seen before the last attempt began was already handled by it and starts nothing new.
       filter((trigger) => (trigger.at ?? scheduler.now()) > lastAttemptAt),
-      // One episode at a time: triggers during one are seen by its stages (interrupt$), not here.
+      // One confirmation or episode at a time: triggers meanwhile are seen by it (a broken one
+      // cuts a probe or a grace short; interrupt$ inside an episode), not here.
       exhaustMap((trigger) =>
         confirmTrigger(trigger, {
           probe: () => ports.probe(),
           triggers$,
           scheduler,
           probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+          network$: network,
+          offlineGraceMs: options.offlineGraceMs ?? OFFLINE_GRACE_MS,
         }).pipe(switchMap(runEpisode)),
       ),
       map(toOutput),
@@ -143,7 +158,9 @@ export function createResumePipeline(options: ResumePipelineOptions): Observable
 
     return merge(
       options.online$.pipe(
-        tap((value) => online.next(value)),
+        tap((value) => {
+          if (value !== network.value.online) network.next({ online: value, since: scheduler.now() });
+        }),
         ignoreElements(),
       ),
       episodes$,

@@ -44,6 +44,11 @@ export interface NetworkInputs {
 
 /** Signals that something *may* have changed; nothing is known to be broken. */
 const SUSPECT: ReadonlySet<TriggerReason> = new Set(['connection-change', 'online']);
+/**
+ * Signals that the network *may* be gone for good, or only for a blink: Chromium fires `offline`
+ * for a Wi-Fi blip (or `setOffline`) while open WebSockets and peer connections keep working.
+ */
+const SUSPECT_UNTIL_DEADLINE: ReadonlySet<TriggerReason> = new Set(['offline']);
 /** Signals that say the signaling path (the thing an attempt uses) is gone or moved. */
 const INTERRUPTING: ReadonlySet<TriggerReason> = new Set([
   'offline',
@@ -54,10 +59,31 @@ const INTERRUPTING: ReadonlySet<TriggerReason> = new Set([
 
 /**
  * Suspect triggers (a `connection` change, `online` while nothing is broken) are confirmed with a
- * cheap probe before an episode starts; every other trigger is *broken* and starts one at once.
+ * cheap probe before an episode starts; suspect-until-deadline ones (`offline`) too, but only
+ * if the network comes back within a grace period; every other trigger is *broken* and starts
+ * one at once.
  */
 export function isSuspect(trigger: Trigger): boolean {
   return SUSPECT.has(trigger.reason);
+}
+
+/**
+ * `offline`: not an episode yet. It becomes one if the network is still gone when a grace period
+ * runs out (or at once if a broken trigger arrives meanwhile); if the network comes back first,
+ * it is confirmed with a probe like a suspect trigger. Inside an episode it still interrupts an
+ * attempt in flight (`interruptsAttempt`).
+ */
+export function isSuspectUntilDeadline(trigger: Trigger): boolean {
+  return SUSPECT_UNTIL_DEADLINE.has(trigger.reason);
+}
+
+/** How much a trigger says is broken: folding keeps the strongest, confirming depends on it. */
+export type TriggerClass = 'suspect' | 'suspect-until-deadline' | 'broken';
+
+export function triggerClass(trigger: Trigger): TriggerClass {
+  if (isSuspect(trigger)) return 'suspect';
+  if (isSuspectUntilDeadline(trigger)) return 'suspect-until-deadline';
+  return 'broken';
 }
 
 /**

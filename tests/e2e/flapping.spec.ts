@@ -1,0 +1,150 @@
+/**
+ * Issue 5 in real Chromium: a flapping network (`context.setOffline` toggled 10 times in 10 s)
+ * is one resume episode, not one per flap, and the meeting comes back whole. `offline` starts an
+ * episode only when the page is still offline after OFFLINE_GRACE_MS (1 s); shorter blips get a
+ * cheap probe. Both hosts: with `127.0.0.1` engine.io would close its transport on every
+ * `offline` (the SDK keeps it open), with `localhost` it never does.
+ */
+import type { BrowserContext } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { ResultCode } from '../../shared/src/result-codes.ts';
+import { test } from './support/fixtures.ts';
+import {
+  changesAbout,
+  chatTexts,
+  events,
+  expectVideoFrom,
+  history,
+  joinByLink,
+  ownHandle,
+  RESUME_SEQUENCE,
+  rosterNames,
+} from './support/meeting.ts';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Events that belong to a resume episode (login progress included). */
+const EPISODE_EVENT = /RESUM|_AUTH_|LOGIN_SUCCESS|LOGIN_FAILED/;
+
+/**
+ * Toggles the context offline, online, offline, … waiting `durations[i]` after toggle i, and
+ * ends online. Returns the wall-clock time of each toggle.
+ */
+async function flap(context: BrowserContext, durations: number[]): Promise<number[]> {
+  const at: number[] = [];
+  for (const [i, ms] of durations.entries()) {
+    await context.setOffline(i % 2 === 0);
+    at.push(Date.now());
+    await sleep(ms);
+  }
+  if (durations.length % 2 === 1) {
+    await context.setOffline(false);
+    at.push(Date.now());
+  }
+  return at;
+}
+
+for (const via of ['localhost', '127.0.0.1'] as const) {
+  test(`setOffline toggled 10 times in 10 s via ${via}: one episode, new handle, B sees one replacement, media and chat flow`, async ({
+    browser,
+    server,
+  }) => {
+    const url = via === 'localhost' ? server.url : server.ipUrl;
+    const room = `flapping-${via.replaceAll('.', '-')}`;
+    const a = await joinByLink(browser, url, room, 'Ada');
+    const b = await joinByLink(browser, url, room, 'Bob');
+    await expectVideoFrom(a.page, ['Bob']);
+    await expectVideoFrom(b.page, ['Ada']);
+    const h0 = await ownHandle(a.page);
+    const before = (await events(a.page)).length;
+    const bBefore = (await history(b.page)).length;
+
+    // Offline 2.5 s (the grace runs out: one episode, which resumes on `online`), then 4 blips
+    // of 600 ms, 800 ms apart: 10 toggles ~700 ms apart after the first, in ~8 s, ending online.
+    const toggles = await flap(a.context, [2_500, 800, 600, 800, 600, 800, 600, 800, 600]);
+    expect(toggles).toHaveLength(10);
+    expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(10_000);
+    // A blip that lasted a whole grace would rightly be an episode: the machine was too slow.
+    const blipsMs = [3, 5, 7, 9].map((i) => (toggles[i] ?? 0) - (toggles[i - 1] ?? 0));
+    expect(Math.max(...blipsMs), `offline blips lasted ${blipsMs} ms`).toBeLessThan(950);
+    // Long enough for a late episode to show: past a grace and a probe after the last toggle.
+    await sleep(2_500);
+
+    const episode = (await history(a.page)).slice(before).filter((n) => EPISODE_EVENT.test(n.event));
+    const t0 = toggles[0] ?? 0;
+    expect(
+      episode.map((n) => n.event),
+      `A's episode events ${JSON.stringify(episode.map((n) => [n.event, n.at - t0, n.param2, n.data]))} after toggles at ${JSON.stringify(toggles.map((t) => t - t0))}`,
+    ).toEqual(RESUME_SEQUENCE);
+    const [resuming, , , , loginResult, confResult] = episode;
+    expect(resuming).toMatchObject({ param1: h0, param2: 0, data: { reason: 'offline' } });
+    // Started by the grace running out: after ~1 s offline, well before the network came back.
+    const startedAfter = (resuming?.at ?? 0) - t0;
+    expect(startedAfter).toBeGreaterThanOrEqual(900);
+    expect(startedAfter).toBeLessThan(2_500);
+    expect(loginResult).toMatchObject({ param1: 0, param2: ResultCode.TSDK_SUCCESS });
+    const h1 = confResult?.param1;
+    expect(h1).toBeGreaterThan(0);
+    expect(h1).not.toBe(h0);
+    expect(confResult).toMatchObject({ param2: ResultCode.TSDK_SUCCESS, data: { original_handle: h0 } });
+    expect(await ownHandle(a.page)).toBe(h1);
+    await expect(a.page.locator('#status-banner')).toBeEmpty();
+
+    // B: one replacement of A, never a leave or a join.
+    await expect.poll(() => changesAbout(b.page, [h0, h1 ?? -1])).toContain('replaced');
+    const changes = await changesAbout(b.page, [h0, h1 ?? -1]);
+    expect(changes.filter((c) => c === 'replaced')).toHaveLength(1);
+    expect(changes).not.toContain('left');
+    expect(changes).not.toContain('joined');
+    const bJoins = (await history(b.page))
+      .slice(bBefore)
+      .filter((n) => n.event === 'TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE')
+      .map((n) => (n.data as { change: string }).change);
+    expect(bJoins.filter((c) => c === 'joined' || c === 'left')).toEqual([]);
+    expect(await rosterNames(b.page)).toEqual(['Ada', 'Bob']);
+    await expect(b.page.locator(`#participants li[data-handle="${h1}"]`)).toBeVisible();
+
+    await expectVideoFrom(b.page, ['Ada']);
+    await expectVideoFrom(a.page, ['Bob']);
+
+    // Chat from the new handle reaches B exactly once.
+    const text = `after the flapping via ${via}`;
+    await a.page.locator('#chat-input').fill(text);
+    await a.page.locator('#chat-send').click();
+    await expect.poll(async () => (await chatTexts(b.page)).filter((t) => t === text)).toEqual([text]);
+    await sleep(500);
+    expect((await chatTexts(b.page)).filter((t) => t === text)).toEqual([text]);
+  });
+
+  test(`setOffline for 500 ms via ${via}: no episode on A, nothing on B, media flows`, async ({
+    browser,
+    server,
+  }) => {
+    const url = via === 'localhost' ? server.url : server.ipUrl;
+    const room = `blip-${via.replaceAll('.', '-')}`;
+    const a = await joinByLink(browser, url, room, 'Ada');
+    const b = await joinByLink(browser, url, room, 'Bob');
+    await expectVideoFrom(a.page, ['Bob']);
+    await expectVideoFrom(b.page, ['Ada']);
+    const h0 = await ownHandle(a.page);
+    const before = (await events(a.page)).length;
+    const bBefore = (await history(b.page)).length;
+
+    await flap(a.context, [500]);
+    // Past the grace, a probe and a heartbeat round (2 s + 2 s) after the blip.
+    await sleep(4_500);
+
+    expect((await events(a.page)).slice(before)).toEqual([]);
+    expect(await ownHandle(a.page)).toBe(h0);
+    await expect(a.page.locator('#status-banner')).toBeEmpty();
+    expect((await history(b.page)).slice(bBefore)).toEqual([]);
+    expect(await rosterNames(b.page)).toEqual(['Ada', 'Bob']);
+    await expectVideoFrom(b.page, ['Ada']);
+    await expectVideoFrom(a.page, ['Bob']);
+
+    const text = `after a blip via ${via}`;
+    await a.page.locator('#chat-input').fill(text);
+    await a.page.locator('#chat-send').click();
+    await expect.poll(async () => (await chatTexts(b.page)).filter((t) => t === text)).toEqual([text]);
+  });
+}
