@@ -17,7 +17,8 @@ import { isPasswordHash } from './passwords.ts';
  *   this process one of several sharing that Redis (store, deadlines, locks, socket.io adapter)
  * - REDIS_PREFIX (`meeting:`): prepended to every Redis key; deployments sharing a Redis differ
  * - NODE_DEAD_AFTER_MS (5000): with Redis, a process silent this long is taken for dead and
- *   another holds the seats it served (each process beats every second)
+ *   another holds the seats it served (each process beats every second, or every third of this
+ *   if that is shorter)
  * - rate limits, each "attempts per RATE_LIMIT_WINDOW_MS (60000)"; see RateLimitConfig for why
  *   each default is what it is: RATE_LIMIT_PER_ADDRESS (300), RATE_LIMIT_PER_ACCOUNT (20),
  *   RATE_LIMIT_PER_GUEST_NAME (60), RATE_LIMIT_RESUME_PER_ADDRESS (6000),

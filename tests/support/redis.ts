@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface TestRedis {
   url: string;
@@ -34,22 +37,72 @@ export async function startRedis(timeoutMs = 10_000): Promise<TestRedis> {
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
 
-async function spawnRedis(port: number, timeoutMs: number): Promise<TestRedis> {
+/**
+ * A Redis this test owns, with AOF persistence fsynced on every write (how a production Redis
+ * under a signaling deployment should run: a restart loses nothing). `stop()` ends it the way
+ * an operator does (SIGTERM, waits for the exit); `start()` starts it again on the same port and
+ * directory, where it reloads its state. `dispose()` stops it and removes the directory.
+ * Never uses `REDIS_URL`: a test that restarts Redis must own it.
+ */
+export interface PersistentRedis extends TestRedis {
+  readonly dir: string;
+  readonly running: boolean;
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export async function startPersistentRedis(timeoutMs = 10_000): Promise<PersistentRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'meeting-redis-aof-'));
+  const persistence = ['--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+  let current: TestRedis | null = null;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3 && !current; attempt++) {
+    try {
+      current = await spawnRedis(await freePort(), timeoutMs, persistence);
+    } catch (err) {
+      lastError = err;
+      if (err instanceof Error && err.message.includes('ENOENT')) break;
+    }
+  }
+  if (!current) {
+    rmSync(dir, { recursive: true, force: true });
+    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+  }
+  const { url, port } = current;
+  let server: TestRedis | null = current;
+  const stop = async () => {
+    const stopping = server;
+    server = null;
+    await stopping?.stop();
+  };
+  return {
+    url,
+    port,
+    dir,
+    get running() {
+      return server !== null;
+    },
+    stop,
+    async start() {
+      if (server) throw new Error('Redis is already running');
+      server = await spawnRedis(port, timeoutMs, persistence);
+    },
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function spawnRedis(
+  port: number,
+  timeoutMs: number,
+  persistence: string[] = ['--save', '', '--appendonly', 'no'],
+): Promise<TestRedis> {
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
   const child = spawn(
     bin,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--loglevel',
-      'warning',
-    ],
+    ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

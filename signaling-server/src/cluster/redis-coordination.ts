@@ -1,8 +1,10 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
+import type { ClusterAdapter } from 'socket.io-adapter';
 import type { Clock } from '../clock.ts';
 import { type Coordination, newNodeId } from '../coordination.ts';
 import type { Logger } from '../logger.ts';
+import { disconnectLocalSockets, localFirst } from './local-first-adapter.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { RedisDeadlines } from './redis-deadlines.ts';
 import { RedisLocks } from './redis-locks.ts';
@@ -24,6 +26,7 @@ export interface RedisCoordinationOptions {
  * adapter, not the pub/sub one: a relay or chat emitted while a process's Redis connection
  * blips is read from the stream when it reconnects instead of being dropped (pub/sub is
  * fire-and-forget), and it needs one blocking connection instead of a subscriber per process.
+ * Wrapped by `localFirst`: this process's own sockets are served at once, as with one process.
  */
 export function redisCoordination(redis: Redis, options: RedisCoordinationOptions): Coordination {
   const { clock, logger, keyPrefix } = options;
@@ -36,16 +39,21 @@ export function redisCoordination(redis: Redis, options: RedisCoordinationOption
     logger,
     ...(options.nodeDeadAfterMs ? { deadAfterMs: options.nodeDeadAfterMs } : {}),
   });
+  const adapters: ClusterAdapter[] = [];
   return {
     nodeId,
     deadlines,
     locks: new RedisLocks(redis, { keyPrefix }),
     limiter: new RedisRateLimiter(redis, { clock, keyPrefix, windowMs: options.rateLimitWindowMs }),
-    adapter: createAdapter(options.bus, {
-      streamName: `${keyPrefix}socket.io`,
-      channelPrefix: `${keyPrefix}socket.io`,
-    }),
-    watchNodes: (onNodeDead) => registry.start(onNodeDead),
+    adapter: localFirst(
+      createAdapter(options.bus, {
+        streamName: `${keyPrefix}socket.io`,
+        channelPrefix: `${keyPrefix}socket.io`,
+      }),
+      (adapter) => adapters.push(adapter),
+    ),
+    // Taken for dead while alive: another process holds our sockets' seats; they resume.
+    watchNodes: (onNodeDead) => registry.start(onNodeDead, () => adapters.forEach(disconnectLocalSockets)),
     async healthy() {
       try {
         return (await redis.ping()) === 'PONG';

@@ -4,6 +4,7 @@ import type { Coordination } from '../coordination.ts';
 import type { Logger } from '../logger.ts';
 import { RedisStore } from '../store/redis-store.ts';
 import type { Store } from '../store/store.ts';
+import { REDIS_RECONNECT_CAP_MS } from './node-registry.ts';
 import { redisCoordination } from './redis-coordination.ts';
 
 export interface RedisDeploymentOptions {
@@ -36,7 +37,7 @@ export interface RedisDeployment {
  */
 export async function openRedisDeployment(options: RedisDeploymentOptions): Promise<RedisDeployment> {
   const { url, keyPrefix, clock, logger } = options;
-  const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+  const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, REDIS_RECONNECT_CAP_MS);
   const state = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
