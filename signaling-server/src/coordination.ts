@@ -19,6 +19,8 @@ export interface Coordination {
   readonly limiter: Limiter;
   /** socket.io's `adapter` option; undefined: the in-memory adapter. */
   readonly adapter?: unknown;
+  /** Resolves once the broadcasts made so far reached the other processes' channel. */
+  broadcastsSent(): Promise<void>;
   /** Watches for processes that died; `onNodeDead` runs in one survivor per dead process. */
   watchNodes(onNodeDead: (nodeId: string) => Promise<void>): void;
   /** Whether the shared state can be reached (for /healthz). */
@@ -38,6 +40,7 @@ export function localCoordination(clock: Clock, rateLimitWindowMs: number): Coor
     locks: new KeyedMutex(),
     limiter: localLimiter(new RateLimiter(clock, rateLimitWindowMs)),
     watchNodes() {},
+    broadcastsSent: async () => {},
     healthy: async () => true,
     async close() {
       deadlines.close();

@@ -36,12 +36,14 @@ export function joinConfInfo(callId: number): TSDK_S_JOIN_CONF_IND_INFO {
 }
 
 export function createSeats(deps: CoreDeps) {
-  const { store, clock, io, deadlines, locks, logger, metrics } = deps;
+  const { store, clock, io, deadlines, locks, logger, metrics, broadcastsSent } = deps;
 
   /** Numbers the event, logs it, and sends it to everyone in the conference's socket.io room. */
   async function emitEventLocked(room: string, input: ConfEventInput): Promise<ConfEvent> {
     const event = await store.appendEvent(room, input);
     io.to(confRoom(room)).emit('conf:event', event);
+    // Before the lock passes to another process: its next event must not overtake this one.
+    await broadcastsSent();
     return event;
   }
 

@@ -76,6 +76,7 @@ export function createApp({
     nodeId: coordination.nodeId,
     deadlines: coordination.deadlines,
     locks: coordination.locks,
+    broadcastsSent: () => coordination.broadcastsSent(),
     limiter: coordination.limiter,
     logThrottle: new LogThrottle(clock),
     metrics: new Metrics({

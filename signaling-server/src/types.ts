@@ -62,6 +62,8 @@ export interface CoreDeps {
   deadlines: Deadlines;
   /** One critical section per conference (see keyed-mutex.ts). */
   locks: Locks;
+  /** Resolves once the emits made so far reached the other processes (Coordination). */
+  broadcastsSent: () => Promise<void>;
   limiter: Limiter;
   /** Keeps floods (wrong tokens, refused attempts) to one log line per key per minute. */
   logThrottle: LogThrottle;

@@ -139,6 +139,34 @@ describeCluster(
   () => {
     const redisUrl = () => (shared as TestRedis).url;
 
+    it('chats sent at once from two processes reach everyone on both in seq order, each once', async () => {
+      const [n1, n2] = (await cluster([redisUrl(), redisUrl()])) as [ServerProcess, ServerProcess];
+      const people = await Promise.all(
+        ['Ann', 'Bob', 'Cy', 'Dee'].map((name, i) => guest(i % 2 ? n2.url : n1.url, name)),
+      );
+      const joins = [];
+      for (const p of people) joins.push(await p.client.join('race'));
+      const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+      const [ja, jb] = joins as [(typeof joins)[0], (typeof joins)[0]];
+      // 100 chats each from node 1 (Ann) and node 2 (Bob), interleaved, none awaited first.
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => [
+          chat(a.client, ja.handle, `a${i}`),
+          chat(b.client, jb.handle, `b${i}`),
+        ]).flat(),
+      );
+      await barrier(
+        { client: a.client, handle: ja.handle },
+        people.map((p) => p.client),
+      );
+      for (const [i, p] of people.entries()) {
+        const chats = p.client.events.filter((e) => e.kind === 'chat');
+        expect(chats, p.session.name).toHaveLength(201);
+        expectConsecutive(p.client.events, joins[i]?.seq ?? 0, p.session.name);
+      }
+      expectNoErrors(n1, n2);
+    });
+
     it('two processes: one meeting, one roster, chat once with one seq, signal relayed both ways, left seen across', async () => {
       const [n1, n2] = (await cluster([redisUrl(), redisUrl()])) as [ServerProcess, ServerProcess];
       // Clients know only the balancer; round-robin puts A and C on node 1, B on node 2.

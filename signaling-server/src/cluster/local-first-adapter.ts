@@ -32,10 +32,21 @@ export function localFirst<A extends ClusterAdapter>(
   return function localFirstAdapter(nsp: unknown): A {
     const adapter = factory(nsp);
     const local = Adapter.prototype;
-    // `publish` is protected in the typings; it serializes the message at once and sends it
-    // without waiting (failures are logged by the adapter, as for its own broadcasts).
-    const publish = (message: ClusterMessage) =>
-      (adapter as unknown as { publish(m: ClusterMessage): void }).publish(message);
+    // `publishAndReturnOffset` is protected in the typings; it serializes the message at once
+    // and sends it. The last one is kept: Redis runs one connection's commands in order, so
+    // once it is written, so is every broadcast before it (see `published`).
+    const publish = (message: ClusterMessage) => {
+      const sent = (
+        adapter as unknown as { publishAndReturnOffset(m: ClusterMessage): Promise<unknown> }
+      ).publishAndReturnOffset(message);
+      lastPublish.set(
+        adapter,
+        sent.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+    };
     const remote = (opts: BroadcastOptions) => !opts.flags?.local;
     // What ClusterAdapter sends (its own `encodeOptions` is not exported).
     const encode = (opts: BroadcastOptions) => ({
@@ -64,6 +75,17 @@ export function localFirst<A extends ClusterAdapter>(
     onCreated(adapter);
     return adapter;
   };
+}
+
+const lastPublish = new WeakMap<object, Promise<void>>();
+
+/**
+ * Resolves once every broadcast this adapter made so far is in the stream (or failed). The
+ * conference lock waits for it before letting another process append: events of one conference
+ * then enter the stream in sequence order, and every process delivers them in that order.
+ */
+export function published(adapter: ClusterAdapter): Promise<void> {
+  return lastPublish.get(adapter) ?? Promise.resolve();
 }
 
 /** Disconnects this process's own sockets (of the namespace `adapter` serves), no others. */

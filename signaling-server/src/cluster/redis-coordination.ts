@@ -4,7 +4,7 @@ import type { ClusterAdapter } from 'socket.io-adapter';
 import type { Clock } from '../clock.ts';
 import { type Coordination, newNodeId } from '../coordination.ts';
 import type { Logger } from '../logger.ts';
-import { disconnectLocalSockets, localFirst } from './local-first-adapter.ts';
+import { disconnectLocalSockets, localFirst, published } from './local-first-adapter.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { RedisDeadlines } from './redis-deadlines.ts';
 import { RedisLocks } from './redis-locks.ts';
@@ -54,6 +54,9 @@ export function redisCoordination(redis: Redis, options: RedisCoordinationOption
     ),
     // Taken for dead while alive: another process holds our sockets' seats; they resume.
     watchNodes: (onNodeDead) => registry.start(onNodeDead, () => adapters.forEach(disconnectLocalSockets)),
+    async broadcastsSent() {
+      await Promise.all(adapters.map(published));
+    },
     async healthy() {
       try {
         return (await redis.ping()) === 'PONG';
