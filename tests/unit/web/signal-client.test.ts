@@ -41,6 +41,21 @@ describe('SignalClient', () => {
     expect((err as SignalTransportError).kind).toBe('timeout');
   });
 
+  it('timeoutMs null waits past the default timeout while the socket lives, and fails when it dies', async () => {
+    const { client, server } = await setup(); // default timeout 300 ms
+    server.state.silent.add('ping');
+    await client.connect();
+    const late = client.request('ping', {}, { timeoutMs: null });
+    const settled = late.then(
+      () => 'answered',
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await Promise.race([settled, 'still waiting'])).toBe('still waiting');
+    server.sockets[0]?.disconnect(true);
+    expect(await settled).toMatchObject({ name: 'SignalTransportError', kind: 'disconnected' });
+  });
+
   it('a refused connection is a connect-failed transport error', async () => {
     const client = new SignalClient({ url: 'http://127.0.0.1:1', connectTimeoutMs: 500 });
     cleanup.push(() => client.close());

@@ -134,6 +134,14 @@ const SENDER_GONE: ReadonlySet<number> = new Set([
   ResultCode.NOT_LOGGED_IN,
   ResultCode.RATE_LIMITED,
 ]);
+/**
+ * `resume` and `conf:resume` wait for their reply for as long as their socket lives (a dead one
+ * is found by the heartbeat in 4 s): the server may have spent the token or retired the handle,
+ * and only the reply carries the new ones. Under load a timed-out attempt used to retry with
+ * the spent token and fail the episode (RESUME_TOKEN_REJECTED, HANDLE_SUPERSEDED).
+ */
+const UNTIL_ANSWERED = { timeoutMs: null };
+
 /** A healthy path answers a ping in milliseconds; a second means something is wrong. */
 const PROBE_TIMEOUT_MS = 1_500;
 const CREDENTIAL_FAILURES: ReadonlySet<number> = new Set([
@@ -474,7 +482,7 @@ export class MeetingClient {
               this.#signal.request(
                 'conf:resume',
                 { handle: ctx.handle, lastSeq: ctx.lastSeq },
-                this.#timeout(),
+                UNTIL_ANSWERED,
               ),
             ),
         ),
@@ -545,7 +553,7 @@ export class MeetingClient {
         if (!token) return { code: ResultCode.RESUME_TOKEN_REJECTED, message: 'no resume token' };
         const reply = await this.#transport(async () => {
           await this.#signal.replaceSocket();
-          return this.#signal.request('resume', { token }, this.#timeout());
+          return this.#signal.request('resume', { token }, UNTIL_ANSWERED);
         });
         if (reply.code === 0) this.#resumeToken = reply.resumeToken;
         return reply;

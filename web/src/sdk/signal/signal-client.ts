@@ -176,12 +176,14 @@ export class SignalClient {
   /**
    * Emits `event` and waits for its ack. Rejects with `SignalTransportError` when the socket
    * is not connected, goes down meanwhile, or the ack does not come within `timeoutMs`; a
-   * server refusal is a resolved `Reply` with a non-zero code.
+   * server refusal is a resolved `Reply` with a non-zero code. `timeoutMs: null` waits for as
+   * long as the socket lives: for requests whose effect only the reply carries (a resume spends
+   * its token and only the reply holds the new one), giving up on a live socket would lose it.
    */
   async request<E extends ClientEventName>(
     event: E,
     payload: RequestOf<E>,
-    { timeoutMs = this.#requestTimeoutMs }: { timeoutMs?: number } = {},
+    { timeoutMs = this.#requestTimeoutMs }: { timeoutMs?: number | null } = {},
   ): Promise<ReplyOf<E>> {
     const socket = this.#socket;
     if (this.#closed) throw new SignalTransportError('closed', 'signal client is closed');
@@ -191,7 +193,7 @@ export class SignalClient {
     let abandon: (() => void) | undefined;
     try {
       // socket.io's types cannot follow an event name that is itself generic: narrow by hand.
-      const timed = socket.timeout(timeoutMs) as unknown as {
+      const timed = (timeoutMs === null ? socket : socket.timeout(timeoutMs)) as unknown as {
         emitWithAck(ev: E, req: RequestOf<E>): Promise<ReplyOf<E>>;
       };
       // A reply cannot come over a socket that went down or was discarded: fail at once
