@@ -7,6 +7,7 @@ import { expect, type Page } from '@playwright/test';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test } from './support/fixtures.ts';
 import {
+  changesAbout,
   events,
   expectVideoFrom,
   history,
@@ -17,25 +18,6 @@ import {
   rosterNames,
 } from './support/meeting.ts';
 import { startTestServer } from './support/server.ts';
-
-/** Events about `name` in a page's INFO_AND_STATUS_UPDATE history, by kind of change. */
-async function changesAbout(page: Page, handles: number[]): Promise<string[]> {
-  return (await history(page))
-    .filter((n) => n.event === 'TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE')
-    .map(
-      (n) =>
-        n.data as {
-          change: string;
-          event: { handle?: number; oldHandle?: number; participant?: { handle: number } };
-        },
-    )
-    .filter(({ event }) =>
-      [event?.handle, event?.oldHandle, event?.participant?.handle].some(
-        (h) => h !== undefined && handles.includes(h),
-      ),
-    )
-    .map(({ change }) => change);
-}
 
 for (const via of ['localhost', '127.0.0.1'] as const) {
   test(`A offline 5 s via ${via}: exact TSDK sequence, new handle, a replacement for B and C, video never stops`, async ({
