@@ -28,18 +28,19 @@ const EPISODE_EVENT = /RESUM|_AUTH_|LOGIN_SUCCESS|LOGIN_FAILED/;
 
 /**
  * Toggles the context offline, online, offline, … waiting `durations[i]` after toggle i, and
- * ends online. Returns the wall-clock time of each toggle.
+ * ends online. Returns the wall-clock time at which each toggle was asked for: the page sees it
+ * later (a CDP round trip, 100 ms and more on a loaded machine), never earlier.
  */
 async function flap(context: BrowserContext, durations: number[]): Promise<number[]> {
   const at: number[] = [];
   for (const [i, ms] of durations.entries()) {
-    await context.setOffline(i % 2 === 0);
     at.push(Date.now());
+    await context.setOffline(i % 2 === 0);
     await sleep(ms);
   }
   if (durations.length % 2 === 1) {
-    await context.setOffline(false);
     at.push(Date.now());
+    await context.setOffline(false);
   }
   return at;
 }

@@ -462,6 +462,8 @@ export class NetnsLab {
       HOST: LAB_ADDRESSES.server,
       STATIC_DIR: this.#options.staticDir ?? join(REPO_ROOT, 'dist/web'),
       LOG_LEVEL: this.#options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn',
+      // The one-process server: a REDIS_URL meant for the host (CI sets one) is unreachable in R.
+      REDIS_URL: '',
     };
     // `ip netns exec` execs node itself: the child's pid is the server's, so it can be killed.
     const child = spawn(
