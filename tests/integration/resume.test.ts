@@ -192,6 +192,41 @@ describe('conference resume', () => {
     expect(await server.store.members('r1')).toHaveLength(2);
   });
 
+  it('a reply lost with its socket: the retry naming the original resumes the replacement, once more', async () => {
+    const { ann, bob, ja, jb, annLastSeq } = await annDropsOut();
+    // The first attempt completes on the server, but its socket dies before the client reads
+    // the conf:resume reply: the client knows the rotated token, not the new handle.
+    const s2 = await server.connect();
+    const second = await s2.resume(ann.session.resumeToken);
+    const lost = await s2.confResume(ja.handle, annLastSeq);
+    s2.disconnect();
+    // The retry names the only handle the client knows.
+    const s3 = await server.connect();
+    await s3.resume(second.resumeToken);
+    const info = await s3.confResume(ja.handle, annLastSeq);
+    expect(info.originalHandle).toBe(ja.handle);
+    expect(info.handle).not.toBe(ja.handle);
+    expect(info.handle).not.toBe(lost.handle);
+    // The replay holds both replacements, so the client's roster ends on the current handle.
+    const replays = info.replay.code === 0 ? info.replay.events : [];
+    expect(
+      replays.filter((e) => e.kind === 'replaced').map((e) => [e.oldHandle, e.participant.handle]),
+    ).toEqual([
+      [ja.handle, lost.handle],
+      [lost.handle, info.handle],
+    ]);
+    await bob.client.until(
+      () => bob.client.events.some((e) => e.kind === 'replaced' && e.participant.handle === info.handle),
+      'second replacement',
+    );
+    expect(bob.client.events.some((e) => e.kind === 'left' || e.kind === 'joined')).toBe(false);
+    expect((await server.store.members('r1')).map((p) => p.handle)).toEqual([info.handle, jb.handle]);
+    // Asked again on the socket that holds the current handle, the original stays refused.
+    expect((await s3.call('conf:resume', { handle: ja.handle, lastSeq: 0 })).code).toBe(
+      ResultCode.HANDLE_SUPERSEDED,
+    );
+  });
+
   it('replays exactly the missed events, in order, once', async () => {
     const { ann, bob, jb, ja, annLastSeq } = await annDropsOut();
     expect(annLastSeq).toBe(2);

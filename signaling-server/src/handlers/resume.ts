@@ -2,6 +2,7 @@ import type { Replay } from '../../../shared/src/protocol.ts';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
 import { addressKey } from '../rate-limit.ts';
 import { joinConfInfo, type Seats } from '../seats.ts';
+import type { HandleRecord } from '../store/store.ts';
 import { rotateToken, takeSessionByToken } from '../tokens.ts';
 import {
   type CoreDeps,
@@ -32,6 +33,22 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     if (suppressed !== null) logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, msg);
   }
 
+  /**
+   * The live handle that replaced `retired` (following resumes of resumes) when the caller never
+   * learnt of it: the socket that made it died before the `conf:resume` reply arrived, and the
+   * retry names the handle the client still knows. Not when this very socket holds it (that
+   * client has its reply): a retired handle stays refused (HANDLE_SUPERSEDED) for anything else.
+   */
+  async function lostReplacement(retired: HandleRecord, callerRef: string): Promise<HandleRecord | null> {
+    const mine = await store.handlesOf(retired.userId);
+    let current: HandleRecord | undefined = retired;
+    for (let hops = 0; current?.state === 'retired' && hops < mine.length; hops++) {
+      const from: number = current.handle;
+      current = mine.find((r) => r.originalHandle === from);
+    }
+    return current?.state === 'live' && current.socketId !== callerRef ? current : null;
+  }
+
   const confResume: Handler<'conf:resume'> = async (socket, req) => {
     const userId = socket.data.userId;
     const name = socket.data.name;
@@ -43,11 +60,12 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     }
     const { room } = first;
     return locks.run(room, async () => {
-      const original = await store.getHandle(req.handle);
-      if (!original || original.userId !== userId) {
+      const named = await store.getHandle(req.handle);
+      if (!named || named.userId !== userId) {
         return fail(ResultCode.HANDLE_UNKNOWN, `handle ${req.handle} is not yours`);
       }
-      if (original.state === 'retired') {
+      const original = named.state === 'retired' ? await lostReplacement(named, refOf(socket)) : named;
+      if (!original) {
         return fail(ResultCode.HANDLE_SUPERSEDED, `handle ${req.handle} was already replaced`);
       }
       const conference = await store.getConference(room);
@@ -91,7 +109,8 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       return {
         code: 0,
         handle,
-        originalHandle: original.handle,
+        // The handle the client knows: when it resumed a lost replacement, not that one.
+        originalHandle: named.handle,
         room,
         info: joinConfInfo(conference.callId),
         roster,
