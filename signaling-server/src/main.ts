@@ -2,42 +2,30 @@
  * `npm start`: one signaling server serving the built web app, with the in-memory store; with
  * `REDIS_URL`, one of several processes sharing that Redis (README: "Several processes").
  * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL,
- * REDIS_URL, REDIS_PREFIX, rate limits).
+ * REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits).
  */
 import { systemClock } from './clock.ts';
-import { openRedisDeployment } from './cluster/redis-deployment.ts';
 import { loadConfig } from './config.ts';
+import { openDeployment } from './deployment.ts';
 import { createLogger } from './logger.ts';
 import { createSignalingServer } from './server.ts';
-import { MemoryStore } from './store/memory-store.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const clock = systemClock;
-const redis = config.redisUrl
-  ? await openRedisDeployment({
-      url: config.redisUrl,
-      keyPrefix: config.redisPrefix,
-      nodeDeadAfterMs: config.nodeDeadAfterMs,
-      rateLimitWindowMs: config.rateLimit.windowMs,
-      clock,
-      logger,
-    })
-  : null;
+const deployment = await openDeployment(config, clock, logger);
+const { store, coordination } = deployment;
 const server = createSignalingServer({
   config,
   clock,
   logger,
   processMetrics: true,
-  ...(redis
-    ? { store: redis.store, coordination: redis.coordination }
-    : { store: new MemoryStore({ clock }) }),
+  store,
+  ...(coordination ? { coordination } : {}),
 });
 
 const { port } = await server.listen();
-console.log(
-  `Meeting running at http://localhost:${port}${redis ? ` (Redis mode, node ${redis.coordination.nodeId})` : ''}`,
-);
+console.log(`Meeting running at http://localhost:${port}${coordination ? ` (${deployment.describe})` : ''}`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -45,7 +33,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await server.close();
-  await redis?.close();
+  await deployment.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
