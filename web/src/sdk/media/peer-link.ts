@@ -6,6 +6,7 @@ import './shims.ts';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../../../shared/src/index.ts';
+import { ReceivedBytes } from './received-bytes.ts';
 import { fromWireSignal, type RestartSignal, toWireSignal } from './wire.ts';
 
 export interface LinkState {
@@ -45,7 +46,7 @@ export interface PeerLinkLike {
   readonly stream$: Observable<MediaStream | null>;
   readonly closed: boolean;
   signal(data: Exclude<SignalData, RestartSignal>): void;
-  /** Media bytes received from this peer, or null before any inbound stream exists. */
+  /** A counter of bytes received from this peer that only grows (null before any path or stream). */
   inboundBytes(): Promise<number | null>;
   /** ICE restart + renegotiation, on the initiator only (see environment.md). */
   restartIce(): boolean;
@@ -76,6 +77,7 @@ export class PeerLink implements PeerLinkLike {
   #iceRestarts = 0;
   #keyframesForced = 0;
   #pairWatched = false;
+  readonly #received = new ReceivedBytes();
   readonly state$: Observable<LinkState>;
   readonly stream$: Observable<MediaStream | null> = this.#stream.asObservable();
 
@@ -136,21 +138,33 @@ export class PeerLink implements PeerLinkLike {
     this.#peer.signal(fromWireSignal(data));
   }
 
-  /**
-   * Media bytes received (every inbound RTP stream), not the selected candidate pair's counter:
-   * after an ICE restart Chromium's stats may keep pointing at a pair whose counter no longer
-   * moves while media flows on the new one, and a frozen counter reads as a stall.
-   */
+  /** See ReceivedBytes: grows while anything arrives on the selected pair or the RTP streams. */
   async inboundBytes(): Promise<number | null> {
     const pc = this.peerConnection;
     if (!pc) return null;
     const report = await pc.getStats();
-    let bytes: number | null = null;
-    report.forEach((s: { type: string; bytesReceived?: number }) => {
-      if (s.type === 'inbound-rtp' && typeof s.bytesReceived === 'number')
-        bytes = (bytes ?? 0) + s.bytesReceived;
-    });
-    return bytes;
+    let pairId: string | undefined;
+    let rtp: number | null = null;
+    const pairs = new Map<
+      string,
+      { id: string; bytesReceived?: number; nominated?: boolean; state?: string }
+    >();
+    report.forEach(
+      (s: { type: string; id: string; selectedCandidatePairId?: string; bytesReceived?: number }) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+        if (s.type === 'candidate-pair') pairs.set(s.id, s as never);
+        if (s.type === 'inbound-rtp' && typeof s.bytesReceived === 'number')
+          rtp = (rtp ?? 0) + s.bytesReceived;
+      },
+    );
+    const pair =
+      (pairId ? pairs.get(pairId) : undefined) ??
+      [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
+    const bytes = pair?.bytesReceived;
+    return this.#received.read(
+      bytes === undefined || !pair ? null : { id: pair.id, bytesReceived: bytes },
+      rtp,
+    );
   }
 
   restartIce(): boolean {
