@@ -54,15 +54,8 @@ async function startProduct(): Promise<Running> {
     redisUrl: options.redisUrl ?? null,
     redisPrefix: options.keyPrefix,
   });
-  const { store, coordination } = await openDeployment(config, clock, logger);
-  const server = createSignalingServer({
-    config,
-    clock,
-    logger,
-    processMetrics: true,
-    store,
-    ...(coordination ? { coordination } : {}),
-  });
+  const { serverOptions } = await openDeployment(config, clock, logger);
+  const server = createSignalingServer({ config, clock, logger, processMetrics: true, ...serverOptions });
   await server.listen(0, '127.0.0.1');
   // The deployment's Redis connections are left to process exit: disconnect handlers of the
   // sockets closed last still write to Redis, and would only log errors after a close.

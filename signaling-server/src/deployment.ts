@@ -7,7 +7,8 @@ import { MemoryStore } from './store/memory-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface Deployment {
-  store: Store;
+  /** What createSignalingServer takes from it: the store, and the coordination when shared. */
+  serverOptions: { store: Store; coordination?: Coordination };
   /** Absent: this process alone (createSignalingServer's default). */
   coordination?: Coordination;
   /** Closes the connections to shared state (after the server closed). */
@@ -18,8 +19,13 @@ export interface Deployment {
 
 /** What the config asks for: everything in memory, or one process of a Redis deployment. */
 export async function openDeployment(config: Config, clock: Clock, logger: Logger): Promise<Deployment> {
-  if (!config.redisUrl)
-    return { store: new MemoryStore({ clock }), close: async () => {}, describe: 'in-memory' };
+  if (!config.redisUrl) {
+    return {
+      serverOptions: { store: new MemoryStore({ clock }) },
+      close: async () => {},
+      describe: 'in-memory',
+    };
+  }
   const redis = await openRedisDeployment({
     url: config.redisUrl,
     keyPrefix: config.redisPrefix,
@@ -29,7 +35,7 @@ export async function openDeployment(config: Config, clock: Clock, logger: Logge
     logger,
   });
   return {
-    store: redis.store,
+    serverOptions: { store: redis.store, coordination: redis.coordination },
     coordination: redis.coordination,
     close: () => redis.close(),
     describe: `Redis mode, node ${redis.coordination.nodeId}`,

@@ -14,18 +14,18 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const clock = systemClock;
 const deployment = await openDeployment(config, clock, logger);
-const { store, coordination } = deployment;
 const server = createSignalingServer({
   config,
   clock,
   logger,
   processMetrics: true,
-  store,
-  ...(coordination ? { coordination } : {}),
+  ...deployment.serverOptions,
 });
 
 const { port } = await server.listen();
-console.log(`Meeting running at http://localhost:${port}${coordination ? ` (${deployment.describe})` : ''}`);
+console.log(
+  `Meeting running at http://localhost:${port}${deployment.coordination ? ` (${deployment.describe})` : ''}`,
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

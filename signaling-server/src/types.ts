@@ -16,7 +16,7 @@ import type { Metrics } from './metrics.ts';
 import type { Limiter } from './rate-limit.ts';
 import type { Store } from './store/store.ts';
 
-/** Server-to-server events (a multi-process adapter would use these); none yet. */
+/** Server-to-server events: none (the Redis adapter carries the emits themselves). */
 export type InterServerEvents = Record<string, never>;
 
 /** What the server remembers about one socket. */
