@@ -8,6 +8,7 @@ import { joinByLink } from '../tests/e2e/support/meeting.ts';
 import { type NetChange, NetnsLab } from '../tests/e2e/support/netns.ts';
 import { installFrameMonitor } from './frames-monitor.ts';
 import type { Mode, Sample } from './recovery.ts';
+import { formatTrace, installRtcTrace, readRtcTrace } from './rtc-trace.ts';
 
 export const NETNS_SCENARIOS = ['ip-change', 'gapless-switch', 'switch-gap'];
 
@@ -40,13 +41,38 @@ async function steadyFramesAt(page: Page, name: string, since: number): Promise<
   );
 }
 
+/** Both sides' WebRTC traces and A's TSDK events, on one timeline from the change. */
+async function printTrace(a: Page, b: Page, at: number): Promise<void> {
+  const events = await a.evaluate(() =>
+    (window.meetingClient.history as { event: string; at: number }[]).map((n) => ({
+      at: n.at,
+      pc: 0,
+      what: n.event,
+    })),
+  );
+  const lines = [
+    formatTrace('A', [...(await readRtcTrace(a)), ...events], at, at - 200),
+    formatTrace('B', await readRtcTrace(b), at, at - 200),
+  ]
+    .join('\n')
+    .split('\n')
+    .filter(Boolean)
+    .sort((x, y) => Number(x.slice(2, 8)) - Number(y.slice(2, 8)));
+  console.log(lines.join('\n'));
+}
+
 function change(lab: NetnsLab, scenario: string): Promise<NetChange> {
   if (scenario === 'ip-change') return lab.changeIp();
   if (scenario === 'gapless-switch') return lab.switchInterface({ gapMs: 0 });
   return lab.switchInterface({ gapMs: 1_000 });
 }
 
-export async function runNetnsScenario(scenario: string, mode: Mode, runs: number): Promise<Sample[]> {
+export async function runNetnsScenario(
+  scenario: string,
+  mode: Mode,
+  runs: number,
+  { trace = false }: { trace?: boolean } = {},
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     const lab = await NetnsLab.create({ logLevel: 'warn', log: () => {} });
@@ -54,8 +80,9 @@ export async function runNetnsScenario(scenario: string, mode: Mode, runs: numbe
       const [browserA, browserB] = await Promise.all([lab.launchBrowser('a'), lab.launchBrowser('b')]);
       const room = `bench-${scenario}-${i}`;
       const query = `recovery=${mode}`;
-      const a = await joinByLink(browserA, lab.serverUrl, room, 'Ada', { query });
-      const b = await joinByLink(browserB, lab.serverUrl, room, 'Bob', { query });
+      const beforeJoin = trace ? installRtcTrace : undefined;
+      const a = await joinByLink(browserA, lab.serverUrl, room, 'Ada', { query, beforeJoin });
+      const b = await joinByLink(browserB, lab.serverUrl, room, 'Bob', { query, beforeJoin });
       await Promise.all([installFrameMonitor(a.page), installFrameMonitor(b.page)]);
       await sleep(2_500);
       const done = await change(lab, scenario);
@@ -84,6 +111,7 @@ export async function runNetnsScenario(scenario: string, mode: Mode, runs: numbe
       };
       samples.push(sample);
       console.log(JSON.stringify(sample));
+      if (trace) await printTrace(a.page, b.page, at);
       await Promise.all([browserA.close(), browserB.close()]);
     } finally {
       await lab.dispose();

@@ -28,6 +28,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     cut: { type: 'string', default: '3000' },
     modes: { type: 'string', default: 'fast,naive' },
+    // Prints each network-namespace run's WebRTC timeline (bench/rtc-trace.ts).
+    trace: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -140,7 +142,8 @@ try {
 }
 for (const scenario of NETNS_SCENARIOS) {
   if (!wanted(scenario)) continue;
-  for (const mode of modes) all.push(...(await runNetnsScenario(scenario, mode, runs)));
+  for (const mode of modes)
+    all.push(...(await runNetnsScenario(scenario, mode, runs, { trace: values.trace ?? false })));
 }
 
 type Metric = Exclude<keyof Sample, 'scenario' | 'mode'>;

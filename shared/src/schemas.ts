@@ -41,7 +41,7 @@ export const confResumeSchema = z.strictObject({
 });
 
 const sdp = z.string().max(LIMITS.signalBytes);
-/** simple-peer's signal data, and our own restart request (issue: media recovery). */
+/** simple-peer's signal data, and our own restart and keyframe requests (issue: media recovery). */
 const signalData = z.union([
   z.strictObject({ type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: sdp.optional() }),
   z.strictObject({
@@ -62,6 +62,8 @@ const signalData = z.union([
   }),
   /** Ask the pair's initiator to restart ICE (or rebuild) the peer connection. */
   z.strictObject({ type: z.literal('restart'), rebuild: z.boolean() }),
+  /** Ask the other side for a keyframe: our decoder gets bytes but decodes no frame. */
+  z.strictObject({ type: z.literal('keyframe') }),
 ]);
 
 export const signalSchema = z.strictObject({ from: handle, to: handle, data: signalData });

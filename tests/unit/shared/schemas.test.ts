@@ -119,6 +119,7 @@ const CASES: Record<string, Case> = {
       { from: 1, to: 2, data: { renegotiate: true } },
       { from: 1, to: 2, data: { transceiverRequest: { kind: 'video', init: { direction: 'recvonly' } } } },
       { from: 1, to: 2, data: { type: 'restart', rebuild: false } },
+      { from: 1, to: 2, data: { type: 'keyframe' } },
     ],
     invalid: [
       { from: 1, to: 2 },
@@ -132,6 +133,7 @@ const CASES: Record<string, Case> = {
       { from: 1, to: 2, data: { type: 'candidate', candidate: { candidate: 'c', sdpMLineIndex: 65 } } },
       { from: 1, to: 2, data: { transceiverRequest: { kind: 'screen' } } },
       { from: 1, to: 2, data: { type: 'restart' } },
+      { from: 1, to: 2, data: { type: 'keyframe', sdp: 'v=0' } },
       { from: 1, to: 2, data: { type: 'offer', sdp: 'v=0', extra: 1 } },
       { from: 1, to: 2, data: { renegotiate: true }, extra: 1 },
       { from: 1, to: 2, data: 'string' },

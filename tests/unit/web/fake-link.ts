@@ -34,6 +34,7 @@ export class FakeLink implements PeerLinkLike {
   get peerConnection(): RTCPeerConnection | null {
     return null;
   }
+  awaitingAnswer = false;
   signal(data: SignalData): void {
     this.received.push(data);
   }

@@ -165,6 +165,53 @@ describe('Mesh', () => {
     expect(b.sent).toEqual([[20, { type: 'restart', rebuild: false }]]);
   });
 
+  it('keyframes: our starved decoder asks the other side; their request restarts our encoders', async () => {
+    const { mesh, links, sent } = setup('m');
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    links[0]?.options.onKeyframeNeeded?.();
+    expect(sent).toEqual([[10, { type: 'keyframe' }]]);
+    mesh.handleSignal(10, { type: 'keyframe' });
+    expect(links[0]?.keyframes).toBe(1);
+    expect(links[0]?.received).toEqual([]);
+    // A request from a link that was since replaced is void.
+    mesh.rebuildPeer('a');
+    const before = sent.length;
+    links[0]?.options.onKeyframeNeeded?.();
+    expect(sent).toHaveLength(before);
+  });
+
+  it('an offer lost to the dead socket of the peer is sent again when the peer resumes on a new handle', async () => {
+    const { mesh, links } = setup('a');
+    await mesh.startLocalMedia();
+    mesh.addPeer('b', 10);
+    const link = links[0];
+    if (!link) throw new Error('no link');
+    mesh.rekey('b', 11);
+    expect(link.restarts).toBe(0); // nothing was pending
+    link.awaitingAnswer = true;
+    mesh.rekey('b', 12);
+    expect(link.restarts).toBe(1);
+  });
+
+  it('a restart request lost to a dead socket is asked again after a resume, until an offer comes', async () => {
+    const { mesh, sent } = setup('b');
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 20);
+    mesh.restartIce('a');
+    expect(sent).toEqual([[20, { type: 'restart', rebuild: false }]]);
+    // Our own socket died with it: we resume on a new handle.
+    mesh.setLocalHandle(null);
+    mesh.setLocalHandle(5);
+    expect(sent).toEqual([
+      [20, { type: 'restart', rebuild: false }],
+      [20, { type: 'restart', rebuild: false }],
+    ]);
+    mesh.handleSignal(20, offer);
+    mesh.rekey('a', 21);
+    expect(sent).toHaveLength(2);
+  });
+
   it('destroy closes every link and refuses further use', async () => {
     const { mesh, links } = setup();
     await mesh.startLocalMedia();

@@ -144,6 +144,26 @@ describe('media recovery', () => {
     expect(log).toEqual(['6000 restart b']);
   });
 
+  it('fast: a network change (or our own episode) cuts the grace of a stall short', async () => {
+    const log = await run(async (t, r, advance) => {
+      t.mediaStalls$.next({ userId: 'b' });
+      await advance(300);
+      r.networkChanged();
+      await advance(2_000);
+    });
+    expect(log).toEqual(['300 restart b', '1800 restart b']);
+  });
+
+  it('fast: a network change during a restart cycle does not start a second cycle', async () => {
+    const log = await run(async (t, r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      await advance(300);
+      r.networkChanged();
+      await advance(2_000);
+    });
+    expect(log).toEqual(['0 restart b', '1500 restart b']);
+  });
+
   it('fast: a network change restarts every peer before ICE notices', async () => {
     const log = await run(async (_t, r) => {
       r.networkChanged();

@@ -620,6 +620,9 @@ export class MeetingClient {
         if (!isResuming(was) && isResuming(out.state)) {
           for (const userId of this.#recovery.recovering) this.#coveredPeers.add(userId);
           if (out.state.originalHandle !== null) this.#mesh.setLocalHandle(null);
+          // An episode means our own connectivity broke, not one peer's: a stalled path will
+          // not heal by itself, so restart now rather than after the stall's grace.
+          if (this.#conference.value) this.#recovery.networkChanged();
         }
         this.#resumeState.next(out.state);
         return;

@@ -15,7 +15,7 @@ import {
 import type { SignalData } from '../../../../shared/src/index.ts';
 import type { LinkDiagnostics, LinkState, PeerLinkFactory, PeerLinkLike } from './peer-link.ts';
 import { type StallSample, type StallTrack, trackStalls } from './stall-detector.ts';
-import { isInitiator, isRestartSignal } from './wire.ts';
+import { isInitiator, isKeyframeRequest, isRestartSignal } from './wire.ts';
 
 /** How the mesh reaches the remote side; the facade carries it over the signaling socket. */
 export interface SignalPort {
@@ -46,7 +46,7 @@ export interface MeshOptions {
    */
   stallPollMs?: number;
   stallMs?: number;
-  /** Restart encoders with a keyframe when a path comes back (default true). */
+  /** After a broken path, get our starved decoders a keyframe from the other side (default true). */
   keyframeOnRecovery?: boolean;
 }
 
@@ -66,6 +66,8 @@ interface Member {
   createdAt: number;
   /** Signals that arrived before the link existed (local media still starting). */
   pending: SignalData[];
+  /** We asked the initiator for an ICE restart and no offer has come since. */
+  restartAsked: boolean;
 }
 
 /** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
@@ -93,6 +95,8 @@ export class Mesh {
 
   #localUserId: string | null = null;
   #localHandle: number | null = null;
+  /** The last non-null own handle: a new one means we resumed on a new socket. */
+  #lastHandle: number | null = null;
   #localStream: MediaStream | null = null;
   #media: Promise<MediaStream | null> | null = null;
   #mediaSettled = false;
@@ -159,6 +163,10 @@ export class Mesh {
     if (handle === null) return;
     const queued = this.#outbox.splice(0);
     for (const { userId, data } of queued) this.#send(userId, data);
+    // Our previous socket may have died with offers or restart requests in it.
+    if (this.#lastHandle !== null && handle !== this.#lastHandle)
+      for (const member of this.#members.values()) this.#renegotiateLost(member);
+    this.#lastHandle = handle;
   }
 
   /**
@@ -202,6 +210,7 @@ export class Mesh {
       generation: 0,
       createdAt: this.#now(),
       pending: [],
+      restartAsked: false,
     };
     this.#members.set(userId, member);
     this.#userByHandle.set(handle, userId);
@@ -220,6 +229,7 @@ export class Mesh {
     this.#userByHandle.set(handle, userId);
     this.#adoptUnknown(member);
     this.#publishPeer(member);
+    this.#renegotiateLost(member);
   }
 
   /** A signal relayed from `fromHandle`. */
@@ -274,7 +284,10 @@ export class Mesh {
     if (!member?.link) return;
     if (member.link.closed) this.rebuildPeer(userId);
     else if (member.link.initiator) member.link.restartIce();
-    else this.#send(userId, { type: 'restart', rebuild: false });
+    else {
+      member.restartAsked = true;
+      this.#send(userId, { type: 'restart', rebuild: false });
+    }
   }
 
   /** Media bytes received from the participant (null: no live link). */
@@ -353,13 +366,7 @@ export class Mesh {
           this.#stallMs,
         );
         this.#stallTracks = tracks;
-        for (const userId of resumed) {
-          // Bytes from them again means our packets likely reach them again too: restart our
-          // encoders so they decode at once. A keyframe forced while the path was still dead
-          // (on an early ICE event) is lost; this one is not.
-          if (this.#keyframeOnRecovery) void this.#members.get(userId)?.link?.forceKeyframe();
-          this.#resumed.next({ userId });
-        }
+        for (const userId of resumed) this.#resumed.next({ userId });
         for (const userId of stalled) {
           this.#members.get(userId)?.link?.markBroken();
           this.#stalls.next({ userId });
@@ -378,11 +385,31 @@ export class Mesh {
       this.#onRestart(member, data.rebuild);
       return;
     }
+    if (isKeyframeRequest(data)) {
+      void member.link?.forceKeyframe();
+      return;
+    }
+    if ('type' in data && data.type === 'offer') member.restartAsked = false;
     if (!member.link) {
       member.pending.push(data);
       return;
     }
     member.link.signal(data);
+  }
+
+  /**
+   * What we sent to a socket that had died by then is lost, and nothing tells us: an offer never
+   * answered would stall simple-peer's negotiation for good, and a restart request never acted
+   * on leaves the path dead until a rebuild. Sent again once either side has a new socket.
+   */
+  #renegotiateLost(member: Member): void {
+    const link = member.link;
+    if (!link || link.closed) return;
+    if (link.initiator) {
+      if (link.awaitingAnswer) link.restartIce();
+    } else if (member.restartAsked) {
+      this.#send(member.userId, { type: 'restart', rebuild: false });
+    }
   }
 
   #onRestart(member: Member, rebuild: boolean): void {
@@ -415,6 +442,9 @@ export class Mesh {
       keyframeOnRecovery: this.#keyframeOnRecovery,
       onSignal: (data) => {
         if (member.link === link) this.#send(member.userId, data);
+      },
+      onKeyframeNeeded: () => {
+        if (member.link === link) this.#send(member.userId, { type: 'keyframe' });
       },
     });
     member.link = link;

@@ -7,7 +7,8 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../../../shared/src/index.ts';
 import { ReceivedBytes } from './received-bytes.ts';
-import { fromWireSignal, type RestartSignal, toWireSignal } from './wire.ts';
+import { type DecodeSample, type DecodeWatch, idleDecodeWatch, watchDecoding } from './starved-decoder.ts';
+import { type ControlSignal, fromWireSignal, toWireSignal } from './wire.ts';
 
 export interface LinkState {
   iceConnectionState: RTCIceConnectionState;
@@ -23,10 +24,12 @@ export interface PeerLinkOptions {
   /** A message for the remote side, already in the wire shape. */
   onSignal: (data: SignalData) => void;
   /**
-   * Force a keyframe when the path comes back (default true): without one the receiver shows
-   * frozen video until the encoder's next periodic keyframe, 1.3–2.3 s (environment.md).
+   * After a broken path, ask the other side for a keyframe when our decoder gets bytes but
+   * decodes nothing (default true): without one the video stays frozen 1.3–2.3 s
+   * (environment.md). `onKeyframeNeeded` carries the request.
    */
   keyframeOnRecovery?: boolean;
+  onKeyframeNeeded?: () => void;
 }
 
 /** What a test or a support page can see of one link. */
@@ -45,13 +48,16 @@ export interface PeerLinkLike {
   readonly state: LinkState;
   readonly stream$: Observable<MediaStream | null>;
   readonly closed: boolean;
-  signal(data: Exclude<SignalData, RestartSignal>): void;
+  /** Our offer is out and unanswered (it may have gone to a socket that was already dead). */
+  readonly awaitingAnswer: boolean;
+  signal(data: Exclude<SignalData, ControlSignal>): void;
   /** A counter of bytes received from this peer that only grows (null before any path or stream). */
   inboundBytes(): Promise<number | null>;
   /** ICE restart + renegotiation, on the initiator only (see environment.md). */
   restartIce(): boolean;
-  /** The path is known to be broken: the next working path gets a keyframe. */
+  /** The path is known to be broken: our decoder is watched until frames flow again. */
   markBroken(): void;
+  /** The other side's decoder is starved: restart our video encoders with a keyframe. */
   forceKeyframe(): Promise<void>;
   diagnostics(): LinkDiagnostics;
   readonly peerConnection: RTCPeerConnection | null;
@@ -61,6 +67,29 @@ export interface PeerLinkLike {
 export type PeerLinkFactory = (options: PeerLinkOptions) => PeerLinkLike;
 
 /** The RTCPeerConnection behind a simple-peer instance: the one place that reads `_pc`. */
+const KEYFRAME_SPACING_MS = 300;
+const RESTART_SPACING_MS = 250;
+const DECODE_POLL_MS = 100;
+/** Frames decoded in this many samples in a row: the recovery is over. */
+const DECODING_RUN_TO_STOP = 5;
+/** A path dead for longer is abandoned by the resume window anyway. */
+const DECODE_WATCH_MAX_MS = 60_000;
+
+/** Inbound video bytes and decoded frames over all video receivers (null: none yet). */
+async function inboundVideo(pc: RTCPeerConnection): Promise<DecodeSample | null> {
+  const report = await pc.getStats();
+  let bytes = 0;
+  let frames = 0;
+  let any = false;
+  report.forEach((s: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number }) => {
+    if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+    any = true;
+    bytes += s.bytesReceived ?? 0;
+    frames += s.framesDecoded ?? 0;
+  });
+  return any ? { at: Date.now(), bytes, frames } : null;
+}
+
 function peerConnectionOf(peer: SimplePeer.Instance): RTCPeerConnection | null {
   return (peer as unknown as { _pc?: RTCPeerConnection })._pc ?? null;
 }
@@ -72,11 +101,12 @@ export class PeerLink implements PeerLinkLike {
   readonly #state: BehaviorSubject<LinkState>;
   readonly #stream = new BehaviorSubject<MediaStream | null>(null);
   readonly #keyframeOnRecovery: boolean;
-  /** The path was lost (ICE disconnected/failed) or restarted since it last worked. */
-  #broken = false;
+  readonly #onKeyframeNeeded: () => void;
   #iceRestarts = 0;
   #keyframesForced = 0;
-  #pairWatched = false;
+  #lastKeyframeAt = Number.NEGATIVE_INFINITY;
+  #lastRestartAt = Number.NEGATIVE_INFINITY;
+  #decodeTimer: ReturnType<typeof setInterval> | null = null;
   readonly #received = new ReceivedBytes();
   readonly state$: Observable<LinkState>;
   readonly stream$: Observable<MediaStream | null> = this.#stream.asObservable();
@@ -84,6 +114,7 @@ export class PeerLink implements PeerLinkLike {
   constructor(options: PeerLinkOptions) {
     this.initiator = options.initiator;
     this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
+    this.#onKeyframeNeeded = options.onKeyframeNeeded ?? (() => {});
     this.#peer = new SimplePeer({
       initiator: options.initiator,
       streams: options.stream ? [options.stream] : [],
@@ -126,14 +157,21 @@ export class PeerLink implements PeerLinkLike {
     return this.closed ? null : this.#pc;
   }
 
-  signal(data: Exclude<SignalData, RestartSignal>): void {
+  get awaitingAnswer(): boolean {
+    return this.peerConnection?.signalingState === 'have-local-offer';
+  }
+
+  signal(data: Exclude<SignalData, ControlSignal>): void {
     if (this.closed || this.#peer.destroyed) return;
+    // The answer to an offer we replaced (see restartIce): simple-peer would destroy the peer on
+    // the failed setRemoteDescription. The answer to our current offer follows.
+    if ('type' in data && data.type === 'answer' && !this.awaitingAnswer) return;
     // An offer with new ICE credentials is the initiator's ICE restart: our path is being
     // replaced, and our encoders must restart when the new one works.
     if ('type' in data && data.type === 'offer' && data.sdp) {
       const ufrag = /a=ice-ufrag:(\S+)/.exec(data.sdp)?.[1];
       const current = this.#pc?.remoteDescription?.sdp.match(/a=ice-ufrag:(\S+)/)?.[1];
-      if (ufrag && current && ufrag !== current) this.#broken = true;
+      if (ufrag && current && ufrag !== current) this.#markBroken();
     }
     this.#peer.signal(fromWireSignal(data));
   }
@@ -169,20 +207,39 @@ export class PeerLink implements PeerLinkLike {
 
   restartIce(): boolean {
     if (!this.initiator || this.closed || !this.#pc) return false;
-    this.#broken = true;
+    this.#markBroken();
+    // Triggers come in bursts (our episode, their handle change, a timer): one offer serves them.
+    const now = Date.now();
+    if (now - this.#lastRestartAt < RESTART_SPACING_MS) return true;
+    this.#lastRestartAt = now;
     this.#iceRestarts += 1;
+    const peer = this.#peer as unknown as {
+      negotiate(): void;
+      _isNegotiating: boolean;
+      _queuedNegotiation: boolean;
+    };
+    // simple-peer queues a negotiation behind an unanswered offer until the answer comes; an
+    // offer relayed to a socket that was already dead is never answered, so send a new one.
+    if (this.awaitingAnswer) {
+      peer._isNegotiating = false;
+      peer._queuedNegotiation = false;
+    }
     this.#pc.restartIce();
-    (this.#peer as unknown as { negotiate(): void }).negotiate();
+    peer.negotiate();
     return true;
   }
 
   /**
    * Makes every video encoder start over with a keyframe: `active` false then true on each
-   * encoding (environment.md: frames back in ~65–340 ms instead of 1.3–2.3 s).
+   * encoding (environment.md: frames back in ~65–340 ms instead of 1.3–2.3 s). Once per
+   * KEYFRAME_SPACING_MS: a second restart while the first keyframe is in flight loses it.
    */
   async forceKeyframe(): Promise<void> {
     const pc = this.peerConnection;
     if (!pc) return;
+    const now = Date.now();
+    if (now - this.#lastKeyframeAt < KEYFRAME_SPACING_MS) return;
+    this.#lastKeyframeAt = now;
     const toggle = async (sender: RTCRtpSender, active: boolean) => {
       const params = sender.getParameters();
       if (!params.encodings?.length) return;
@@ -203,9 +260,9 @@ export class PeerLink implements PeerLinkLike {
     this.#keyframesForced += 1;
   }
 
-  /** The stall detector saw no inbound bytes: the next working path gets a keyframe. */
+  /** The stall detector saw no inbound bytes. */
   markBroken(): void {
-    this.#broken = true;
+    this.#markBroken();
   }
 
   diagnostics(): LinkDiagnostics {
@@ -220,6 +277,7 @@ export class PeerLink implements PeerLinkLike {
   }
 
   destroy(): void {
+    this.#stopDecodeWatch();
     if (this.closed) return;
     this.#peer.destroy();
     this.#markClosed();
@@ -230,35 +288,56 @@ export class PeerLink implements PeerLinkLike {
     const { iceConnectionState, connectionState } = this.#pc;
     const prev = this.#state.value;
     if (prev.iceConnectionState === iceConnectionState && prev.connectionState === connectionState) return;
-    if (iceConnectionState === 'disconnected' || iceConnectionState === 'failed') this.#broken = true;
-    const works = iceConnectionState === 'connected' || iceConnectionState === 'completed';
-    if (works) {
-      this.#watchSelectedPair();
-      this.#pathBack();
-    }
+    if (iceConnectionState === 'disconnected' || iceConnectionState === 'failed') this.#markBroken();
     this.#state.next({ iceConnectionState, connectionState, closed: false });
   }
 
-  /**
-   * After an ICE restart Chrome may stay `connected` the whole time: the new path shows only as
-   * a new selected candidate pair. Either way each end restarts its own encoders, so the other
-   * end decodes again without waiting for a periodic keyframe.
-   */
-  #pathBack(): void {
-    if (!this.#broken) return;
-    this.#broken = false;
-    if (this.#keyframeOnRecovery) void this.forceKeyframe();
+  /** The path was lost, or is being replaced (ICE restart): watch our decoder until it recovers. */
+  #markBroken(): void {
+    if (this.#keyframeOnRecovery) this.#watchDecoding();
   }
 
-  #watchSelectedPair(): void {
-    if (this.#pairWatched || !this.#pc) return;
-    const ice = this.#pc.getSenders().find((sender) => sender.transport)?.transport?.iceTransport;
-    if (!ice) return;
-    this.#pairWatched = true;
-    ice.addEventListener('selectedcandidatepairchange', () => this.#pathBack());
+  /**
+   * Samples our inbound video every DECODE_POLL_MS from a broken path until frames decode
+   * steadily again, and asks for a keyframe when bytes arrive but frames do not
+   * (starved-decoder.ts). Chrome may stay `connected` through a dead path and an ICE restart,
+   * so the decoder, not the ICE state, says when it is over.
+   */
+  #watchDecoding(): void {
+    if (this.#decodeTimer || this.closed) return;
+    let watch: DecodeWatch = idleDecodeWatch;
+    let busy = false;
+    const startedAt = Date.now();
+    this.#decodeTimer = setInterval(() => {
+      const pc = this.peerConnection;
+      if (!pc || Date.now() - startedAt > DECODE_WATCH_MAX_MS) {
+        this.#stopDecodeWatch();
+        return;
+      }
+      if (busy) return;
+      busy = true;
+      void inboundVideo(pc)
+        .then((sample) => {
+          if (!sample) return;
+          const step = watchDecoding(watch, sample);
+          watch = step.watch;
+          if (step.askKeyframe) this.#onKeyframeNeeded();
+          if (watch.decodingRun >= DECODING_RUN_TO_STOP) this.#stopDecodeWatch();
+        })
+        .catch(() => {})
+        .finally(() => {
+          busy = false;
+        });
+    }, DECODE_POLL_MS);
+  }
+
+  #stopDecodeWatch(): void {
+    if (this.#decodeTimer) clearInterval(this.#decodeTimer);
+    this.#decodeTimer = null;
   }
 
   #markClosed(): void {
+    this.#stopDecodeWatch();
     if (this.#state.value.closed) return;
     const pc = this.#pc;
     this.#state.next({

@@ -41,6 +41,8 @@ export interface RecoveryOptions {
 interface Watch {
   bytes: number | null;
   timers: Subscription[];
+  /** Still in a stall's grace: nothing restarted yet. */
+  waiting: boolean;
 }
 
 export class MediaRecovery {
@@ -73,10 +75,16 @@ export class MediaRecovery {
     return new Set(this.#watches.keys());
   }
 
-  /** Our network changed (offline/online, new address): every path may be dead. */
+  /**
+   * Our network changed (offline/online, new address), or our own connectivity broke (a resume
+   * episode began): every path may be dead. A stall still in its grace is not waited for.
+   */
   networkChanged(): void {
     if (this.mode !== 'fast') return;
-    for (const userId of this.#target.peers.keys()) this.recover(userId);
+    for (const userId of this.#target.peers.keys()) {
+      if (this.#watches.get(userId)?.waiting) this.#done(userId);
+      this.recover(userId);
+    }
   }
 
   /**
@@ -85,7 +93,7 @@ export class MediaRecovery {
    */
   recover(userId: string, { graceMs = 0 }: { graceMs?: number } = {}): void {
     if (this.#watches.has(userId) || !this.#target.peers.has(userId)) return;
-    const watch: Watch = { bytes: null, timers: [] };
+    const watch: Watch = { bytes: null, timers: [], waiting: graceMs > 0 };
     this.#watches.set(userId, watch);
     void this.#target.inboundBytes(userId).then((bytes) => {
       watch.bytes = bytes;
@@ -99,7 +107,13 @@ export class MediaRecovery {
         });
       }, ms);
     if (graceMs === 0) this.#target.restartIce(userId);
-    else watch.timers.push(check(graceMs, () => this.#target.restartIce(userId)));
+    else
+      watch.timers.push(
+        check(graceMs, () => {
+          watch.waiting = false;
+          this.#target.restartIce(userId);
+        }),
+      );
     // Again each `reRestartMs` while bytes do not flow: the new address may reach Chrome only
     // after a restart has gathered, and each late restart costs a whole interval.
     for (let at = graceMs + this.#reRestartMs; at < graceMs + this.#rebuildAfterMs; at += this.#reRestartMs) {

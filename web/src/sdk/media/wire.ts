@@ -12,6 +12,16 @@ export function isRestartSignal(data: SignalData): data is RestartSignal {
   return 'type' in data && data.type === 'restart';
 }
 
+/** Our own message: the other side's decoder is starved, restart our encoders with a keyframe. */
+export type KeyframeRequest = Extract<SignalData, { type: 'keyframe' }>;
+
+export function isKeyframeRequest(data: SignalData): data is KeyframeRequest {
+  return 'type' in data && data.type === 'keyframe';
+}
+
+/** Messages of ours, handled by the mesh; the rest is simple-peer's. */
+export type ControlSignal = RestartSignal | KeyframeRequest;
+
 /**
  * The deterministic initiator rule: the side with the smaller userId offers. userIds are stable
  * across a resume (handles are not), so the rule never flips, and both sides agree: no glare.
@@ -46,8 +56,8 @@ export function toWireSignal(data: SimplePeer.SignalData): SignalData | null {
   return null;
 }
 
-/** A wire message in simple-peer's shape (restart messages never get here). */
-export function fromWireSignal(data: Exclude<SignalData, RestartSignal>): SimplePeer.SignalData {
+/** A wire message in simple-peer's shape (control messages never get here). */
+export function fromWireSignal(data: Exclude<SignalData, ControlSignal>): SimplePeer.SignalData {
   if ('renegotiate' in data) return { type: 'renegotiate', renegotiate: true };
   if ('transceiverRequest' in data) {
     return {

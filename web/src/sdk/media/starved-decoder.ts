@@ -1,0 +1,69 @@
+/**
+ * When to ask the remote side for a keyframe, as a pure step over samples of our inbound video:
+ * video bytes arrive but no frame decodes. That is the one case a keyframe fixes (the decoder
+ * lost its reference); when the sender's retransmissions fill the gap, frames decode at once
+ * and a keyframe would only hurt — measured on an IP change, restarting the remote encoder
+ * while retransmissions were in flight froze video for ~2 s (bench:recovery --trace).
+ */
+
+export interface DecodeSample {
+  at: number;
+  /** Inbound video bytes and frames decoded so far (counters that only grow). */
+  bytes: number;
+  frames: number;
+}
+
+export interface DecodeWatch {
+  last: DecodeSample | null;
+  /** Since when bytes have flowed while no frame decoded. */
+  starvedSince: number | null;
+  askedAt: number | null;
+  /** Consecutive samples in which frames decoded. */
+  decodingRun: number;
+}
+
+export interface StarvationRules {
+  /** Bytes without frames for this long means the decoder waits for a reference it won't get. */
+  waitMs: number;
+  /** Ask again this often while it lasts (a keyframe can be lost too). */
+  reaskMs: number;
+}
+
+export const STARVATION_RULES: StarvationRules = { waitMs: 150, reaskMs: 1_000 };
+
+export const idleDecodeWatch: DecodeWatch = { last: null, starvedSince: null, askedAt: null, decodingRun: 0 };
+
+export function watchDecoding(
+  watch: DecodeWatch,
+  sample: DecodeSample,
+  rules: StarvationRules = STARVATION_RULES,
+): { watch: DecodeWatch; askKeyframe: boolean } {
+  const last = watch.last;
+  if (!last) return { watch: { ...watch, last: sample }, askKeyframe: false };
+  const decoding = sample.frames > last.frames;
+  const flowing = sample.bytes > last.bytes;
+  if (decoding || !flowing) {
+    return {
+      watch: {
+        ...watch,
+        last: sample,
+        starvedSince: null,
+        decodingRun: decoding ? watch.decodingRun + 1 : 0,
+      },
+      askKeyframe: false,
+    };
+  }
+  const starvedSince = watch.starvedSince ?? last.at;
+  const askKeyframe =
+    sample.at - starvedSince >= rules.waitMs &&
+    (watch.askedAt === null || sample.at - watch.askedAt >= rules.reaskMs);
+  return {
+    watch: {
+      last: sample,
+      starvedSince,
+      askedAt: askKeyframe ? sample.at : watch.askedAt,
+      decodingRun: 0,
+    },
+    askKeyframe,
+  };
+}
