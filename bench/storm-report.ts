@@ -166,7 +166,7 @@ export function markdown(report: StormReport): string {
   lines.push(
     '### Load generator and machine',
     '',
-    'The simulated clients share the machine with the server. "close seen": drop → the participant\'s socket reported the close (time spent queueing behind other simulated clients). "from own close": that moment → resumed. CPU in cores over the storm; "others" is load from outside the bench (the machine is shared), "busy before" the machine\'s CPU use in the second before the storm\'s setup.',
+    'The simulated clients share the machine with the server. "close seen": drop → the participant\'s socket reported the close (time spent queueing behind other simulated clients). "from own close": that moment → resumed. CPU in cores over the storm; "others" is load from outside the bench (the machine is shared), "busy before" the machine\'s CPU use in the second before the storm\'s setup. "listen overflows": connections the kernel dropped for a full listen queue during the storm (machine-wide; the server listens with a backlog of 4 096, Node\'s default is 511); each costs its client 1–3 s.',
     '',
   );
   table(
@@ -182,6 +182,7 @@ export function markdown(report: StormReport): string {
       'Redis CPU (cores)',
       'others (cores)',
       'busy before',
+      'listen overflows',
       'setup (s)',
     ],
     report.storms.map((s) => [
@@ -193,6 +194,7 @@ export function markdown(report: StormReport): string {
       s.store === 'redis' ? s.stormCpuCores.redis.toFixed(2) : '–',
       s.stormCpuCores.others.toFixed(2),
       `${s.machineBusyBeforePct.toFixed(0)} %`,
+      s.listenOverflows === null ? '–' : s.listenOverflows.toLocaleString('en'),
       (s.setupMs / 1000).toFixed(1),
     ]),
   );

@@ -113,6 +113,11 @@ export interface StormResult {
   /** CPU used on the machine by anything (other users included) in the second before setup. */
   machineBusyBeforePct: number;
   /**
+   * Connections the kernel refused to queue over the storm (TcpExt ListenOverflows, machine-wide):
+   * each one's client retries its handshake only after 1–3 s. Null where /proc does not say.
+   */
+  listenOverflows: number | null;
+  /**
    * CPU time in cores over the storm (drop → last participant done): the whole machine, the
    * server process, the client process (all workers), and the rest, which is someone else's
    * load on a shared machine: a storm with a large `others` measured a crowded machine.
@@ -297,6 +302,21 @@ function processCpuMs(pid: number): number | null {
   }
 }
 
+/** The kernel's count of connections dropped for a full listen queue (TcpExt ListenOverflows). */
+function listenOverflows(): number | null {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0]?.split(/\s+/) ?? [];
+    const values = lines[1]?.split(/\s+/) ?? [];
+    const i = names.indexOf('ListenOverflows');
+    return i < 0 ? null : Number(values[i]);
+  } catch {
+    return null;
+  }
+}
+
 /** Busy and total jiffies of all CPUs, from /proc/stat. */
 function cpuTimes(): { busy: number; total: number } | null {
   try {
@@ -419,6 +439,7 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
     const resultsPending = workers.map((w) => w.next('results'));
     const measuring = await server.request<'measuring'>('measure');
     const cpuBefore = {
+      overflows: listenOverflows(),
       machine: cpuTimes(),
       clients: process.cpuUsage(),
       server: processCpuMs(server.pid),
@@ -452,6 +473,7 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
     const wallMs = Math.max(1, Date.now() - cpuBefore.at);
     const clientsCpu = process.cpuUsage(cpuBefore.clients);
     const machineAfter = cpuTimes();
+    const overflowsAfter = listenOverflows();
     const serverAfter = processCpuMs(server.pid);
     const redisAfter = server.redisPid === null ? null : processCpuMs(server.redisPid);
     // Redis's peak covers setup too, which the storm dwarfs whenever it matters.
@@ -481,6 +503,8 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
 
     return summarize(config, {
       machineBusyBeforePct,
+      listenOverflows:
+        cpuBefore.overflows === null || overflowsAfter === null ? null : overflowsAfter - cpuBefore.overflows,
       stormCpuCores,
       ready,
       setupFailures,
@@ -513,6 +537,7 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
 
 interface Raw {
   machineBusyBeforePct: number;
+  listenOverflows: number | null;
   stormCpuCores: StormResult['stormCpuCores'];
   ready: number;
   setupFailures: Record<string, number>;
@@ -599,6 +624,7 @@ function summarize(config: StormConfig, raw: Raw): StormResult {
       max: Math.max(...raw.results.map((r) => r.loopLagMaxMs)),
     },
     machineBusyBeforePct: raw.machineBusyBeforePct,
+    listenOverflows: raw.listenOverflows,
     stormCpuCores: raw.stormCpuCores,
     memory: {
       rssBeforeBytes: raw.before.rssBytes,

@@ -19,7 +19,7 @@ import { systemClock } from '../signaling-server/src/clock.ts';
 import { defaultConfig } from '../signaling-server/src/config.ts';
 import { openDeployment } from '../signaling-server/src/deployment.ts';
 import { createLogger } from '../signaling-server/src/logger.ts';
-import { createSignalingServer } from '../signaling-server/src/server.ts';
+import { createSignalingServer, LISTEN_BACKLOG } from '../signaling-server/src/server.ts';
 import {
   LOOP_RESOLUTION_MS,
   type LoopLag,
@@ -94,7 +94,9 @@ async function startCsr(): Promise<Running> {
     // only be recovered from the offset of a packet it received.
     io.to(room).emit('joined', { id: socket.id });
   });
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    httpServer.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, resolve),
+  );
   return {
     httpServer,
     close: () => new Promise<void>((resolve) => io.close(() => resolve())),

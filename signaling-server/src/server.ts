@@ -20,6 +20,14 @@ import type { Store } from './store/store.ts';
 import { type AppServer, type CoreDeps, type Handlers, socketRef } from './types.ts';
 import { bindSocket, type GateDeps } from './validate.ts';
 
+/**
+ * Pending connections the kernel queues for us. When a Wi-Fi hiccup drops thousands of sockets
+ * they all reconnect at once; Node's default of 511 overflows, and the kernel drops the last
+ * ACK of each extra handshake, which its client only retries after 1–3 s (bench:storm counted
+ * ~2 900 overflows in one 10 000-participant storm). Linux caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export interface SignalingServerOptions {
   config: Config;
   store: Store;
@@ -204,7 +212,7 @@ export function createSignalingServer({
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
+        httpServer.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           httpServer.off('error', reject);
           resolve({ port: (httpServer.address() as AddressInfo).port });
         });
