@@ -101,6 +101,14 @@ export async function runNetnsScenario(
           return result ? { resuming: resuming?.at ?? null, result: result.at } : null;
         }, 30_000),
       ]);
+      const episodes = (page: Page) =>
+        page.evaluate(
+          (at) =>
+            (window.meetingClient.history as { event: string; at: number }[]).filter(
+              (n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND' && n.at >= at,
+            ).length,
+          at,
+        );
       const sample: Sample = {
         scenario,
         mode,
@@ -108,6 +116,8 @@ export async function runNetnsScenario(
         toResumeResult: times ? times.result - at : null,
         framesOnA: framesA === null ? null : framesA - at,
         framesOnB: framesB === null ? null : framesB - at,
+        episodesOnA: await episodes(a.page),
+        episodesOnB: await episodes(b.page),
       };
       samples.push(sample);
       console.log(JSON.stringify(sample));

@@ -51,6 +51,9 @@ export interface Sample {
   /** path restored → frames (cuts only) */
   pathBackToFramesA?: number | null;
   pathBackToFramesB?: number | null;
+  /** CONF_RESUMING_IND after the change on A (1 expected) and on B (0 unless B's own network broke). */
+  episodesOnA?: number;
+  episodesOnB?: number;
 }
 
 /** Times (page clock = this machine's clock) of the first episode events at or after `since`. */
@@ -154,6 +157,8 @@ const METRICS: [Metric, string][] = [
   ['framesOnB', 'change → frames on B'],
   ['pathBackToFramesA', 'path back → frames on A'],
   ['pathBackToFramesB', 'path back → frames on B'],
+  ['episodesOnA', 'episodes on A (count)'],
+  ['episodesOnB', 'episodes on B (count)'],
 ];
 const table: string[] = [
   `Runs per scenario and mode: ${runs}; loopback cut length: ${cutMs} ms. Times in ms, median (min–max); ratio = naive median / fast median.`,
