@@ -1,7 +1,11 @@
 import { BehaviorSubject, Subject, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { PeerSnapshot } from '../../../web/src/sdk/media/mesh.ts';
-import { MediaRecovery, type RecoveryTarget } from '../../../web/src/sdk/media/recover-media.ts';
+import {
+  MediaRecovery,
+  type RecoveryOptions,
+  type RecoveryTarget,
+} from '../../../web/src/sdk/media/recover-media.ts';
 
 const snapshot = (over: Partial<PeerSnapshot> = {}): PeerSnapshot => ({
   userId: 'b',
@@ -39,10 +43,17 @@ class FakeTarget implements RecoveryTarget {
 async function run(
   steps: (t: FakeTarget, r: MediaRecovery, advance: (ms: number) => Promise<void>) => Promise<void>,
   mode: 'fast' | 'naive' = 'fast',
+  options: Pick<RecoveryOptions, 'localAddresses'> = {},
 ) {
   const scheduler = new VirtualTimeScheduler();
   const target = new FakeTarget(() => scheduler.now());
-  const recovery = new MediaRecovery(target, { mode, scheduler, reRestartMs: 1_500, rebuildAfterMs: 5_000 });
+  const recovery = new MediaRecovery(target, {
+    mode,
+    scheduler,
+    reRestartMs: 1_500,
+    rebuildAfterMs: 5_000,
+    ...options,
+  });
   const advance = async (ms: number) => {
     const end = scheduler.now() + ms;
     while (scheduler.now() < end) {
@@ -162,6 +173,36 @@ describe('media recovery', () => {
       await advance(2_000);
     });
     expect(log).toEqual(['0 restart b', '1500 restart b']);
+  });
+
+  it('fast: an address never seen before restarts the peers being recovered at once', async () => {
+    let addresses = new Set(['10.0.0.2']);
+    let polls = 0;
+    const localAddresses = () => {
+      polls++;
+      return Promise.resolve(addresses);
+    };
+    const log = await run(
+      async (t, _r, advance) => {
+        await advance(300);
+        expect(polls).toBe(0); // nothing to recover: no polling
+        t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+        await advance(700);
+        addresses = new Set(['10.0.0.2', '10.0.0.3']);
+        await advance(300);
+        addresses = new Set(['10.0.0.3']); // the old one gone is not news
+        await advance(300);
+        t.bytes = 5_000;
+        await advance(1_000);
+        const after = polls;
+        await advance(1_000);
+        expect(polls).toBe(after); // recovered: polling stopped
+      },
+      'fast',
+      { localAddresses },
+    );
+    // Polls at 300, 500 … 1 100 ms: the first to see the new address restarts.
+    expect(log).toEqual(['300 restart b', '1100 restart b']);
   });
 
   it('fast: a network change restarts every peer before ICE notices', async () => {

@@ -39,6 +39,7 @@ import { ChatOutbox, type OutboxEntry } from './chat-outbox.ts';
 import { applyConfEvent, findByHandle } from './conference-state.ts';
 import { invalidState, MeetingError } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import { gatherLocalAddresses } from './media/local-addresses.ts';
 import { Mesh, type PeerDiagnostics, type PeerSnapshot } from './media/mesh.ts';
 import { createPeerLink, type PeerLinkFactory } from './media/peer-link.ts';
 import { MediaRecovery, type RecoveryMode } from './media/recover-media.ts';
@@ -248,7 +249,10 @@ export class MeetingClient {
       ...(options.iceServers ? { iceServers: options.iceServers } : {}),
       keyframeOnRecovery: (options.mediaRecovery ?? 'fast') === 'fast',
     });
-    this.#recovery = new MediaRecovery(this.#mesh, { mode: options.mediaRecovery ?? 'fast' });
+    this.#recovery = new MediaRecovery(this.#mesh, {
+      mode: options.mediaRecovery ?? 'fast',
+      ...(typeof RTCPeerConnection === 'undefined' ? {} : { localAddresses: () => gatherLocalAddresses() }),
+    });
 
     this.notify$ = this.#notifier.notify$;
     this.remoteStreams$ = this.#mesh.remoteStreams$;

@@ -14,7 +14,8 @@
  * "Works again" means inbound media bytes grow: Chrome may report `connected`
  * throughout a dead path or a restart, so states alone cannot say it.
  */
-import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription, timer } from 'rxjs';
+import { newAddresses } from './local-addresses.ts';
 import type { PeerSnapshot } from './mesh.ts';
 
 export type RecoveryMode = 'fast' | 'naive';
@@ -36,6 +37,12 @@ export interface RecoveryOptions {
   rebuildAfterMs?: number;
   /** How long a stall alone may heal by itself before the first restart. */
   stallGraceMs?: number;
+  /**
+   * The addresses WebRTC can gather from now (local-addresses.ts), polled every
+   * `addressPollMs` while a peer is being recovered: a new one restarts those peers at once.
+   */
+  localAddresses?: () => Promise<ReadonlySet<string>>;
+  addressPollMs?: number;
 }
 
 interface Watch {
@@ -54,6 +61,9 @@ export class MediaRecovery {
   readonly #stallGraceMs: number;
   readonly #watches = new Map<string, Watch>();
   readonly #subs: Subscription[] = [];
+  readonly #localAddresses: (() => Promise<ReadonlySet<string>>) | null;
+  readonly #addressPollMs: number;
+  #addressPoll: Subscription | null = null;
 
   constructor(target: RecoveryTarget, options: RecoveryOptions = {}) {
     this.#target = target;
@@ -62,6 +72,8 @@ export class MediaRecovery {
     this.#reRestartMs = options.reRestartMs ?? 750;
     this.#rebuildAfterMs = options.rebuildAfterMs ?? 5_000;
     this.#stallGraceMs = options.stallGraceMs ?? 1_000;
+    this.#localAddresses = options.localAddresses ?? null;
+    this.#addressPollMs = options.addressPollMs ?? 200;
     this.#subs.push(
       target.peerState$.subscribe((p) => this.#onPeerState(p)),
       target.mediaStalls$
@@ -95,6 +107,7 @@ export class MediaRecovery {
     if (this.#watches.has(userId) || !this.#target.peers.has(userId)) return;
     const watch: Watch = { bytes: null, timers: [], waiting: graceMs > 0 };
     this.#watches.set(userId, watch);
+    this.#pollAddresses();
     void this.#target.inboundBytes(userId).then((bytes) => {
       watch.bytes = bytes;
     });
@@ -140,6 +153,37 @@ export class MediaRecovery {
     for (const sub of this.#subs) sub.unsubscribe();
   }
 
+  /**
+   * While peers are being recovered: a restart only offers the addresses Chrome knew when it
+   * gathered, and Chrome learns a new one 1.5–2 s after the change. The moment one appears,
+   * restart every peer whose restarts began (one in a stall's grace is left to it), instead of
+   * waiting up to `reRestartMs` for the next.
+   */
+  #pollAddresses(): void {
+    const gather = this.#localAddresses;
+    if (this.#addressPoll || !gather || this.mode !== 'fast') return;
+    // Every address seen since the poll began: only one never seen before means a new network.
+    let known: Set<string> | null = null;
+    let busy = false;
+    this.#addressPoll = timer(0, this.#addressPollMs, this.#scheduler).subscribe(() => {
+      if (busy) return;
+      busy = true;
+      gather().then(
+        (now) => {
+          busy = false;
+          if (now.size === 0) return;
+          const fresh = known !== null && newAddresses(known, now).length > 0;
+          known = new Set([...(known ?? []), ...now]);
+          if (!fresh) return;
+          for (const [userId, watch] of this.#watches) if (!watch.waiting) this.#target.restartIce(userId);
+        },
+        () => {
+          busy = false;
+        },
+      );
+    });
+  }
+
   #onPeerState(p: PeerSnapshot): void {
     if (p.closed) {
       // simple-peer destroys itself on connectionState `failed`: only a new peer helps.
@@ -167,5 +211,9 @@ export class MediaRecovery {
     if (!watch) return;
     this.#watches.delete(userId);
     for (const t of watch.timers) t.unsubscribe();
+    if (this.#watches.size === 0) {
+      this.#addressPoll?.unsubscribe();
+      this.#addressPoll = null;
+    }
   }
 }
