@@ -155,14 +155,24 @@ describe('media recovery', () => {
     expect(log).toEqual(['6000 restart b']);
   });
 
-  it('fast: a network change (or our own episode) cuts the grace of a stall short', async () => {
-    const log = await run(async (t, r, advance) => {
-      t.mediaStalls$.next({ userId: 'b' });
-      await advance(300);
-      r.networkChanged();
-      await advance(2_000);
+  it('fast: a network change, or our own episode, cuts the grace of a stall short', async () => {
+    for (const cut of ['networkChanged', 'stallsAreOurs'] as const) {
+      const log = await run(async (t, r, advance) => {
+        t.mediaStalls$.next({ userId: 'b' });
+        await advance(300);
+        r[cut]();
+        await advance(2_000);
+      });
+      expect(log, cut).toEqual(['300 restart b', '1800 restart b']);
+    }
+  });
+
+  it('fast: our own episode leaves a peer whose media flows alone (the server may be what died)', async () => {
+    const log = await run(async (_t, r, advance) => {
+      r.stallsAreOurs();
+      await advance(6_000);
     });
-    expect(log).toEqual(['300 restart b', '1800 restart b']);
+    expect(log).toEqual([]);
   });
 
   it('fast: a network change during a restart cycle does not start a second cycle', async () => {

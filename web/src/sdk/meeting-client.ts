@@ -626,7 +626,7 @@ export class MeetingClient {
           if (out.state.originalHandle !== null) this.#mesh.setLocalHandle(null);
           // An episode means our own connectivity broke, not one peer's: a stalled path will
           // not heal by itself, so restart now rather than after the stall's grace.
-          if (this.#conference.value) this.#recovery.networkChanged();
+          if (this.#conference.value) this.#recovery.stallsAreOurs();
         }
         this.#resumeState.next(out.state);
         return;

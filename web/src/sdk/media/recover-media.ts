@@ -87,14 +87,25 @@ export class MediaRecovery {
     return new Set(this.#watches.keys());
   }
 
-  /**
-   * Our network changed (offline/online, new address), or our own connectivity broke (a resume
-   * episode began): every path may be dead. A stall still in its grace is not waited for.
-   */
+  /** Our network changed (offline/online, new address): every path may be dead. */
   networkChanged(): void {
     if (this.mode !== 'fast') return;
     for (const userId of this.#target.peers.keys()) {
       if (this.#watches.get(userId)?.waiting) this.#done(userId);
+      this.recover(userId);
+    }
+  }
+
+  /**
+   * Our own connectivity broke (a resume episode began): a stalled path will not heal by itself,
+   * so its grace is cut short. Peers whose media still flows are left alone: the episode may be
+   * the server's (a node died), not our network's.
+   */
+  stallsAreOurs(): void {
+    if (this.mode !== 'fast') return;
+    for (const [userId, watch] of [...this.#watches]) {
+      if (!watch.waiting) continue;
+      this.#done(userId);
       this.recover(userId);
     }
   }
