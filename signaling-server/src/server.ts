@@ -23,8 +23,9 @@ import { bindSocket, type GateDeps } from './validate.ts';
 /**
  * Pending connections the kernel queues for us. When a Wi-Fi hiccup drops thousands of sockets
  * they all reconnect at once; Node's default of 511 overflows, and the kernel drops the last
- * ACK of each extra handshake, which its client only retries after 1–3 s (bench:storm counted
- * ~2 900 overflows in one 10 000-participant storm). Linux caps it at net.core.somaxconn.
+ * ACK of each extra handshake, which its client only retries after 1–3 s (the kernel counted
+ * ~2 900 overflows over one 10 000-participant bench:storm run, none with 4096). Linux caps it
+ * at net.core.somaxconn.
  */
 export const LISTEN_BACKLOG = 4096;
 
