@@ -1,6 +1,7 @@
 /**
  * One simple-peer connection to one remote participant. simple-peer is used here and nowhere
- * else, and so is its private `_pc` (it has no public accessor for the RTCPeerConnection).
+ * else, and so are its privates: `_pc` (it has no public accessor for the RTCPeerConnection)
+ * and, in restartIce, the negotiation flags that would hold a new offer behind a lost one.
  */
 import './shims.ts';
 import { BehaviorSubject, type Observable } from 'rxjs';
@@ -66,7 +67,6 @@ export interface PeerLinkLike {
 
 export type PeerLinkFactory = (options: PeerLinkOptions) => PeerLinkLike;
 
-/** The RTCPeerConnection behind a simple-peer instance: the one place that reads `_pc`. */
 const KEYFRAME_SPACING_MS = 300;
 const RESTART_SPACING_MS = 250;
 const DECODE_POLL_MS = 100;
@@ -90,6 +90,7 @@ async function inboundVideo(pc: RTCPeerConnection): Promise<DecodeSample | null>
   return any ? { at: Date.now(), bytes, frames } : null;
 }
 
+/** The RTCPeerConnection behind a simple-peer instance: the one place that reads `_pc`. */
 function peerConnectionOf(peer: SimplePeer.Instance): RTCPeerConnection | null {
   return (peer as unknown as { _pc?: RTCPeerConnection })._pc ?? null;
 }
@@ -167,7 +168,7 @@ export class PeerLink implements PeerLinkLike {
     // the failed setRemoteDescription. The answer to our current offer follows.
     if ('type' in data && data.type === 'answer' && !this.awaitingAnswer) return;
     // An offer with new ICE credentials is the initiator's ICE restart: our path is being
-    // replaced, and our encoders must restart when the new one works.
+    // replaced, so our decoder is watched until frames flow on the new one.
     if ('type' in data && data.type === 'offer' && data.sdp) {
       const ufrag = /a=ice-ufrag:(\S+)/.exec(data.sdp)?.[1];
       const current = this.#pc?.remoteDescription?.sdp.match(/a=ice-ufrag:(\S+)/)?.[1];
