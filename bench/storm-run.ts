@@ -165,8 +165,9 @@ function startServerChild(options: ServerOptions, pin: boolean): Promise<ServerH
     fileURLToPath(new URL('./storm-server.ts', import.meta.url)),
     [JSON.stringify(options)],
     {
-      // The parent's execArgv carries tsx's loader; --expose-gc makes RSS readings repeatable.
-      execArgv: [...process.execArgv, '--expose-gc'],
+      // The parent's execArgv carries tsx's loader; --expose-gc makes RSS readings repeatable;
+      // the young generation is sized as `npm run serve` sizes it.
+      execArgv: [...process.execArgv, '--expose-gc', '--max-semi-space-size=32'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
