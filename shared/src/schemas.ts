@@ -41,7 +41,7 @@ export const confResumeSchema = z.strictObject({
 });
 
 const sdp = z.string().max(LIMITS.signalBytes);
-/** simple-peer's signal data, and our own restart and keyframe requests (issue: media recovery). */
+/** simple-peer's signal data, and our own restart, keyframe and probe messages (issue: media recovery). */
 const signalData = z.union([
   z.strictObject({ type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: sdp.optional() }),
   z.strictObject({
@@ -64,6 +64,15 @@ const signalData = z.union([
   z.strictObject({ type: z.literal('restart'), rebuild: z.boolean() }),
   /** Ask the other side for a keyframe: our decoder gets bytes but decodes no frame. */
   z.strictObject({ type: z.literal('keyframe') }),
+  /** Is the other side's socket alive? Answered at once with `probe-ack` and the same id. */
+  z.strictObject({
+    type: z.enum(['probe', 'probe-ack']),
+    id: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31),
+  }),
 ]);
 
 export const signalSchema = z.strictObject({ from: handle, to: handle, data: signalData });

@@ -120,6 +120,8 @@ const CASES: Record<string, Case> = {
       { from: 1, to: 2, data: { transceiverRequest: { kind: 'video', init: { direction: 'recvonly' } } } },
       { from: 1, to: 2, data: { type: 'restart', rebuild: false } },
       { from: 1, to: 2, data: { type: 'keyframe' } },
+      { from: 1, to: 2, data: { type: 'probe', id: 0 } },
+      { from: 1, to: 2, data: { type: 'probe-ack', id: 2 ** 31 } },
     ],
     invalid: [
       { from: 1, to: 2 },
@@ -134,6 +136,9 @@ const CASES: Record<string, Case> = {
       { from: 1, to: 2, data: { transceiverRequest: { kind: 'screen' } } },
       { from: 1, to: 2, data: { type: 'restart' } },
       { from: 1, to: 2, data: { type: 'keyframe', sdp: 'v=0' } },
+      { from: 1, to: 2, data: { type: 'probe' } },
+      { from: 1, to: 2, data: { type: 'probe-ack', id: -1 } },
+      { from: 1, to: 2, data: { type: 'probe', id: 1.5 } },
       { from: 1, to: 2, data: { type: 'offer', sdp: 'v=0', extra: 1 } },
       { from: 1, to: 2, data: { renegotiate: true }, extra: 1 },
       { from: 1, to: 2, data: 'string' },

@@ -1,3 +1,4 @@
+import { VirtualTimeScheduler } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SignalData } from '../../../shared/src/index.ts';
 import { Mesh, type PeerSnapshot } from '../../../web/src/sdk/media/mesh.ts';
@@ -8,7 +9,10 @@ afterEach(() => {
   for (const m of meshes.splice(0)) m.destroy();
 });
 
-function setup(localUserId = 'm', options: { stallPollMs?: number; stallMs?: number } = {}) {
+function setup(
+  localUserId = 'm',
+  options: { stallPollMs?: number; stallMs?: number; scheduler?: VirtualTimeScheduler } = {},
+) {
   const sent: [number, SignalData][] = [];
   const { links, createLink } = fakeLinks();
   let now = 0;
@@ -210,6 +214,36 @@ describe('Mesh', () => {
     mesh.handleSignal(20, offer);
     mesh.rekey('a', 21);
     expect(sent).toHaveLength(2);
+  });
+
+  it('probes: the other side answers at once; silence until the timeout means its socket is dead', async () => {
+    // Up to 2 s of virtual time: the stall polling on the same scheduler never ends by itself.
+    const scheduler = new VirtualTimeScheduler(undefined, 2_000);
+    const { mesh, sent } = setup('m', { scheduler });
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    // They ask us: we answer with their id.
+    mesh.handleSignal(10, { type: 'probe', id: 7 });
+    expect(sent).toEqual([[10, { type: 'probe-ack', id: 7 }]]);
+
+    const answers: boolean[] = [];
+    mesh.probePeer('a', 1_000).subscribe((alive) => answers.push(alive));
+    const probe = sent.at(-1)?.[1];
+    expect(probe).toMatchObject({ type: 'probe' });
+    const id = probe && 'id' in probe ? probe.id : -1;
+    mesh.handleSignal(10, { type: 'probe-ack', id: id + 1 }); // not ours
+    expect(answers).toEqual([]);
+    mesh.handleSignal(10, { type: 'probe-ack', id });
+    expect(answers).toEqual([true]);
+
+    mesh.probePeer('a', 1_000).subscribe((alive) => answers.push(alive));
+    scheduler.flush();
+    expect(answers).toEqual([true, false]);
+    // Nobody to ask, or no own handle: false at once.
+    mesh.probePeer('nobody', 1_000).subscribe((alive) => answers.push(alive));
+    mesh.setLocalHandle(null);
+    mesh.probePeer('a', 1_000).subscribe((alive) => answers.push(alive));
+    expect(answers).toEqual([true, false, false, false]);
   });
 
   it('destroy closes every link and refuses further use', async () => {

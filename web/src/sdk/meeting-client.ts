@@ -9,10 +9,13 @@ import {
   filter,
   map,
   merge,
+  mergeMap,
   type Observable,
+  of,
   type SchedulerLike,
   Subject,
   type Subscription,
+  switchMap,
 } from 'rxjs';
 import {
   type ChatMessage,
@@ -145,6 +148,13 @@ const UNTIL_ANSWERED = { timeoutMs: null };
 
 /** A healthy path answers a ping in milliseconds; a second means something is wrong. */
 const PROBE_TIMEOUT_MS = 1_500;
+/**
+ * Deciding whose a media stall is. A ping our live socket does not answer this fast counts as a
+ * dead socket (the stall is ours: no harm if it was only slow, the episode runs as before).
+ */
+const STALL_PING_MS = 300;
+/** The other side answers over signaling in two round trips; silence this long means its socket died. */
+const PEER_PROBE_MS = 1_000;
 const CREDENTIAL_FAILURES: ReadonlySet<number> = new Set([
   ResultCode.AUTH_REJECTED,
   ResultCode.GUEST_NOT_ALLOWED,
@@ -603,7 +613,15 @@ export class MeetingClient {
       peerStates$: this.#mesh.peerState$.pipe(filter((p) => ours(p.userId))),
       socketDisconnects$: this.socketDisconnects$,
       localAddress$: this.#localAddress,
-      mediaStalls$: this.#mesh.mediaStalls$.pipe(filter((p) => ours(p.userId))),
+      mediaStalls$: this.#mesh.mediaStalls$.pipe(
+        filter((p) => ours(p.userId)),
+        mergeMap((p) =>
+          this.#stallIsOurs(p.userId).pipe(
+            filter(Boolean),
+            map(() => p),
+          ),
+        ),
+      ),
     };
     this.#resume = createResumePipeline({
       triggers$: watchNetwork(inputs),
@@ -614,6 +632,24 @@ export class MeetingClient {
       next: (out) => this.#onResumeOutput(out),
       error: (err: unknown) => this.#logger.warn('resume pipeline failed', err),
     });
+  }
+
+  /**
+   * A stall looks the same from both ends of a dead path. When our socket answers a ping but the
+   * other side does not answer over signaling, its network is what broke: it resumes on a new
+   * handle by itself, and an episode here would only show our user a false "reconnecting"
+   * (measured: one on B in every two-party IP change). Our socket dead, or both answering (the
+   * media path alone broke): ours.
+   */
+  #stallIsOurs(userId: string): Observable<boolean> {
+    return defer(async () => {
+      if (!this.#signal.connected) return false;
+      try {
+        return (await this.#signal.request('ping', {}, { timeoutMs: STALL_PING_MS })).code === 0;
+      } catch {
+        return false;
+      }
+    }).pipe(switchMap((alive) => (alive ? this.#mesh.probePeer(userId, PEER_PROBE_MS) : of(true))));
   }
 
   #onResumeOutput(out: ResumeOutput): void {

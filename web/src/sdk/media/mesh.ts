@@ -7,7 +7,7 @@ import {
   asyncScheduler,
   BehaviorSubject,
   interval,
-  type Observable,
+  Observable,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -15,7 +15,7 @@ import {
 import type { SignalData } from '../../../../shared/src/index.ts';
 import type { LinkDiagnostics, LinkState, PeerLinkFactory, PeerLinkLike } from './peer-link.ts';
 import { type StallSample, type StallTrack, trackStalls } from './stall-detector.ts';
-import { isInitiator, isKeyframeRequest, isRestartSignal } from './wire.ts';
+import { isInitiator, isKeyframeRequest, isProbeSignal, isRestartSignal } from './wire.ts';
 
 /** How the mesh reaches the remote side; the facade carries it over the signaling socket. */
 export interface SignalPort {
@@ -105,6 +105,9 @@ export class Mesh {
   readonly #userByHandle = new Map<number, string>();
   /** Signals from a handle not mapped yet (e.g. before the roster update that names it). */
   readonly #unknown = new Map<number, SignalData[]>();
+  /** Probes waiting for their `probe-ack`, by id. */
+  readonly #probes = new Map<number, () => void>();
+  #probeSeq = 0;
   /** Outgoing signals held while we have no valid own handle (mid-resume). */
   readonly #outbox: { userId: string; data: SignalData }[] = [];
 
@@ -290,6 +293,31 @@ export class Mesh {
     }
   }
 
+  /**
+   * Whether the participant answers over signaling within `timeoutMs`, i.e. its socket is alive.
+   * False at once when we cannot ask (no such participant, or we have no handle ourselves).
+   */
+  probePeer(userId: string, timeoutMs: number): Observable<boolean> {
+    return new Observable<boolean>((subscriber) => {
+      const answer = (alive: boolean) => {
+        subscriber.next(alive);
+        subscriber.complete();
+      };
+      if (!this.#members.has(userId) || this.#localHandle === null || this.#destroyed) {
+        answer(false);
+        return;
+      }
+      const id = ++this.#probeSeq;
+      this.#probes.set(id, () => answer(true));
+      const timeout = this.#scheduler.schedule(() => answer(false), timeoutMs);
+      this.#send(userId, { type: 'probe', id });
+      return () => {
+        this.#probes.delete(id);
+        timeout.unsubscribe();
+      };
+    });
+  }
+
   /** Media bytes received from the participant (null: no live link). */
   inboundBytes(userId: string): Promise<number | null> {
     const link = this.#members.get(userId)?.link;
@@ -387,6 +415,11 @@ export class Mesh {
     }
     if (isKeyframeRequest(data)) {
       void member.link?.forceKeyframe();
+      return;
+    }
+    if (isProbeSignal(data)) {
+      if (data.type === 'probe') this.#send(member.userId, { type: 'probe-ack', id: data.id });
+      else this.#probes.get(data.id)?.();
       return;
     }
     if ('type' in data && data.type === 'offer') member.restartAsked = false;

@@ -19,8 +19,15 @@ export function isKeyframeRequest(data: SignalData): data is KeyframeRequest {
   return 'type' in data && data.type === 'keyframe';
 }
 
+/** Our own message: is the other side's socket alive (`probe`), and its answer (`probe-ack`). */
+export type ProbeSignal = Extract<SignalData, { type: 'probe' | 'probe-ack' }>;
+
+export function isProbeSignal(data: SignalData): data is ProbeSignal {
+  return 'type' in data && (data.type === 'probe' || data.type === 'probe-ack');
+}
+
 /** Messages of ours, handled by the mesh; the rest is simple-peer's. */
-export type ControlSignal = RestartSignal | KeyframeRequest;
+export type ControlSignal = RestartSignal | KeyframeRequest | ProbeSignal;
 
 /**
  * The deterministic initiator rule: the side with the smaller userId offers. userIds are stable
