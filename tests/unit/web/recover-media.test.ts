@@ -193,10 +193,11 @@ describe('media recovery', () => {
       return Promise.resolve(addresses);
     };
     const log = await run(
-      async (t, _r, advance) => {
+      async (t, r, advance) => {
+        t.mediaStalls$.next({ userId: 'b' });
         await advance(300);
-        expect(polls).toBe(0); // nothing to recover: no polling
-        t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+        expect(polls).toBe(0); // a stall alone says nothing of our network: no polling
+        r.networkChanged();
         await advance(700);
         addresses = new Set(['10.0.0.2', '10.0.0.3']);
         await advance(300);

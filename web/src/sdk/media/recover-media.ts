@@ -39,7 +39,8 @@ export interface RecoveryOptions {
   stallGraceMs?: number;
   /**
    * The addresses WebRTC can gather from now (local-addresses.ts), polled every
-   * `addressPollMs` while a peer is being recovered: a new one restarts those peers at once.
+   * `addressPollMs` after our network changed, while a peer is being recovered: a new one
+   * restarts those peers at once.
    */
   localAddresses?: () => Promise<ReadonlySet<string>>;
   addressPollMs?: number;
@@ -94,6 +95,7 @@ export class MediaRecovery {
       if (this.#watches.get(userId)?.waiting) this.#done(userId);
       this.recover(userId);
     }
+    this.#pollAddresses();
   }
 
   /**
@@ -108,6 +110,7 @@ export class MediaRecovery {
       this.#done(userId);
       this.recover(userId);
     }
+    this.#pollAddresses();
   }
 
   /**
@@ -118,7 +121,6 @@ export class MediaRecovery {
     if (this.#watches.has(userId) || !this.#target.peers.has(userId)) return;
     const watch: Watch = { bytes: null, timers: [], waiting: graceMs > 0 };
     this.#watches.set(userId, watch);
-    this.#pollAddresses();
     void this.#target.inboundBytes(userId).then((bytes) => {
       watch.bytes = bytes;
     });
@@ -165,14 +167,15 @@ export class MediaRecovery {
   }
 
   /**
-   * While peers are being recovered: a restart only offers the addresses Chrome knew when it
-   * gathered, and Chrome learns a new one 1.5–2 s after the change. The moment one appears,
-   * restart every peer whose restarts began (one in a stall's grace is left to it), instead of
-   * waiting up to `reRestartMs` for the next.
+   * After our own network changed, while peers are being recovered: a restart only offers the
+   * addresses Chrome knew when it gathered, and Chrome learns a new one 1.5–2 s after the
+   * change. The moment one appears, restart every peer whose restarts began (one in a stall's
+   * grace is left to it), instead of waiting up to `reRestartMs` for the next. A stall on a
+   * peer whose network changed says nothing of ours: no polling for it.
    */
   #pollAddresses(): void {
     const gather = this.#localAddresses;
-    if (this.#addressPoll || !gather || this.mode !== 'fast') return;
+    if (this.#addressPoll || !gather || this.mode !== 'fast' || this.#watches.size === 0) return;
     // Every address seen since the poll began: only one never seen before means a new network.
     let known: Set<string> | null = null;
     let busy = false;
