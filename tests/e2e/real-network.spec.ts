@@ -140,8 +140,10 @@ test('smoke: A and B in separate namespaces decode each other through R', async 
 
 /**
  * `fastPath`: the SDK must recover with an ICE restart on the same peer objects (no rebuild).
- * `onlyA`: only A's network changes, so B (whose socket never broke) must run no episode of
- * its own, however long its video from A froze.
+ * `onlyA`: only A's network changes and the browser fires no event for it, so A's episode
+ * starts from its stall while its old socket is dead: B's probe goes unanswered and B (whose
+ * socket never broke) must run no episode of its own. (When A resumes before B's stall shows,
+ * as on the 1 s gap, A answers from its new handle and B still runs one.)
  */
 const scenarios: {
   title: string;
@@ -149,23 +151,14 @@ const scenarios: {
   onlyA?: boolean;
   run: (lab: NetnsLab) => Promise<NetChange>;
 }[] = [
-  {
-    title: 'real IP change (same interface, new address)',
-    fastPath: true,
-    onlyA: true,
-    run: (lab) => lab.changeIp(),
-  },
+  { title: 'real IP change (same interface, new address)', fastPath: true, run: (lab) => lab.changeIp() },
   {
     title: 'gapless interface switch',
     fastPath: true,
     onlyA: true,
     run: (lab) => lab.switchInterface({ gapMs: 0 }),
   },
-  {
-    title: 'interface switch with a 1 s gap',
-    onlyA: true,
-    run: (lab) => lab.switchInterface({ gapMs: 1_000 }),
-  },
+  { title: 'interface switch with a 1 s gap', run: (lab) => lab.switchInterface({ gapMs: 1_000 }) },
   {
     title: 'UDP blackholed at R for 10 s',
     run: async (lab) => {

@@ -155,10 +155,7 @@ const PROBE_TIMEOUT_MS = 1_500;
 const STALL_PING_MS = 300;
 /** The other side answers over signaling in two round trips; silence this long means its socket died. */
 const PEER_PROBE_MS = 1_000;
-/**
- * Who resumed this recently is still restarting its paths: a stall on a peer who did is theirs,
- * and a stall right after our own resume belongs to the outage that episode already covers.
- */
+/** A stall this soon after our own resume belongs to the outage that episode already covers. */
 const JUST_RESUMED_MS = 3_000;
 const CREDENTIAL_FAILURES: ReadonlySet<number> = new Set([
   ResultCode.AUTH_REJECTED,
@@ -185,8 +182,6 @@ export class MeetingClient {
   readonly #networkWatch: Subscription;
   /** Peers whose trouble an episode already covered (see `#startResume`). */
   readonly #coveredPeers = new Set<string>();
-  /** userId → when the participant last showed up on a new handle (`replaced`). */
-  readonly #resumedAt = new Map<string, number>();
   #ownResumedAt = Number.NEGATIVE_INFINITY;
   readonly #now: () => number;
   readonly #requestTimeoutMs: number | undefined;
@@ -649,13 +644,13 @@ export class MeetingClient {
    * other side does not answer over signaling, its network is what broke: it resumes on a new
    * handle by itself, and an episode here would only show our user a false "reconnecting"
    * (measured: one on B in every two-party IP change). Our socket dead, or both answering (the
-   * media path alone broke): ours. Within JUST_RESUMED_MS of their resume or of ours, it is
-   * the outage already being recovered: no new episode.
+   * media path alone broke): ours, as when a symmetric media cut gives both sides an episode.
+   * Within JUST_RESUMED_MS of our own resume it is the outage already being recovered. (When
+   * they resumed before our stall showed, they answer from their new handle and we still run
+   * a needless episode: telling that from a media-only cut on their side needs more than a probe.)
    */
   #stallIsOurs(userId: string): Observable<boolean> {
-    const now = this.#now();
-    const resumedAt = this.#resumedAt.get(userId) ?? Number.NEGATIVE_INFINITY;
-    if (now - resumedAt < JUST_RESUMED_MS || now - this.#ownResumedAt < JUST_RESUMED_MS) return of(false);
+    if (this.#now() - this.#ownResumedAt < JUST_RESUMED_MS) return of(false);
     return defer(async () => {
       if (!this.#signal.connected) return false;
       try {
@@ -815,13 +810,11 @@ export class MeetingClient {
         const gone = findByHandle(conf.roster, event.handle);
         if (gone && gone.userId !== this.#session?.userId) {
           this.#recovery.forget(gone.userId);
-          this.#resumedAt.delete(gone.userId);
           this.#mesh.removePeer(gone.userId);
         }
         break;
       }
       case 'replaced':
-        this.#resumedAt.set(event.participant.userId, this.#now());
         this.#mesh.rekey(event.participant.userId, event.participant.handle);
         break;
       case 'chat':
@@ -854,7 +847,6 @@ export class MeetingClient {
     this.#outbox.clear();
     this.#mesh.setLocalHandle(null);
     this.#mesh.clear();
-    this.#resumedAt.clear();
     this.#messages.length = 0;
     if (this.#conference.value) this.#conference.next(null);
   }
