@@ -79,6 +79,7 @@ test('two processes: video and chat across them; the node holding Ada is killed 
 
   const h0 = await ownHandle(a.page);
   const before = (await events(a.page)).length;
+  const routesBefore = lb.routes.length;
   await n1.kill('SIGKILL');
 
   await expect
@@ -90,8 +91,9 @@ test('two processes: video and chat across them; the node holding Ada is killed 
   expect(episode[5]).toMatchObject({ param2: ResultCode.TSDK_SUCCESS, data: { original_handle: h0 } });
   expect(h1).toBeGreaterThan(0);
   expect(h1).not.toBe(h0);
-  // Ada's new socket went through the balancer to node 2 (node 1 refused).
-  expect(lb.failovers).toBeGreaterThan(0);
+  // Ada's new socket went through the balancer to node 2. (Whether node 1 refused it first
+  // depends on where the round robin stood: a count of failovers would be a coin toss.)
+  expect(lb.routes.slice(routesBefore)).toContain(n2.port);
 
   await expect.poll(() => changesAbout(b.page, [h0, h1 ?? -1])).toContain('replaced');
   const changes = await changesAbout(b.page, [h0, h1 ?? -1]);
