@@ -514,13 +514,7 @@ export class MeetingClient {
           const peersHealthy = [...this.#mesh.peers.values()].every(
             (p) => !p.closed && (p.connectionState === 'connected' || p.connectionState === 'connecting'),
           );
-          if (!peersHealthy || !this.#signal.connected) return false;
-          try {
-            const reply = await this.#signal.request('ping', {}, { timeoutMs: PROBE_TIMEOUT_MS });
-            return reply.code === 0;
-          } catch {
-            return false;
-          }
+          return peersHealthy && this.#socketAnswers(PROBE_TIMEOUT_MS);
         }),
     };
   }
@@ -651,14 +645,19 @@ export class MeetingClient {
    */
   #stallIsOurs(userId: string): Observable<boolean> {
     if (this.#now() - this.#ownResumedAt < JUST_RESUMED_MS) return of(false);
-    return defer(async () => {
-      if (!this.#signal.connected) return false;
-      try {
-        return (await this.#signal.request('ping', {}, { timeoutMs: STALL_PING_MS })).code === 0;
-      } catch {
-        return false;
-      }
-    }).pipe(switchMap((alive) => (alive ? this.#mesh.probePeer(userId, PEER_PROBE_MS) : of(true))));
+    return defer(() => this.#socketAnswers(STALL_PING_MS)).pipe(
+      switchMap((alive) => (alive ? this.#mesh.probePeer(userId, PEER_PROBE_MS) : of(true))),
+    );
+  }
+
+  /** Whether our signaling socket answers a `ping` within `timeoutMs`. */
+  async #socketAnswers(timeoutMs: number): Promise<boolean> {
+    if (!this.#signal.connected) return false;
+    try {
+      return (await this.#signal.request('ping', {}, { timeoutMs })).code === 0;
+    } catch {
+      return false;
+    }
   }
 
   #onResumeOutput(out: ResumeOutput): void {
