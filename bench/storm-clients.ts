@@ -12,7 +12,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { defer, map, type Subscription } from 'rxjs';
+import { defer, map, of, type Subscription } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
 import {
   type ConfResumeInfo,
@@ -253,6 +253,8 @@ class ProductParticipant implements Participant {
             ),
         ),
       conference: () => (this.#conference ? { ...this.#conference } : null),
+      // No media here: a storm is signaling only, and no media trigger starts its episodes.
+      mediaRecovered: () => of(true),
       probe: () =>
         defer(async (): Promise<boolean> => {
           if (!this.#signal.connected) return false;

@@ -41,6 +41,12 @@ export const confResumeSchema = z.strictObject({
 });
 
 const sdp = z.string().max(LIMITS.signalBytes);
+const signalId = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31);
+const outageOwner = z.enum(['you', 'me', 'nobody']);
 /** simple-peer's signal data, and our own restart, keyframe and probe messages (issue: media recovery). */
 const signalData = z.union([
   z.strictObject({ type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: sdp.optional() }),
@@ -64,15 +70,26 @@ const signalData = z.union([
   z.strictObject({ type: z.literal('restart'), rebuild: z.boolean() }),
   /** Ask the other side for a keyframe: our decoder gets bytes but decodes no frame. */
   z.strictObject({ type: z.literal('keyframe') }),
-  /** Is the other side's socket alive? Answered at once with `probe-ack` and the same id. */
+  /**
+   * Whose media outage is it (ARCHITECTURE.md, "One outage, one episode")? `probe` asks whether
+   * the other side's socket is alive and says whether the sender still has a working media path
+   * to anyone else (`pathsOk`); `probe-ack` answers with the same facts, whether the answering
+   * side is resuming (then the outage is its own), and, from the pair's initiator, the verdict
+   * (`owner`, seen from the receiver: `you`, `me` or `nobody`).
+   */
+  z.strictObject({ type: z.literal('probe'), id: signalId, pathsOk: z.boolean() }),
   z.strictObject({
-    type: z.enum(['probe', 'probe-ack']),
-    id: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31),
+    type: z.literal('probe-ack'),
+    id: signalId,
+    pathsOk: z.boolean(),
+    resuming: z.boolean(),
+    owner: outageOwner.optional(),
   }),
+  /** The pair's initiator tells the other side its verdict on an outage it decided first. */
+  z.strictObject({ type: z.literal('media-outage'), owner: outageOwner }),
+  /** Does the other side decode our media again? Answered at once with `media-check-ack`. */
+  z.strictObject({ type: z.literal('media-check'), id: signalId }),
+  z.strictObject({ type: z.literal('media-check-ack'), id: signalId, flowing: z.boolean() }),
 ]);
 
 export const signalSchema = z.strictObject({ from: handle, to: handle, data: signalData });

@@ -1,5 +1,5 @@
 /** Test doubles for the resume pipeline: scripted ports on virtual time and a log of outputs. */
-import { defer, type Observable } from 'rxjs';
+import { defer, type Observable, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
 import type {
@@ -61,6 +61,8 @@ export interface FakePortsScript {
   login?: Script<Reply<SessionInfo>>[];
   conf?: Script<Reply<ConfResumeInfo>>[];
   probe?: Script<boolean>[];
+  /** `mediaRecovered`: one entry per call, the last repeats; default: at once. */
+  media?: Script<unknown>[];
 }
 
 /** Ports that record the virtual time of every call. */
@@ -69,6 +71,7 @@ export class FakePorts implements ResumePorts {
   readonly confCalls: number[] = [];
   readonly confContexts: ConferenceContext[] = [];
   readonly probeCalls: number[] = [];
+  readonly mediaCalls: number[] = [];
 
   constructor(
     private readonly scheduler: TestScheduler,
@@ -103,6 +106,13 @@ export class FakePorts implements ResumePorts {
     return defer(() => {
       this.probeCalls.push(this.scheduler.now());
       return this.pick(this.script.probe, this.probeCalls.length - 1, 'probe');
+    });
+  }
+
+  mediaRecovered(): Observable<unknown> {
+    return defer(() => {
+      this.mediaCalls.push(this.scheduler.now());
+      return this.pick(this.script.media ?? [() => of(true)], this.mediaCalls.length - 1, 'media');
     });
   }
 }

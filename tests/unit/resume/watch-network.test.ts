@@ -6,6 +6,7 @@ import {
   interruptsAttempt,
   isSuspect,
   isSuspectUntilDeadline,
+  type MediaTriggerReason,
   type PeerStateChange,
   triggerClass,
   watchNetwork,
@@ -100,11 +101,12 @@ describe('watchNetwork', () => {
     ]);
   });
 
-  it('media stalls', () => {
-    const stalls = new Subject<{ userId: string }>();
-    const out = collect<Trigger>(watchNetwork({ mediaStalls$: stalls }));
-    stalls.next({ userId: 'a' });
-    expect(out.values).toEqual([{ reason: 'media-stall' }]);
+  it('media outages that are ours, with what showed them', () => {
+    const outages = new Subject<{ reason: MediaTriggerReason }>();
+    const out = collect<Trigger>(watchNetwork({ mediaOutages$: outages }));
+    outages.next({ reason: 'media-stall' });
+    outages.next({ reason: 'peer-failed' });
+    expect(out.values).toEqual([{ reason: 'media-stall' }, { reason: 'peer-failed' }]);
   });
 });
 

@@ -48,8 +48,18 @@ export class FakeLink implements PeerLinkLike {
   }
   broken = false;
   keyframes = 0;
+  readonly #recovering = new BehaviorSubject(false);
+  readonly recovering$ = this.#recovering.asObservable();
+  get recovering(): boolean {
+    return this.#recovering.value;
+  }
   markBroken(): void {
     this.broken = true;
+    this.#recovering.next(true);
+  }
+  /** Our decoder of the remote media is steady again. */
+  decodesAgain(): void {
+    this.#recovering.next(false);
   }
   forceKeyframe(): Promise<void> {
     this.keyframes++;

@@ -1,4 +1,4 @@
-import { VirtualTimeScheduler } from 'rxjs';
+import type { VirtualTimeScheduler } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SignalData } from '../../../shared/src/index.ts';
 import { Mesh, type PeerSnapshot } from '../../../web/src/sdk/media/mesh.ts';
@@ -216,34 +216,77 @@ describe('Mesh', () => {
     expect(sent).toHaveLength(2);
   });
 
-  it('probes: the other side answers at once; silence until the timeout means its socket is dead', async () => {
-    // Up to 2 s of virtual time: the stall polling on the same scheduler never ends by itself.
-    const scheduler = new VirtualTimeScheduler(undefined, 2_000);
-    const { mesh, sent } = setup('m', { scheduler });
+  it('carries the outage protocol: incoming messages go to the arbiter, outgoing wait for a handle', async () => {
+    const got: [string, SignalData][] = [];
+    const { mesh, sent } = setup('m');
+    const withHandler = new Mesh({
+      port: { sendSignal: (to, data) => sent.push([to, data]) },
+      createLink: fakeLinks().createLink,
+      getUserMedia: async () => fakeStream(),
+      onOutageSignal: (userId, data) => got.push([userId, data]),
+    });
+    meshes.push(withHandler);
+    withHandler.setLocalUser('m');
+    withHandler.addPeer('a', 10);
+    withHandler.handleSignal(10, { type: 'probe', id: 7, pathsOk: true });
+    withHandler.handleSignal(10, { type: 'media-check', id: 8 });
+    expect(got).toEqual([
+      ['a', { type: 'probe', id: 7, pathsOk: true }],
+      ['a', { type: 'media-check', id: 8 }],
+    ]);
+    // No own handle yet (mid-resume): held, then sent to the participant's current handle.
+    withHandler.sendOutageSignal('a', { type: 'media-outage', owner: 'you' });
+    expect(sent).toEqual([]);
+    withHandler.setLocalHandle(5);
+    expect(sent).toEqual([[10, { type: 'media-outage', owner: 'you' }]]);
+    expect(mesh.localHandle).toBe(1);
+  });
+
+  it('reconnecting: from a broken path, or a rebuilt link, until its media decodes again', async () => {
+    const { mesh, links } = setup('m');
+    const seen: string[][] = [];
+    const recovered: string[] = [];
+    mesh.reconnecting$.subscribe((set) => seen.push([...set]));
+    mesh.mediaRecovered$.subscribe(({ userId }) => recovered.push(userId));
     await mesh.startLocalMedia();
     mesh.addPeer('a', 10);
-    // They ask us: we answer with their id.
-    mesh.handleSignal(10, { type: 'probe', id: 7 });
-    expect(sent).toEqual([[10, { type: 'probe-ack', id: 7 }]]);
+    const first = links[0];
+    first?.setState({ iceConnectionState: 'connected', connectionState: 'connected' });
+    expect(mesh.flowingFrom('a')).toBe(true);
+    first?.markBroken();
+    expect(mesh.flowingFrom('a')).toBe(false);
+    first?.decodesAgain();
+    expect(recovered).toEqual(['a']);
+    mesh.rebuildPeer('a');
+    const rebuilt = links[1];
+    expect(rebuilt?.broken, 'a rebuilt link starts out recovering').toBe(true);
+    rebuilt?.decodesAgain();
+    mesh.removePeer('a');
+    expect(seen).toEqual([[], ['a'], [], ['a'], []]);
+    expect(recovered).toEqual(['a', 'a']);
+  });
 
-    const answers: boolean[] = [];
-    mesh.probePeer('a', 1_000).subscribe((alive) => answers.push(alive));
-    const probe = sent.at(-1)?.[1];
-    expect(probe).toMatchObject({ type: 'probe' });
-    const id = probe && 'id' in probe ? probe.id : -1;
-    mesh.handleSignal(10, { type: 'probe-ack', id: id + 1 }); // not ours
-    expect(answers).toEqual([]);
-    mesh.handleSignal(10, { type: 'probe-ack', id });
-    expect(answers).toEqual([true]);
-
-    mesh.probePeer('a', 1_000).subscribe((alive) => answers.push(alive));
-    scheduler.flush();
-    expect(answers).toEqual([true, false]);
-    // Nobody to ask, or no own handle: false at once.
-    mesh.probePeer('nobody', 1_000).subscribe((alive) => answers.push(alive));
-    mesh.setLocalHandle(null);
-    mesh.probePeer('a', 1_000).subscribe((alive) => answers.push(alive));
-    expect(answers).toEqual([true, false, false, false]);
+  it('pathsOkExcept: another connected participant sent bytes within half the stall threshold', async () => {
+    const { mesh, links, advance } = setup('m', { stallPollMs: 5, stallMs: 1_000 });
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    mesh.addPeer('b', 11);
+    const [a, b] = links;
+    if (!a || !b) throw new Error('no links');
+    a.bytes = 10;
+    b.bytes = 10;
+    a.setState({ connectionState: 'connected' });
+    b.setState({ connectionState: 'connected' });
+    const wait = () => new Promise((r) => setTimeout(r, 30));
+    await wait();
+    expect(mesh.pathsOkExcept('a')).toBe(true);
+    advance(600); // b silent for 600 ms: not ok any more
+    await wait();
+    expect(mesh.pathsOkExcept('a')).toBe(false);
+    b.bytes = 20;
+    await wait();
+    expect(mesh.pathsOkExcept('a')).toBe(true);
+    expect(mesh.pathsOkExcept('b')).toBe(false); // a has been silent since
   });
 
   it('destroy closes every link and refuses further use', async () => {

@@ -4,18 +4,21 @@
  * resume pipeline (`resume/`) will drive it through `resumePorts()`.
  */
 import {
+  asyncScheduler,
   BehaviorSubject,
   defer,
+  exhaustMap,
   filter,
+  forkJoin,
   map,
   merge,
-  mergeMap,
   type Observable,
   of,
   type SchedulerLike,
   Subject,
   type Subscription,
-  switchMap,
+  take,
+  timer,
 } from 'rxjs';
 import {
   type ChatMessage,
@@ -44,6 +47,7 @@ import { invalidState, MeetingError } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { gatherLocalAddresses } from './media/local-addresses.ts';
 import { Mesh, type PeerDiagnostics, type PeerSnapshot } from './media/mesh.ts';
+import { OutageArbiter, type OutageReason } from './media/outage-arbiter.ts';
 import { createPeerLink, type PeerLinkFactory } from './media/peer-link.ts';
 import { MediaRecovery, type RecoveryMode } from './media/recover-media.ts';
 import { Notifier, type NotifyListener } from './notifier.ts';
@@ -57,6 +61,7 @@ import {
   watchLocalAddress,
   watchNetwork,
   watchOnline,
+  watchPeerTroubles,
 } from './resume/watch-network.ts';
 import { SignalClient, type SignalClientOptions } from './signal/signal-client.ts';
 import { SignalTransportError } from './signal/transport-error.ts';
@@ -149,14 +154,14 @@ const UNTIL_ANSWERED = { timeoutMs: null };
 /** A healthy path answers a ping in milliseconds; a second means something is wrong. */
 const PROBE_TIMEOUT_MS = 1_500;
 /**
- * Deciding whose a media stall is. A ping our live socket does not answer this fast counts as a
- * dead socket (the stall is ours: no harm if it was only slow, the episode runs as before).
+ * Deciding whose a media outage is. A ping our live socket does not answer this fast counts as
+ * a dead socket (the outage is ours: no harm if it was only slow, the episode runs as before).
  */
 const STALL_PING_MS = 300;
-/** The other side answers over signaling in two round trips; silence this long means its socket died. */
-const PEER_PROBE_MS = 1_000;
-/** A stall this soon after our own resume belongs to the outage that episode already covers. */
+/** A stall this soon after our own resume belongs to the outage that episode already covered. */
 const JUST_RESUMED_MS = 3_000;
+/** How often a media-triggered episode checks, both ways, whether media flows again. */
+const MEDIA_CHECK_MS = 250;
 const CREDENTIAL_FAILURES: ReadonlySet<number> = new Set([
   ResultCode.AUTH_REJECTED,
   ResultCode.GUEST_NOT_ALLOWED,
@@ -180,9 +185,12 @@ export class MeetingClient {
   readonly #mesh: Mesh;
   readonly #recovery: MediaRecovery;
   readonly #networkWatch: Subscription;
-  /** Peers whose trouble an episode already covered (see `#startResume`). */
-  readonly #coveredPeers = new Set<string>();
-  #ownResumedAt = Number.NEGATIVE_INFINITY;
+  readonly #arbiter: OutageArbiter;
+  /** Media outages the arbiter gave us, for the resume pipeline. */
+  readonly #mediaOutages = new Subject<{ reason: OutageReason }>();
+  /** Participants whose media outage the running episode covers: its RESULT waits for them. */
+  readonly #episodePeers = new Set<string>();
+  #episodeEndedAt = Number.NEGATIVE_INFINITY;
   readonly #now: () => number;
   readonly #requestTimeoutMs: number | undefined;
 
@@ -237,8 +245,13 @@ export class MeetingClient {
   readonly connected$: Observable<boolean>;
   /** The signaling socket went down, with socket.io's reason ('transport close', 'ping timeout', …). */
   readonly socketDisconnects$: Observable<string>;
-  /** A peer that claims to be connected but received nothing for a while (resume trigger). */
+  /** A peer that claims to be connected but received nothing for a while. */
   readonly mediaStalls$: Observable<{ userId: string }>;
+  /**
+   * Participants whose media is being recovered, from a broken path until their video decodes
+   * again: the app shows their tiles as "reconnecting" (replays the current value).
+   */
+  readonly reconnectingPeers$: Observable<ReadonlySet<string>>;
   /** The resume pipeline's state: idle, resuming-login, resuming-conference, resumed, failed. */
   readonly resumeState$: Observable<ResumeState> = this.#resumeState.asObservable();
 
@@ -263,7 +276,23 @@ export class MeetingClient {
       ...(options.getUserMedia ? { getUserMedia: options.getUserMedia } : {}),
       ...(options.iceServers ? { iceServers: options.iceServers } : {}),
       keyframeOnRecovery: (options.mediaRecovery ?? 'fast') === 'fast',
+      onOutageSignal: (userId, data) => this.#arbiter.handle(userId, data),
     });
+    this.#arbiter = new OutageArbiter(
+      {
+        send: (userId, data) => this.#mesh.sendOutageSignal(userId, data),
+        initiates: (userId) => this.#mesh.peers.get(userId)?.initiator ?? false,
+        pathsOkExcept: (userId) => this.#mesh.pathsOkExcept(userId),
+        flowingFrom: (userId) => this.#mesh.flowingFrom(userId),
+        socketAlive: () => this.#socketAnswers(STALL_PING_MS),
+        resuming: () => isResuming(this.#resumeState.value),
+        justResumed: () =>
+          this.#resumeState.value.kind === 'resumed' && this.#now() - this.#episodeEndedAt < JUST_RESUMED_MS,
+        away: (userId) =>
+          this.#conference.value?.roster.find((p) => p.userId === userId)?.status === 'reconnecting',
+      },
+      this.#resumeOptions.scheduler ? { scheduler: this.#resumeOptions.scheduler } : {},
+    );
     this.#recovery = new MediaRecovery(this.#mesh, {
       mode: options.mediaRecovery ?? 'fast',
       ...(typeof RTCPeerConnection === 'undefined' ? {} : { localAddresses: () => gatherLocalAddresses() }),
@@ -277,6 +306,7 @@ export class MeetingClient {
     this.connected$ = this.#signal.connected$;
     this.socketDisconnects$ = this.#signal.disconnect$.pipe(map((d) => d.reason));
     this.mediaStalls$ = this.#mesh.mediaStalls$;
+    this.reconnectingPeers$ = this.#mesh.reconnecting$;
 
     // Our own network changed: every path may be dead, restart them now rather than wait for ICE
     // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed. Not on
@@ -288,7 +318,21 @@ export class MeetingClient {
     ).subscribe(() => {
       if (this.#conference.value) this.#recovery.networkChanged();
     });
-    this.#mesh.mediaResumed$.subscribe(({ userId }) => this.#coveredPeers.delete(userId));
+    // Every sign that a path broke goes to the arbiter; only outages it gives us become triggers.
+    merge(
+      this.#mesh.mediaStalls$.pipe(map(({ userId }) => ({ userId, reason: 'media-stall' as const }))),
+      watchPeerTroubles(this.#mesh.peerState$),
+    ).subscribe(({ userId, reason }) => {
+      if (this.#conference.value) this.#arbiter.trouble(userId, reason);
+    });
+    this.#mesh.mediaRecovered$.subscribe(({ userId }) => this.#arbiter.recovered(userId));
+    this.#arbiter.ours$.subscribe(({ userId, reason, covered }) => {
+      if (!this.#conference.value) return;
+      // Ours: the path will not heal by itself, so restart now rather than after the stall's grace.
+      this.#recovery.stallsAreOurs();
+      if (isResuming(this.#resumeState.value)) this.#episodePeers.add(userId);
+      else if (!covered) this.#mediaOutages.next({ reason });
+    });
     this.#signal.confEvents$.subscribe((e) => this.#onConfEvent(e));
     this.#signal.signals$.subscribe((d) => this.#mesh.handleSignal(d.from, d.data));
     this.#signal.ended$.subscribe(({ handle, code, message }) => {
@@ -516,6 +560,7 @@ export class MeetingClient {
           );
           return peersHealthy && this.#socketAnswers(PROBE_TIMEOUT_MS);
         }),
+      mediaRecovered: () => this.#mediaRecovered(),
     };
   }
 
@@ -589,38 +634,11 @@ export class MeetingClient {
   /** Watches the network for as long as the login session lives (spec §4), and resumes it. */
   #startResume(): void {
     this.#resume?.unsubscribe();
-    // A peer or a stall only says something about *our* network while its owner is connected;
-    // a participant the server already marks "reconnecting" has a problem of their own.
-    // And one struggling peer among healthy ones is that peer's problem: media recovery handles
-    // it. Only when every peer is in trouble is it ours, and worth an episode.
-    const ours = (userId: string) => {
-      // A peer already in trouble when the last episode started stays that episode's business
-      // until its media flows again: one outage, one episode.
-      if (this.#coveredPeers.has(userId)) return false;
-      const me = this.#session?.userId;
-      const others = (this.#conference.value?.roster ?? []).filter(
-        (p) => p.userId !== me && p.status === 'connected',
-      );
-      const troubled = this.#recovery.recovering;
-      return (
-        others.some((p) => p.userId === userId) &&
-        others.every((p) => p.userId === userId || troubled.has(p.userId))
-      );
-    };
     const inputs: NetworkInputs = {
       ...this.#environment,
-      peerStates$: this.#mesh.peerState$.pipe(filter((p) => ours(p.userId))),
       socketDisconnects$: this.socketDisconnects$,
       localAddress$: this.#localAddress,
-      mediaStalls$: this.#mesh.mediaStalls$.pipe(
-        filter((p) => ours(p.userId)),
-        mergeMap((p) =>
-          this.#stallIsOurs(p.userId).pipe(
-            filter(Boolean),
-            map(() => p),
-          ),
-        ),
-      ),
+      mediaOutages$: this.#mediaOutages,
     };
     this.#resume = createResumePipeline({
       triggers$: watchNetwork(inputs),
@@ -633,23 +651,6 @@ export class MeetingClient {
     });
   }
 
-  /**
-   * A stall looks the same from both ends of a dead path. When our socket answers a ping but the
-   * other side does not answer over signaling, its network is what broke: it resumes on a new
-   * handle by itself, and an episode here would only show our user a false "reconnecting"
-   * (measured: one on B in every two-party IP change). Our socket dead, or both answering (the
-   * media path alone broke): ours, as when a symmetric media cut gives both sides an episode.
-   * Within JUST_RESUMED_MS of our own resume it is the outage already being recovered. (When
-   * they resumed before our stall showed, they answer from their new handle and we still run
-   * a needless episode: telling that from a media-only cut on their side needs more than a probe.)
-   */
-  #stallIsOurs(userId: string): Observable<boolean> {
-    if (this.#now() - this.#ownResumedAt < JUST_RESUMED_MS) return of(false);
-    return defer(() => this.#socketAnswers(STALL_PING_MS)).pipe(
-      switchMap((alive) => (alive ? this.#mesh.probePeer(userId, PEER_PROBE_MS) : of(true))),
-    );
-  }
-
   /** Whether our signaling socket answers a `ping` within `timeoutMs`. */
   async #socketAnswers(timeoutMs: number): Promise<boolean> {
     if (!this.#signal.connected) return false;
@@ -660,19 +661,44 @@ export class MeetingClient {
     }
   }
 
+  /**
+   * Media flows again, both ways, with every participant whose outage the running episode
+   * covers: we decode them, and they say they decode us. Checked every MEDIA_CHECK_MS.
+   */
+  #mediaRecovered(): Observable<unknown> {
+    const scheduler = this.#resumeOptions.scheduler ?? asyncScheduler;
+    const flowingBothWays = (userId: string): Observable<boolean> =>
+      this.#mesh.flowingFrom(userId) ? this.#arbiter.remoteFlowing(userId) : of(false);
+    return timer(0, MEDIA_CHECK_MS, scheduler).pipe(
+      exhaustMap(() => {
+        const peers = [...this.#episodePeers].filter((userId) => this.#mesh.peers.has(userId));
+        if (peers.length === 0) return of(true);
+        return forkJoin(peers.map(flowingBothWays)).pipe(map((answers) => answers.every(Boolean)));
+      }),
+      filter(Boolean),
+      take(1),
+    );
+  }
+
   #onResumeOutput(out: ResumeOutput): void {
     switch (out.type) {
       case 'state': {
         const was = this.#resumeState.value;
         // Signals (restart offers included) wait for the new handle instead of being refused.
         if (!isResuming(was) && isResuming(out.state)) {
-          for (const userId of this.#recovery.recovering) this.#coveredPeers.add(userId);
+          this.#episodePeers.clear();
+          for (const userId of this.#arbiter.owned) this.#episodePeers.add(userId);
           if (out.state.originalHandle !== null) this.#mesh.setLocalHandle(null);
           // An episode means our own connectivity broke, not one peer's: a stalled path will
           // not heal by itself, so restart now rather than after the stall's grace.
           if (this.#conference.value) this.#recovery.stallsAreOurs();
         }
         this.#resumeState.next(out.state);
+        if (isResuming(was) && !isResuming(out.state)) {
+          this.#episodeEndedAt = this.#now();
+          this.#episodePeers.clear();
+          this.#arbiter.episodeEnded();
+        }
         return;
       }
       case 'login-resumed':
@@ -712,9 +738,14 @@ export class MeetingClient {
     const conf = this.#conference.value;
     if (!conf) return;
     this.#conference.next({ ...conf, handle: info.handle });
-    this.#ownResumedAt = this.#now();
     this.#mesh.setLocalHandle(info.handle);
     this.#pendingReplay = info;
+    // Media needs only the new handle, not the replay: a dead peer is rebuilt, a struggling one
+    // recovered, healthy ones are never touched. (A media-triggered RESULT waits for this.)
+    for (const [userId, peer] of this.#mesh.peers) {
+      if (peer.closed || peer.connectionState === 'failed') this.#mesh.rebuildPeer(userId);
+      else if (peer.iceConnectionState === 'disconnected') this.#recovery.recover(userId);
+    }
   }
 
   /** Applies what was missed, exactly once and in order, then takes the server's roster as truth. */
@@ -746,11 +777,6 @@ export class MeetingClient {
     const present = new Set(info.roster.map((p) => p.userId));
     for (const userId of this.#mesh.peers.keys()) if (!present.has(userId)) this.#mesh.removePeer(userId);
     for (const p of info.roster) if (p.userId !== me) this.#mesh.addPeer(p.userId, p.handle);
-    // Healthy peers were never touched; a dead one is rebuilt, a struggling one recovered.
-    for (const [userId, peer] of this.#mesh.peers) {
-      if (peer.closed || peer.connectionState === 'failed') this.#mesh.rebuildPeer(userId);
-      else if (peer.iceConnectionState === 'disconnected') this.#recovery.recover(userId);
-    }
     for (const e of early) this.#onConfEvent(e);
     void this.#flushOutbox();
   }
@@ -759,6 +785,14 @@ export class MeetingClient {
     const state = this.#resumeState.value;
     this.#pendingReplay = null;
     this.#early = [];
+    // A media-triggered episode may fail after the conference resumed (media never came back):
+    // the seat under the new handle is live, so say we leave, as `leave()` would.
+    const adopted = this.#conference.value?.handle;
+    if (adopted !== undefined && adopted !== originalHandle) {
+      this.#signal.request('conf:leave', { handle: adopted }, { timeoutMs: LEAVE_TIMEOUT_MS }).catch(() => {
+        // The seat is released when the socket or the resume window goes anyway.
+      });
+    }
     if (originalHandle !== null) this.#teardownConference();
     // A login that did not come back is gone on the server too: start over from login, once the
     // pipeline has reported the episode's RESULTs (dropping it now would cut them off).
@@ -785,6 +819,8 @@ export class MeetingClient {
     // so nothing is applied out of order; duplicates are then dropped by seq.
     if (this.#busy === 'join' || this.#pendingReplay || this.#resumingConference()) {
       this.#early.push(event);
+      // Media cannot wait for the replay: signals to a participant's retired handle are lost.
+      if (event.kind === 'replaced') this.#mesh.rekey(event.participant.userId, event.participant.handle);
       return;
     }
     const conf = this.#conference.value;
@@ -809,6 +845,7 @@ export class MeetingClient {
         const gone = findByHandle(conf.roster, event.handle);
         if (gone && gone.userId !== this.#session?.userId) {
           this.#recovery.forget(gone.userId);
+          this.#arbiter.forget(gone.userId);
           this.#mesh.removePeer(gone.userId);
         }
         break;
@@ -858,6 +895,7 @@ export class MeetingClient {
   #close(): void {
     this.#networkWatch.unsubscribe();
     this.#recovery.stop();
+    this.#arbiter.stop();
     this.#resume?.unsubscribe();
     this.#resume = null;
     this.#closed = true;

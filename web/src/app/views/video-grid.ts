@@ -58,42 +58,48 @@ export function bindVideoGrid(grid: HTMLElement, client: MeetingClient): () => v
     }
   };
 
-  const sub = combineLatest([client.conference$, client.remoteStreams$, client.localStream$]).subscribe(
-    ([conf, streams, local]) => {
-      const me = client.session;
-      if (!conf || !me) {
-        for (const t of tiles.values()) bindStream(t, null);
-        tiles.clear();
-        grid.replaceChildren();
-        return;
+  const sub = combineLatest([
+    client.conference$,
+    client.remoteStreams$,
+    client.localStream$,
+    client.reconnectingPeers$,
+  ]).subscribe(([conf, streams, local, mediaBack]) => {
+    const me = client.session;
+    if (!conf || !me) {
+      for (const t of tiles.values()) bindStream(t, null);
+      tiles.clear();
+      grid.replaceChildren();
+      return;
+    }
+    const order: HTMLElement[] = [];
+    const seen = new Set<string>();
+    for (const p of conf.roster) {
+      const self = p.userId === me.userId;
+      const t = tile(p.userId, !self);
+      seen.add(p.userId);
+      const attrs = { 'data-handle': String(p.handle), 'data-user-id': p.userId, 'data-name': p.name };
+      for (const [k, v] of Object.entries(attrs)) {
+        if (t.video.getAttribute(k) !== v) t.video.setAttribute(k, v);
       }
-      const order: HTMLElement[] = [];
-      const seen = new Set<string>();
-      for (const p of conf.roster) {
-        const self = p.userId === me.userId;
-        const t = tile(p.userId, !self);
-        seen.add(p.userId);
-        const attrs = { 'data-handle': String(p.handle), 'data-user-id': p.userId, 'data-name': p.name };
-        for (const [k, v] of Object.entries(attrs)) {
-          if (t.video.getAttribute(k) !== v) t.video.setAttribute(k, v);
-        }
-        t.root.dataset.status = p.status;
-        t.badge.hidden = p.status !== 'reconnecting';
-        t.label.textContent = `${p.name} (#${p.handle})`;
-        bindStream(t, self ? local : (streams.get(p.userId) ?? null));
-        order.push(t.root);
-      }
-      for (const [userId, t] of tiles) {
-        if (seen.has(userId)) continue;
-        bindStream(t, null);
-        tiles.delete(userId);
-      }
-      // Local tile first, then the others in roster order; replaceChildren keeps live nodes.
-      order.sort((a, b) => Number(b.classList.contains('local')) - Number(a.classList.contains('local')));
-      grid.replaceChildren(...order);
-      grid.dataset.count = String(order.length);
-    },
-  );
+      // Their socket is gone (the server says so), or their media is not decoding here yet:
+      // either way the tile must not pass a frozen frame off as live.
+      const reconnecting = p.status === 'reconnecting' || (!self && mediaBack.has(p.userId));
+      t.root.dataset.status = reconnecting ? 'reconnecting' : p.status;
+      t.badge.hidden = !reconnecting;
+      t.label.textContent = `${p.name} (#${p.handle})`;
+      bindStream(t, self ? local : (streams.get(p.userId) ?? null));
+      order.push(t.root);
+    }
+    for (const [userId, t] of tiles) {
+      if (seen.has(userId)) continue;
+      bindStream(t, null);
+      tiles.delete(userId);
+    }
+    // Local tile first, then the others in roster order; replaceChildren keeps live nodes.
+    order.sort((a, b) => Number(b.classList.contains('local')) - Number(a.classList.contains('local')));
+    grid.replaceChildren(...order);
+    grid.dataset.count = String(order.length);
+  });
 
   const unblock = (): void => {
     for (const audio of blockedAudio) audio.play().catch(() => {});

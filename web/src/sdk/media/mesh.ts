@@ -7,7 +7,7 @@ import {
   asyncScheduler,
   BehaviorSubject,
   interval,
-  Observable,
+  type Observable,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -15,7 +15,13 @@ import {
 import type { SignalData } from '../../../../shared/src/index.ts';
 import type { LinkDiagnostics, LinkState, PeerLinkFactory, PeerLinkLike } from './peer-link.ts';
 import { type StallSample, type StallTrack, trackStalls } from './stall-detector.ts';
-import { isInitiator, isKeyframeRequest, isProbeSignal, isRestartSignal } from './wire.ts';
+import {
+  isInitiator,
+  isKeyframeRequest,
+  isOutageSignal,
+  isRestartSignal,
+  type OutageSignal,
+} from './wire.ts';
 
 /** How the mesh reaches the remote side; the facade carries it over the signaling socket. */
 export interface SignalPort {
@@ -48,6 +54,8 @@ export interface MeshOptions {
   stallMs?: number;
   /** After a broken path, get our starved decoders a keyframe from the other side (default true). */
   keyframeOnRecovery?: boolean;
+  /** Where the outage protocol's messages go (outage-arbiter.ts); the mesh only carries them. */
+  onOutageSignal?: (userId: string, data: OutageSignal) => void;
 }
 
 /** One link as a test or a support page sees it. */
@@ -70,6 +78,11 @@ interface Member {
   restartAsked: boolean;
 }
 
+/**
+ * A path that received something this recently works. Half the stall threshold: when one path
+ * is reported stalled, another cut at the same instant has been silent at least this long.
+ */
+const PATH_OK_SILENCE_MS = 500;
 /** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
 const REBUILD_DEDUPE_MS = 2_000;
 /** Bound on signals kept for a handle we do not know yet. */
@@ -90,6 +103,7 @@ export class Mesh {
   readonly #stallPollMs: number;
   readonly #stallMs: number;
   readonly #keyframeOnRecovery: boolean;
+  readonly #onOutageSignal: (userId: string, data: OutageSignal) => void;
   #stallWatch: Subscription | null = null;
   #stallTracks: ReadonlyMap<string, StallTrack> = new Map();
 
@@ -105,9 +119,6 @@ export class Mesh {
   readonly #userByHandle = new Map<number, string>();
   /** Signals from a handle not mapped yet (e.g. before the roster update that names it). */
   readonly #unknown = new Map<number, SignalData[]>();
-  /** Probes waiting for their `probe-ack`, by id. */
-  readonly #probes = new Map<number, () => void>();
-  #probeSeq = 0;
   /** Outgoing signals held while we have no valid own handle (mid-resume). */
   readonly #outbox: { userId: string; data: SignalData }[] = [];
 
@@ -116,7 +127,8 @@ export class Mesh {
   readonly #peerChanges = new Subject<PeerSnapshot>();
   readonly #localStream$ = new BehaviorSubject<MediaStream | null>(null);
   readonly #stalls = new Subject<{ userId: string }>();
-  readonly #resumed = new Subject<{ userId: string }>();
+  readonly #reconnecting = new BehaviorSubject<ReadonlySet<string>>(new Set());
+  readonly #recovered = new Subject<{ userId: string }>();
 
   /** userId → the participant's incoming stream. */
   readonly remoteStreams$: Observable<ReadonlyMap<string, MediaStream>> = this.#remoteStreams.asObservable();
@@ -127,8 +139,13 @@ export class Mesh {
   readonly localStream$: Observable<MediaStream | null> = this.#localStream$.asObservable();
   /** A connected peer from which no media bytes arrived for `stallMs` (once per stall). */
   readonly mediaStalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
-  /** A peer reported as stalled receives bytes again (restored path, or a rebuilt link). */
-  readonly mediaResumed$: Observable<{ userId: string }> = this.#resumed.asObservable();
+  /**
+   * Participants whose media is being recovered: from a broken path (a stall, ICE trouble, a
+   * restart) or a rebuilt link until their media decodes steadily again (truthful tiles).
+   */
+  readonly reconnecting$: Observable<ReadonlySet<string>> = this.#reconnecting.asObservable();
+  /** A participant leaves `reconnecting$` because its media decodes again. */
+  readonly mediaRecovered$: Observable<{ userId: string }> = this.#recovered.asObservable();
 
   constructor(options: MeshOptions) {
     this.#port = options.port;
@@ -140,6 +157,7 @@ export class Mesh {
     this.#stallPollMs = options.stallPollMs ?? 250;
     this.#stallMs = options.stallMs ?? 1_000;
     this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
+    this.#onOutageSignal = options.onOutageSignal ?? (() => {});
   }
 
   get localStream(): MediaStream | null {
@@ -253,6 +271,7 @@ export class Mesh {
     this.#members.delete(userId);
     this.#userByHandle.delete(member.handle);
     this.#closeLink(member);
+    this.#publishReconnecting(userId, false, { recovered: false });
     const peers = new Map(this.#peers.value);
     peers.delete(userId);
     this.#peers.next(peers);
@@ -293,29 +312,30 @@ export class Mesh {
     }
   }
 
+  /** Sends one of the outage protocol's messages to the participant (held while we have no handle). */
+  sendOutageSignal(userId: string, data: OutageSignal): void {
+    this.#send(userId, data);
+  }
+
   /**
-   * Whether the participant answers over signaling within `timeoutMs`, i.e. its socket is alive.
-   * False at once when we cannot ask (no such participant, or we have no handle ourselves).
+   * Whether some participant other than `userId` still sends us media: a connected link whose
+   * bytes grew within PATH_OK_SILENCE_MS at the last poll.
    */
-  probePeer(userId: string, timeoutMs: number): Observable<boolean> {
-    return new Observable<boolean>((subscriber) => {
-      const answer = (alive: boolean) => {
-        subscriber.next(alive);
-        subscriber.complete();
-      };
-      if (!this.#members.has(userId) || this.#localHandle === null || this.#destroyed) {
-        answer(false);
-        return;
-      }
-      const id = ++this.#probeSeq;
-      this.#probes.set(id, () => answer(true));
-      const timeout = this.#scheduler.schedule(() => answer(false), timeoutMs);
-      this.#send(userId, { type: 'probe', id });
-      return () => {
-        this.#probes.delete(id);
-        timeout.unsubscribe();
-      };
-    });
+  pathsOkExcept(userId: string): boolean {
+    const now = this.#now();
+    for (const m of this.#members.values()) {
+      if (m.userId === userId || !m.link || m.link.closed || m.link.state.connectionState !== 'connected')
+        continue;
+      const track = this.#stallTracks.get(m.userId);
+      if (track && now - track.since < PATH_OK_SILENCE_MS) return true;
+    }
+    return false;
+  }
+
+  /** Whether the participant's media reaches us: a connected link that is not being recovered. */
+  flowingFrom(userId: string): boolean {
+    const link = this.#members.get(userId)?.link;
+    return !!link && !link.closed && !link.recovering && link.state.connectionState === 'connected';
   }
 
   /** Media bytes received from the participant (null: no live link). */
@@ -349,7 +369,8 @@ export class Mesh {
       this.#peerChanges,
       this.#localStream$,
       this.#stalls,
-      this.#resumed,
+      this.#reconnecting,
+      this.#recovered,
     ])
       s.complete();
   }
@@ -387,14 +408,8 @@ export class Mesh {
       ).then((samples) => {
         polling = false;
         if (this.#destroyed) return;
-        const { tracks, stalled, resumed } = trackStalls(
-          this.#stallTracks,
-          samples,
-          this.#now(),
-          this.#stallMs,
-        );
+        const { tracks, stalled } = trackStalls(this.#stallTracks, samples, this.#now(), this.#stallMs);
         this.#stallTracks = tracks;
-        for (const userId of resumed) this.#resumed.next({ userId });
         for (const userId of stalled) {
           this.#members.get(userId)?.link?.markBroken();
           this.#stalls.next({ userId });
@@ -417,9 +432,8 @@ export class Mesh {
       void member.link?.forceKeyframe();
       return;
     }
-    if (isProbeSignal(data)) {
-      if (data.type === 'probe') this.#send(member.userId, { type: 'probe-ack', id: data.id });
-      else this.#probes.get(data.id)?.();
+    if (isOutageSignal(data)) {
+      this.#onOutageSignal(member.userId, data);
       return;
     }
     if ('type' in data && data.type === 'offer') member.restartAsked = false;
@@ -481,10 +495,19 @@ export class Mesh {
       },
     });
     member.link = link;
+    // A rebuilt link replaces a broken path: reconnecting until its media decodes.
+    if (member.generation > 1) link.markBroken();
     // state$ replays the current state at once: that publishes the new link.
     const subs = link.state$.subscribe(() => {
-      if (member.link === link) this.#publishPeer(member);
+      if (member.link !== link) return;
+      this.#publishPeer(member);
+      this.#publishReconnecting(member.userId, link.closed || link.recovering);
     });
+    subs.add(
+      link.recovering$.subscribe((recovering) => {
+        if (member.link === link) this.#publishReconnecting(member.userId, link.closed || recovering);
+      }),
+    );
     subs.add(
       link.stream$.subscribe((stream) => {
         if (member.link === link) this.#setRemoteStream(member.userId, stream);
@@ -502,6 +525,17 @@ export class Mesh {
     member.link = null;
     link?.destroy();
     this.#setRemoteStream(member.userId, null);
+  }
+
+  #publishReconnecting(userId: string, reconnecting: boolean, { recovered = true } = {}): void {
+    if (this.#destroyed) return;
+    const current = this.#reconnecting.value;
+    if (current.has(userId) === reconnecting) return;
+    const next = new Set(current);
+    if (reconnecting) next.add(userId);
+    else next.delete(userId);
+    this.#reconnecting.next(next);
+    if (!reconnecting && recovered) this.#recovered.next({ userId });
   }
 
   #send(userId: string, data: SignalData): void {

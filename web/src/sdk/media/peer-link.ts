@@ -58,6 +58,12 @@ export interface PeerLinkLike {
   restartIce(): boolean;
   /** The path is known to be broken: our decoder is watched until frames flow again. */
   markBroken(): void;
+  /**
+   * From a broken path (or a rebuilt link) until its media decodes steadily again: what the
+   * tile shows as "reconnecting", and what "media flows again" means for an episode's RESULT.
+   */
+  readonly recovering: boolean;
+  readonly recovering$: Observable<boolean>;
   /** The other side's decoder is starved: restart our video encoders with a keyframe. */
   forceKeyframe(): Promise<void>;
   diagnostics(): LinkDiagnostics;
@@ -72,22 +78,22 @@ const RESTART_SPACING_MS = 250;
 const DECODE_POLL_MS = 100;
 /** Frames decoded in this many samples in a row: the recovery is over. */
 const DECODING_RUN_TO_STOP = 5;
-/** A path dead for longer is abandoned by the resume window anyway. */
-const DECODE_WATCH_MAX_MS = 60_000;
-
-/** Inbound video bytes and decoded frames over all video receivers (null: none yet). */
-async function inboundVideo(pc: RTCPeerConnection): Promise<DecodeSample | null> {
+/** Inbound video bytes and decoded frames, and inbound audio bytes (null: no inbound stream yet). */
+async function inboundMedia(pc: RTCPeerConnection): Promise<DecodeSample | null> {
   const report = await pc.getStats();
   let bytes = 0;
   let frames = 0;
+  let audioBytes = 0;
   let any = false;
   report.forEach((s: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number }) => {
-    if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+    if (s.type !== 'inbound-rtp') return;
     any = true;
+    if (s.kind === 'audio') audioBytes += s.bytesReceived ?? 0;
+    if (s.kind !== 'video') return;
     bytes += s.bytesReceived ?? 0;
     frames += s.framesDecoded ?? 0;
   });
-  return any ? { at: Date.now(), bytes, frames } : null;
+  return any ? { at: Date.now(), bytes, frames, audioBytes } : null;
 }
 
 /** The RTCPeerConnection behind a simple-peer instance: the one place that reads `_pc`. */
@@ -108,7 +114,9 @@ export class PeerLink implements PeerLinkLike {
   #lastKeyframeAt = Number.NEGATIVE_INFINITY;
   #lastRestartAt = Number.NEGATIVE_INFINITY;
   #decodeTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #recovering = new BehaviorSubject(false);
   readonly #received = new ReceivedBytes();
+  readonly recovering$: Observable<boolean> = this.#recovering.asObservable();
   readonly state$: Observable<LinkState>;
   readonly stream$: Observable<MediaStream | null> = this.#stream.asObservable();
 
@@ -152,6 +160,10 @@ export class PeerLink implements PeerLinkLike {
 
   get closed(): boolean {
     return this.#state.value.closed;
+  }
+
+  get recovering(): boolean {
+    return this.#recovering.value;
   }
 
   get peerConnection(): RTCPeerConnection | null {
@@ -295,11 +307,13 @@ export class PeerLink implements PeerLinkLike {
 
   /** The path was lost, or is being replaced (ICE restart): watch our decoder until it recovers. */
   #markBroken(): void {
-    if (this.#keyframeOnRecovery) this.#watchDecoding();
+    if (this.closed) return;
+    if (!this.#recovering.value) this.#recovering.next(true);
+    this.#watchDecoding();
   }
 
   /**
-   * Samples our inbound video every DECODE_POLL_MS from a broken path until frames decode
+   * Samples our inbound media every DECODE_POLL_MS from a broken path until frames decode
    * steadily again, and asks for a keyframe when bytes arrive but frames do not
    * (starved-decoder.ts). Chrome may stay `connected` through a dead path and an ICE restart,
    * so the decoder, not the ICE state, says when it is over.
@@ -308,22 +322,29 @@ export class PeerLink implements PeerLinkLike {
     if (this.#decodeTimer || this.closed) return;
     let watch: DecodeWatch = idleDecodeWatch;
     let busy = false;
-    const startedAt = Date.now();
     this.#decodeTimer = setInterval(() => {
       const pc = this.peerConnection;
-      if (!pc || Date.now() - startedAt > DECODE_WATCH_MAX_MS) {
+      if (!pc) {
         this.#stopDecodeWatch();
         return;
       }
       if (busy) return;
       busy = true;
-      void inboundVideo(pc)
+      void inboundMedia(pc)
         .then((sample) => {
-          if (!sample) return;
-          const step = watchDecoding(watch, sample);
-          watch = step.watch;
-          if (step.askKeyframe) this.#onKeyframeNeeded();
-          if (watch.decodingRun >= DECODING_RUN_TO_STOP) this.#stopDecodeWatch();
+          if (sample) {
+            const step = watchDecoding(watch, sample);
+            watch = step.watch;
+            if (step.askKeyframe && this.#keyframeOnRecovery) this.#onKeyframeNeeded();
+          } else {
+            // Nothing inbound at all (the other side sends no media): connected is all there is.
+            const up = pc.connectionState === 'connected';
+            watch = { ...watch, decodingRun: up ? watch.decodingRun + 1 : 0 };
+          }
+          if (watch.decodingRun >= DECODING_RUN_TO_STOP) {
+            this.#stopDecodeWatch();
+            this.#recovering.next(false);
+          }
         })
         .catch(() => {})
         .finally(() => {
@@ -349,6 +370,7 @@ export class PeerLink implements PeerLinkLike {
     this.#stream.next(null);
     this.#state.complete();
     this.#stream.complete();
+    this.#recovering.complete();
   }
 }
 

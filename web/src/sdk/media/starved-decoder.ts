@@ -11,6 +11,8 @@ export interface DecodeSample {
   /** Inbound video bytes and frames decoded so far (counters that only grow). */
   bytes: number;
   frames: number;
+  /** Inbound audio bytes: the only media of a participant without a camera. */
+  audioBytes?: number;
 }
 
 export interface DecodeWatch {
@@ -18,7 +20,7 @@ export interface DecodeWatch {
   /** Since when bytes have flowed while no frame decoded. */
   starvedSince: number | null;
   askedAt: number | null;
-  /** Consecutive samples in which frames decoded. */
+  /** Consecutive samples in which frames decoded: enough of them and the media is back. */
   decodingRun: number;
 }
 
@@ -40,7 +42,9 @@ export function watchDecoding(
 ): { watch: DecodeWatch; askKeyframe: boolean } {
   const last = watch.last;
   if (!last) return { watch: { ...watch, last: sample }, askKeyframe: false };
-  const decoding = sample.frames > last.frames;
+  // A participant that sends no video "decodes" when its audio flows.
+  const decoding =
+    sample.frames > last.frames || (sample.bytes === 0 && (sample.audioBytes ?? 0) > (last.audioBytes ?? 0));
   const flowing = sample.bytes > last.bytes;
   if (decoding || !flowing) {
     return {

@@ -19,15 +19,26 @@ export function isKeyframeRequest(data: SignalData): data is KeyframeRequest {
   return 'type' in data && data.type === 'keyframe';
 }
 
-/** Our own message: is the other side's socket alive (`probe`), and its answer (`probe-ack`). */
-export type ProbeSignal = Extract<SignalData, { type: 'probe' | 'probe-ack' }>;
+/** Our own messages deciding whose a media outage is, and whether media flows again (outage-arbiter.ts). */
+export type OutageSignal = Extract<
+  SignalData,
+  { type: 'probe' | 'probe-ack' | 'media-outage' | 'media-check' | 'media-check-ack' }
+>;
 
-export function isProbeSignal(data: SignalData): data is ProbeSignal {
-  return 'type' in data && (data.type === 'probe' || data.type === 'probe-ack');
+const OUTAGE_TYPES: ReadonlySet<string> = new Set([
+  'probe',
+  'probe-ack',
+  'media-outage',
+  'media-check',
+  'media-check-ack',
+]);
+
+export function isOutageSignal(data: SignalData): data is OutageSignal {
+  return 'type' in data && OUTAGE_TYPES.has(data.type);
 }
 
-/** Messages of ours, handled by the mesh; the rest is simple-peer's. */
-export type ControlSignal = RestartSignal | KeyframeRequest | ProbeSignal;
+/** Messages of ours, handled by the mesh and the arbiter; the rest is simple-peer's. */
+export type ControlSignal = RestartSignal | KeyframeRequest | OutageSignal;
 
 /**
  * The deterministic initiator rule: the side with the smaller userId offers. userIds are stable

@@ -49,7 +49,7 @@ import type { RetryLoop } from './retry-attempts.ts';
 import { fullJitterPolicy, type RetryPolicy } from './retry-policy.ts';
 import { startEpisode } from './start-episode.ts';
 import { IDLE, type ResumeState, reduceResumeState } from './state.ts';
-import { interruptsAttempt } from './watch-network.ts';
+import { interruptsAttempt, isMediaTrigger } from './watch-network.ts';
 
 export type { ResumeOutput } from './outputs.ts';
 
@@ -119,7 +119,13 @@ export function createResumePipeline(options: ResumePipelineOptions): Observable
           // The conference resume never starts before the login resume succeeded.
           defer(() =>
             state.kind === 'resuming-conference'
-              ? resumeConference({ ports, loop, conference: state.conference, scheduler })
+              ? resumeConference({
+                  ports,
+                  loop,
+                  conference: state.conference,
+                  scheduler,
+                  awaitMedia: isMediaTrigger(trigger),
+                })
               : EMPTY,
           ),
         ).pipe(

@@ -52,6 +52,12 @@ export interface ResumePorts {
    * broken): emits true once if the signaling path and every peer are healthy, else false.
    */
   probe(): Observable<boolean>;
+  /**
+   * For an episode a media trigger started, after the conference resumed: emits once when media
+   * flows again, both ways, with the peers whose outage the episode covers, so that its RESULT
+   * means it (spec §5). One that never emits leaves the episode to the resume window.
+   */
+  mediaRecovered(): Observable<unknown>;
 }
 
 /** Transport failure (socket refused, unreachable, ack timed out): always retryable. */

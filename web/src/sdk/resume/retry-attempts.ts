@@ -80,23 +80,32 @@ export function replyOutcome<T extends object>(
 
 const INTERRUPTED = Symbol('interrupted');
 
+/**
+ * Emits once (never completes first) when the loop's signaling path is interrupted after `at`:
+ * a trigger seen later than `at` (a coalesced trigger may be emitted late, its `at` stays early,
+ * and one seen at or before `at` describes a change what started then already sees), or the
+ * network going away.
+ */
+export function interruption(loop: RetryLoop, at: number): Observable<typeof INTERRUPTED> {
+  const { scheduler, online$ } = loop;
+  // NEVER keeps this from completing: a race must not be won by a completion.
+  return merge(
+    loop.interrupt$.pipe(filter((trigger) => (trigger.at ?? scheduler.now()) > at)),
+    networkLost(online$),
+    NEVER,
+  ).pipe(
+    take(1),
+    map(() => INTERRUPTED),
+  );
+}
+
 export function retryAttempts<T>(
   attempt: (cause: AttemptCause) => Observable<AttemptOutcome<T>>,
   loop: RetryLoop,
+  first: AttemptCause = { kind: 'first' },
 ): Observable<RetryItem<T>> {
   const { policy, scheduler, startedAt, online$ } = loop;
-  // NEVER keeps this from completing: a race must not be won by a completion.
-  const interruptedAfter = (at: number): Observable<typeof INTERRUPTED> =>
-    merge(
-      // A trigger seen at or before the instant the attempt started describes a change the
-      // attempt already sees (a coalesced trigger may be emitted late, its `at` stays early).
-      loop.interrupt$.pipe(filter((trigger) => (trigger.at ?? scheduler.now()) > at)),
-      networkLost(online$),
-      NEVER,
-    ).pipe(
-      take(1),
-      map(() => INTERRUPTED),
-    );
+  const interruptedAfter = (at: number) => interruption(loop, at);
 
   const backoff = (error: ClassifiedError, retryCount: number): Observable<RetryItem<T>> =>
     defer(() => {
@@ -135,5 +144,5 @@ export function retryAttempts<T>(
       ),
     );
 
-  return run({ kind: 'first' }, 0);
+  return run(first, 0);
 }

@@ -38,8 +38,11 @@ export interface NetworkInputs {
   socketDisconnects$?: Observable<string>;
   /** Every `tsdk_set_config_param(TSDK_E_CONFIG_LOCAL_ADDRESS, …)` the app made. */
   localAddress$?: Observable<TSDK_S_LOCAL_ADDRESS>;
-  /** A peer that claims to be connected but received no bytes for a while (from media/). */
-  mediaStalls$?: Observable<{ userId: string }>;
+  /**
+   * Media outages that are ours to resume (a stall or a peer's broken state that the outage
+   * arbiter, media/outage-arbiter.ts, gave to this side), with what showed it.
+   */
+  mediaOutages$?: Observable<{ reason: MediaTriggerReason }>;
 }
 
 /** Signals that something *may* have changed; nothing is known to be broken. */
@@ -86,6 +89,20 @@ export function triggerClass(trigger: Trigger): TriggerClass {
   return 'broken';
 }
 
+export type MediaTriggerReason = 'peer-disconnected' | 'peer-failed' | 'media-stall';
+
+/** Signals that a media path died: peers' ICE / connection state, and media inactivity. */
+const MEDIA: ReadonlySet<TriggerReason> = new Set<MediaTriggerReason>([
+  'peer-disconnected',
+  'peer-failed',
+  'media-stall',
+]);
+
+/** An episode a media trigger started reports success only once media flows again (spec §5). */
+export function isMediaTrigger(trigger: Trigger): boolean {
+  return MEDIA.has(trigger.reason);
+}
+
 /**
  * Broken triggers that abort an in-flight attempt and retry at once. Peer and media triggers are
  * broken too (they start an episode) but say nothing about a signaling attempt in flight.
@@ -108,7 +125,8 @@ export function watchBrowserEvents(inputs: Pick<NetworkInputs, 'window' | 'navig
   return merge(...sources);
 }
 
-function peerReason(state: PeerStateChange): TriggerReason | null {
+/** What a peer's state says is broken, if anything. */
+export function peerTrouble(state: PeerStateChange): Exclude<MediaTriggerReason, 'media-stall'> | null {
   // connectionState first: Chrome may sit in ICE `disconnected` for good (environment.md).
   if (state.connectionState === 'failed') return 'peer-failed';
   if (state.iceConnectionState === 'disconnected' || state.iceConnectionState === 'failed') {
@@ -117,19 +135,26 @@ function peerReason(state: PeerStateChange): TriggerReason | null {
   return null;
 }
 
-/** One trigger per peer each time it *becomes* disconnected/failed (repeats are dropped). */
-export function watchPeerStates(peerStates$: Observable<PeerStateChange>): Observable<Trigger> {
+/** Each time a peer *becomes* disconnected/failed, which peer and how (repeats are dropped). */
+export function watchPeerTroubles(
+  peerStates$: Observable<PeerStateChange>,
+): Observable<{ userId: string; reason: Exclude<MediaTriggerReason, 'media-stall'> }> {
   return peerStates$.pipe(
     groupBy((state) => state.userId),
     mergeMap((perPeer) =>
       perPeer.pipe(
-        map(peerReason),
+        map(peerTrouble),
         distinctUntilChanged(),
-        filter((reason): reason is TriggerReason => reason !== null),
-        map((reason): Trigger => ({ reason })),
+        filter((reason) => reason !== null),
+        map((reason) => ({ userId: perPeer.key, reason })),
       ),
     ),
   );
+}
+
+/** One trigger per peer each time it *becomes* disconnected/failed (repeats are dropped). */
+export function watchPeerStates(peerStates$: Observable<PeerStateChange>): Observable<Trigger> {
+  return watchPeerTroubles(peerStates$).pipe(map(({ reason }): Trigger => ({ reason })));
 }
 
 /**
@@ -167,7 +192,7 @@ export function watchNetwork(inputs: NetworkInputs): Observable<Trigger> {
     inputs.peerStates$ ? watchPeerStates(inputs.peerStates$) : EMPTY,
     inputs.socketDisconnects$ ? watchSocketDisconnects(inputs.socketDisconnects$) : EMPTY,
     inputs.localAddress$ ? watchLocalAddress(inputs.localAddress$) : EMPTY,
-    inputs.mediaStalls$ ? inputs.mediaStalls$.pipe(map((): Trigger => ({ reason: 'media-stall' }))) : EMPTY,
+    inputs.mediaOutages$ ? inputs.mediaOutages$.pipe(map(({ reason }): Trigger => ({ reason }))) : EMPTY,
   );
 }
 

@@ -1,0 +1,132 @@
+/**
+ * An episode a media trigger started reports success when media flows again, not when the
+ * signaling resume alone is done (spec §5); the 60 s rule still bounds it. Virtual time.
+ */
+import { NEVER } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { RESUME_WINDOW_MS, ResultCode } from '../../../shared/src/index.ts';
+import type { Trigger } from '../../../web/src/sdk/resume/ports.ts';
+import {
+  CONF_INFO,
+  CONFERENCE,
+  FakePorts,
+  H0,
+  H1,
+  newScheduler,
+  runPipeline,
+  SESSION,
+  stateAt,
+  summary,
+} from './fakes.ts';
+
+const T = (reason: Trigger['reason']): Trigger => ({ reason });
+const H2 = 3003;
+
+describe('a media-triggered episode', () => {
+  for (const reason of ['media-stall', 'peer-disconnected', 'peer-failed'] as const) {
+    it(`${reason}: takes the new handle at once, reports CONF_RESUME_RESULT when media is back`, () => {
+      const ts = newScheduler();
+      let ports!: FakePorts;
+      const log = runPipeline(ts, ({ hot, cold }) => {
+        ports = new FakePorts(ts, {
+          login: [() => cold('50ms (a|)', { a: SESSION })],
+          conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
+          media: [() => cold('8000ms a', { a: true })],
+        });
+        return { triggers$: hot('a', { a: T(reason) }), online$: NEVER, ports };
+      });
+      expect(summary(log)).toEqual([
+        ['CONF_RESUMING_IND', H0, 0, 0],
+        ['LOGIN_RESUMING_IND', 0, 0, 0],
+        ['AUTH_SUCCESS', 0, 0, 50],
+        ['LOGIN_SUCCESS', 0, 0, 50],
+        ['LOGIN_RESUME_RESULT', 0, 0, 50],
+        ['CONF_RESUME_RESULT', H1, 0, 8_080],
+      ]);
+      // The facade adopts h1 when the server gave it (renegotiation needs it), once.
+      const adopted = log.filter(({ out }) => out.type === 'conference-resumed').map(({ t }) => t);
+      expect(adopted).toEqual([80]);
+      expect(ports.mediaCalls).toEqual([80]);
+      expect(stateAt(log, 8_079)).toBe('resuming-conference');
+      expect(stateAt(log, 8_080)).toBe('resumed');
+    });
+  }
+
+  it('a signaling trigger keeps its meaning: the RESULT when the conference resumed, no media wait', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('50ms (a|)', { a: SESSION })],
+        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
+        media: [() => NEVER],
+      });
+      return { triggers$: hot('a', { a: T('socket-disconnect') }), online$: NEVER, ports };
+    });
+    expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 80]);
+    expect(ports.mediaCalls).toEqual([]);
+  });
+
+  it('media never back: still resuming at 59 999, CONF_RESUME_RESULT(h0, timeout) at 60 000 (login already resumed)', () => {
+    const ts = newScheduler();
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      const ports = new FakePorts(ts, {
+        login: [() => cold('50ms (a|)', { a: SESSION })],
+        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
+        media: [() => NEVER],
+      });
+      return { triggers$: hot('a', { a: T('media-stall') }), online$: NEVER, ports };
+    });
+    expect(stateAt(log, RESUME_WINDOW_MS - 1)).toBe('resuming-conference');
+    expect(summary(log).slice(-2)).toEqual([
+      ['LOGIN_RESUME_RESULT', 0, 0, 50],
+      ['CONF_RESUME_RESULT', H0, ResultCode.RESUME_TIMEOUT, RESUME_WINDOW_MS],
+    ]);
+    expect(stateAt(log, RESUME_WINDOW_MS)).toBe('failed');
+  });
+
+  it('more media triggers while waiting start nothing: one episode for a 20 s outage', () => {
+    const ts = newScheduler();
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      const ports = new FakePorts(ts, {
+        login: [() => cold('50ms (a|)', { a: SESSION })],
+        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
+        media: [() => cold('20000ms a', { a: true })],
+      });
+      const triggers$ = hot('a 6000ms b 9999ms c', {
+        a: T('media-stall'),
+        b: T('peer-disconnected'),
+        c: T('peer-failed'),
+      });
+      return { triggers$, online$: NEVER, ports };
+    });
+    const events = summary(log).map(([e]) => e);
+    expect(events.filter((e) => e === 'CONF_RESUMING_IND')).toHaveLength(1);
+    expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 20_080]);
+  });
+
+  it('the socket dies while waiting for media: silent re-login, the conference resumed from the new handle, RESULT names the original', () => {
+    const ts = newScheduler();
+    let ports!: FakePorts;
+    const log = runPipeline(ts, ({ hot, cold }) => {
+      ports = new FakePorts(ts, {
+        login: [() => cold('50ms (a|)', { a: SESSION })],
+        conf: [
+          () => cold('30ms (a|)', { a: CONF_INFO }),
+          () => cold('30ms (a|)', { a: { ...CONF_INFO, handle: H2, originalHandle: H1 } }),
+        ],
+        media: [() => NEVER, () => cold('1000ms a', { a: true })],
+      });
+      const triggers$ = hot('a 2999ms b', { a: T('media-stall'), b: T('socket-disconnect') });
+      return { triggers$, online$: NEVER, ports };
+    });
+    expect(ports.loginCalls).toEqual([0, 3_000]);
+    expect(ports.confContexts).toEqual([CONFERENCE, { ...CONFERENCE, handle: H1 }]);
+    const result = summary(log).filter(([e]) => e === 'CONF_RESUME_RESULT');
+    expect(result).toEqual([['CONF_RESUME_RESULT', H2, 0, 4_080]]);
+    const last = log.flatMap(({ out }) => (out.type === 'notify' ? [out.notification] : [])).at(-1);
+    expect(last?.data).toMatchObject({ original_handle: H0 });
+    // One LOGIN_RESUME_RESULT for the episode: the second login is silent.
+    expect(summary(log).filter(([e]) => e === 'LOGIN_RESUME_RESULT')).toHaveLength(1);
+  });
+});
