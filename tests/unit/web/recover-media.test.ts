@@ -94,11 +94,15 @@ describe('media recovery', () => {
       '3000 restart b',
       '4500 restart b',
       '5000 rebuild b',
+      // The rebuilt link gets 2 s to connect, then is restarted like any other.
+      '7000 restart b',
+      '8500 restart b',
       '10000 restart b',
       '11500 restart b',
-      '13000 restart b',
-      '14500 restart b',
-      '15000 rebuild b',
+      '12000 rebuild b',
+      '14000 restart b',
+      '15500 restart b',
+      '17000 restart b',
     ]);
   });
 
@@ -113,6 +117,7 @@ describe('media recovery', () => {
       '4000 restart b',
       '5500 restart b',
       '6000 rebuild b',
+      '8000 restart b',
     ]);
   });
 

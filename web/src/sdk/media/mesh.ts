@@ -48,7 +48,9 @@ export interface MeshOptions {
   scheduler?: SchedulerLike;
   /**
    * Inbound-bytes polling period and the silence that counts as a stall. Audio and video flow
-   * without pause (50+ packets/s), so a second of silence is a dead path, not a quiet one.
+   * without pause (50+ packets/s), so 750 ms of silence is a dead path, not a quiet one. With a
+   * 250 ms poll a stall is seen 0.75–1.25 s after the last packet, which leaves room to tell
+   * both participants within 1.5 s (the probe exchange takes a few ms more).
    */
   stallPollMs?: number;
   stallMs?: number;
@@ -79,10 +81,11 @@ interface Member {
 }
 
 /**
- * A path that received something this recently works. Half the stall threshold: when one path
- * is reported stalled, another cut at the same instant has been silent at least this long.
+ * A path that received something this recently works. A healthy path has grown within one poll
+ * (250 ms); when one path is reported stalled (750 ms), another cut at the same instant has been
+ * silent at least one poll less (500 ms). Between the two.
  */
-const PATH_OK_SILENCE_MS = 500;
+const PATH_OK_SILENCE_MS = 450;
 /** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
 const REBUILD_DEDUPE_MS = 2_000;
 /** Bound on signals kept for a handle we do not know yet. */
@@ -155,7 +158,7 @@ export class Mesh {
     this.#now = options.now ?? Date.now;
     this.#scheduler = options.scheduler ?? asyncScheduler;
     this.#stallPollMs = options.stallPollMs ?? 250;
-    this.#stallMs = options.stallMs ?? 1_000;
+    this.#stallMs = options.stallMs ?? 750;
     this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
     this.#onOutageSignal = options.onOutageSignal ?? (() => {});
   }

@@ -77,7 +77,7 @@ const KEYFRAME_SPACING_MS = 300;
 const RESTART_SPACING_MS = 250;
 const DECODE_POLL_MS = 100;
 /** Frames decoded in this many samples in a row: the recovery is over. */
-const DECODING_RUN_TO_STOP = 5;
+const DECODING_RUN_TO_STOP = 3;
 /** Inbound video bytes and decoded frames, and inbound audio bytes (null: no inbound stream yet). */
 async function inboundMedia(pc: RTCPeerConnection): Promise<DecodeSample | null> {
   const report = await pc.getStats();

@@ -35,6 +35,14 @@ export interface RecoveryOptions {
   scheduler?: SchedulerLike;
   reRestartMs?: number;
   rebuildAfterMs?: number;
+  /**
+   * How long a rebuilt link may take to connect before it is restarted like any other: a link
+   * made while the path was still dead has failed its ICE checks and makes no more of them, so
+   * after the path comes back only a restart connects it (measured: the first restart 5 s after
+   * the rebuild cost ~3 s of frozen video after a CDP cut ended). A fresh link on a working
+   * path carries media in ~0.2 s (loopback) to ~1 s (through a relay).
+   */
+  rebuiltGraceMs?: number;
   /** How long a stall alone may heal by itself before the first restart. */
   stallGraceMs?: number;
   /**
@@ -59,6 +67,7 @@ export class MediaRecovery {
   readonly #scheduler: SchedulerLike;
   readonly #reRestartMs: number;
   readonly #rebuildAfterMs: number;
+  readonly #rebuiltGraceMs: number;
   readonly #stallGraceMs: number;
   readonly #watches = new Map<string, Watch>();
   readonly #subs: Subscription[] = [];
@@ -72,6 +81,7 @@ export class MediaRecovery {
     this.#scheduler = options.scheduler ?? asyncScheduler;
     this.#reRestartMs = options.reRestartMs ?? 750;
     this.#rebuildAfterMs = options.rebuildAfterMs ?? 5_000;
+    this.#rebuiltGraceMs = options.rebuiltGraceMs ?? 2_000;
     this.#stallGraceMs = options.stallGraceMs ?? 1_000;
     this.#localAddresses = options.localAddresses ?? null;
     this.#addressPollMs = options.addressPollMs ?? 200;
@@ -151,7 +161,7 @@ export class MediaRecovery {
         this.#target.rebuildPeer(userId);
         // The new link is watched too: one that does not carry media within the bound (both
         // sides rebuilt at once, or it was made while the path was still dead) goes round again.
-        this.recover(userId, { graceMs: this.#rebuildAfterMs });
+        this.recover(userId, { graceMs: this.#rebuiltGraceMs });
       }),
     );
   }
