@@ -63,6 +63,71 @@ describe('config', () => {
   });
 });
 
+describe('config: ICE (STUN/TURN)', () => {
+  const SECRET = 'a-long-shared-secret-0123';
+
+  it('has no ICE servers and the `all` policy by default', () => {
+    expect(loadConfig({}).ice).toEqual({ stunUrls: [], turn: null, policy: 'all' });
+  });
+
+  it('reads STUN and TURN URL lists, the secret, the TTL and the policy', () => {
+    const config = loadConfig({
+      STUN_URLS: ' stun:stun.example.com:3478, stuns:[2001:db8::1]:5349 ,,stun:10.0.0.7',
+      TURN_URLS:
+        'turn:turn.example.com:3478?transport=udp,turn:turn.example.com:3478?transport=tcp,turns:turn.example.com:443?transport=tcp,turns:turn.example.com',
+      TURN_SECRET: SECRET,
+      TURN_TTL_S: '600',
+      ICE_TRANSPORT_POLICY: 'relay',
+    });
+    expect(config.ice).toEqual({
+      stunUrls: ['stun:stun.example.com:3478', 'stuns:[2001:db8::1]:5349', 'stun:10.0.0.7'],
+      turn: {
+        urls: [
+          'turn:turn.example.com:3478?transport=udp',
+          'turn:turn.example.com:3478?transport=tcp',
+          'turns:turn.example.com:443?transport=tcp',
+          'turns:turn.example.com',
+        ],
+        secret: SECRET,
+        ttlS: 600,
+      },
+      policy: 'relay',
+    });
+    expect(loadConfig({ TURN_URLS: 'turn:t.example.com', TURN_SECRET: SECRET }).ice.turn?.ttlS).toBe(3600);
+    expect(loadConfig({ ICE_TRANSPORT_POLICY: 'all' }).ice.policy).toBe('all');
+  });
+
+  it.each([
+    [{ STUN_URLS: 'turn:t.example.com' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun:s.example.com?transport=udp' }, /STUN_URLS/],
+    [{ STUN_URLS: 'http://s.example.com' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun://s.example.com:3478' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun:s.example.com:0' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun:s.example.com:70000' }, /STUN_URLS/],
+    [{ TURN_URLS: 'stun:t.example.com', TURN_SECRET: SECRET }, /TURN_URLS/],
+    [{ TURN_URLS: 'turn:t.example.com?transport=sctp', TURN_SECRET: SECRET }, /TURN_URLS/],
+    [{ TURN_URLS: 'turn:user@t.example.com', TURN_SECRET: SECRET }, /TURN_URLS/],
+    [{ TURN_URLS: 'turn:t.example.com' }, /TURN_URLS needs TURN_SECRET/],
+    [{ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'short' }, /TURN_SECRET/],
+    [{ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'has a space in the middle' }, /TURN_SECRET/],
+    [{ TURN_SECRET: SECRET }, /TURN_SECRET is set but TURN_URLS/],
+    [{ TURN_TTL_S: '59' }, /TURN_TTL_S/],
+    [{ TURN_TTL_S: '86401' }, /TURN_TTL_S/],
+    [{ TURN_TTL_S: '1h' }, /TURN_TTL_S/],
+    [{ ICE_TRANSPORT_POLICY: 'none' }, /ICE_TRANSPORT_POLICY/],
+    [{ ICE_TRANSPORT_POLICY: 'relay' }, /ICE_TRANSPORT_POLICY=relay needs TURN_URLS/],
+    [{ ICE_TRANSPORT_POLICY: 'relay', STUN_URLS: 'stun:s.example.com' }, /needs TURN_URLS/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never repeats the secret in an error', () => {
+    expect(() => loadConfig({ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'tiny-secret' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('tiny-secret') }),
+    );
+  });
+});
+
 describe('passwords', () => {
   it('hashes with a salt and verifies in constant time', async () => {
     const a = await hashPassword('secret');
