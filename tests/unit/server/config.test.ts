@@ -167,4 +167,17 @@ describe('logger', () => {
     for (const secret of ['T1', 'T2', 'T3', 'P1', 'P2']) expect(text).not.toContain(`"${secret}"`);
     expect(text).toContain('[redacted]');
   });
+
+  it('redacts TURN credentials and secrets, also inside an ICE configuration', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (l: string) => void lines.push(l) });
+    const iceServers = [{ urls: ['stun:s'] }, { urls: ['turn:t'], username: '1:u', credential: 'C1' }];
+    logger.info(
+      { credential: 'C2', secret: 'S1', turn: { secret: 'S2' }, iceServers, reply: { iceServers } },
+      'x',
+    );
+    const text = lines.join('');
+    for (const secret of ['C1', 'C2', 'S1', 'S2']) expect(text).not.toContain(`"${secret}"`);
+    expect(text).toContain('"username":"1:u"');
+  });
 });
