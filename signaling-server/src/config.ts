@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ import { isPasswordHash } from './passwords.ts';
  *   RATE_LIMIT_RESUME_PER_SESSION (60), RATE_LIMIT_CONF_RESUME_FAILURES (30)
  * - ICE (spec §10; see IceSettings): STUN_URLS, TURN_URLS (comma-separated), TURN_SECRET (coturn's
  *   static-auth-secret), TURN_TTL_S (3600), ICE_TRANSPORT_POLICY (`all` or `relay`)
+ * - TLS_CERT_FILE + TLS_KEY_FILE (PEM): both or neither; with them the port serves HTTPS and WSS
  */
 export interface Config {
   port: number;
@@ -40,6 +42,8 @@ export interface Config {
   nodeDeadAfterMs: number;
   rateLimit: RateLimitConfig;
   ice: IceSettings;
+  /** null: plain HTTP (and ws://). */
+  tls: TlsSettings | null;
 }
 
 /**
@@ -63,6 +67,13 @@ export interface TurnSettings {
   secret: string;
   /** Lifetime of each credential, seconds. */
   ttlS: number;
+}
+
+export interface TlsSettings {
+  /** PEM certificate (chain). */
+  cert: Buffer;
+  /** PEM private key, unencrypted. */
+  key: Buffer;
 }
 
 /**
@@ -144,6 +155,7 @@ export function defaultConfig({ rateLimit, ice, ...overrides }: ConfigOverrides 
     redisUrl: null,
     redisPrefix: 'meeting:',
     nodeDeadAfterMs: 5_000,
+    tls: null,
     ...overrides,
     rateLimit: { ...DEFAULT_RATE_LIMITS, ...rateLimit },
     ice: { stunUrls: [], turn: null, policy: 'all', ...ice },
@@ -198,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
     ice: iceVars(env),
+    tls: tlsVars(env),
   };
 }
 
@@ -255,6 +268,44 @@ function iceVars(env: NodeJS.ProcessEnv): IceSettings {
     turn: turnUrls.length > 0 ? { urls: turnUrls, secret, ttlS } : null,
     policy,
   };
+}
+
+function tlsVars(env: NodeJS.ProcessEnv): TlsSettings | null {
+  const certFile = env.TLS_CERT_FILE?.trim();
+  const keyFile = env.TLS_KEY_FILE?.trim();
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) {
+    throw new Error('TLS_CERT_FILE and TLS_KEY_FILE go together: set both (HTTPS) or neither (HTTP)');
+  }
+  const cert = readVarFile('TLS_CERT_FILE', certFile);
+  const key = readVarFile('TLS_KEY_FILE', keyFile);
+  // Checked here so a wrong file stops the start with its variable's name, not a TLS error later.
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw new Error(`TLS_CERT_FILE ${certFile}: not a PEM certificate`, { cause: err });
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (err) {
+    throw new Error(`TLS_KEY_FILE ${keyFile}: not an unencrypted PEM private key`, { cause: err });
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new Error(`TLS_KEY_FILE ${keyFile} is not the key of the certificate in TLS_CERT_FILE ${certFile}`);
+  }
+  return { cert, key };
+}
+
+function readVarFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(absolute(path));
+  } catch (err) {
+    throw new Error(`${name} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? err})`, {
+      cause: err,
+    });
+  }
 }
 
 function redisUrlVar(env: NodeJS.ProcessEnv): string | null {

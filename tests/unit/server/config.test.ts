@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { loadConfig, REPO_ROOT } from '../../../signaling-server/src/config.ts';
 import { createLogger } from '../../../signaling-server/src/logger.ts';
 import { hashPassword, verifyPassword } from '../../../signaling-server/src/passwords.ts';
 import { RateLimiter } from '../../../signaling-server/src/rate-limit.ts';
+import { makeCertificate } from '../../support/certificate.ts';
 
 describe('config', () => {
   it('has defaults', () => {
@@ -124,6 +125,43 @@ describe('config: ICE (STUN/TURN)', () => {
   it('never repeats the secret in an error', () => {
     expect(() => loadConfig({ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'tiny-secret' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('tiny-secret') }),
+    );
+  });
+});
+
+describe('config: TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-tls-'));
+  const a = makeCertificate(dir, 'a');
+  const b = makeCertificate(dir, 'b');
+
+  it('is plain HTTP by default', () => {
+    expect(loadConfig({}).tls).toBeNull();
+  });
+
+  it('reads a certificate and its key', () => {
+    const tls = loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: a.keyFile }).tls;
+    expect(tls?.cert.toString()).toBe(readFileSync(a.certFile, 'utf8'));
+    expect(tls?.key.toString()).toBe(readFileSync(a.keyFile, 'utf8'));
+  });
+
+  it('wants both files, readable, PEM, and belonging together', () => {
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE/);
+    expect(() => loadConfig({ TLS_KEY_FILE: a.keyFile })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE/);
+    const missing = join(dir, 'missing.pem');
+    expect(() => loadConfig({ TLS_CERT_FILE: missing, TLS_KEY_FILE: a.keyFile })).toThrow(
+      /^TLS_CERT_FILE .*missing\.pem: cannot read it \(ENOENT\)/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: dir })).toThrow(
+      /^TLS_KEY_FILE .*: cannot read it \(EISDIR\)/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.keyFile, TLS_KEY_FILE: a.keyFile })).toThrow(
+      /^TLS_CERT_FILE .*not a PEM certificate/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: a.certFile })).toThrow(
+      /^TLS_KEY_FILE .*not an unencrypted PEM private key/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: b.keyFile })).toThrow(
+      /^TLS_KEY_FILE .*is not the key of the certificate/,
     );
   });
 });
