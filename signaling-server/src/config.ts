@@ -121,9 +121,9 @@ export type ConfigOverrides = Omit<Partial<Config>, 'rateLimit' | 'ice'> & {
 
 export const DEFAULT_TURN_TTL_S = 3_600;
 /**
- * Bounds of TURN_TTL_S. A credential is a bearer ticket to the relay for its whole lifetime, so
- * it is kept short; every login and resume gets a new one. coturn checks the expiry when an
- * allocation is made and keeps refreshing a running one, so a long meeting is not cut at expiry.
+ * Bounds of TURN_TTL_S. A credential is a bearer ticket to the relay for its whole lifetime, so it
+ * is kept short (a day at most, the TURN REST draft's suggestion); it need not outlast a meeting,
+ * since every login and resume hands out a new one for the ICE restart that follows.
  */
 export const TURN_TTL_BOUNDS_S = { min: 60, max: 86_400 } as const;
 /**
