@@ -7,9 +7,9 @@
  * Started by storm.ts with `fork()`; options as JSON in argv[2]; requests over IPC.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import type { AddressInfo, Socket as NetSocket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket as NetSocket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
@@ -30,7 +30,8 @@ import {
 } from './storm-protocol.ts';
 
 interface Running {
-  httpServer: HttpServer;
+  /** Only its TCP side is used here (connections, address); the product's may be HTTPS. */
+  httpServer: NetServer;
   close(): Promise<void>;
 }
 

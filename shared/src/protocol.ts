@@ -28,7 +28,27 @@ export interface Failure {
 
 export type Reply<T extends object = object> = ({ code: 0 } & T) | Failure;
 
-export interface SessionInfo {
+/** One STUN or TURN server, as `RTCIceServer` takes it. */
+export interface IceServer {
+  urls: string | string[];
+  /** TURN only: `<unix expiry seconds>:<userId>`. */
+  username?: string;
+  /** TURN only: a short-lived credential for `username`. */
+  credential?: string;
+}
+
+/**
+ * How peers find a path to each other (spec §10), part of every `login` and `resume` reply: apply
+ * it before any ICE restart or rebuild, since TURN credentials expire and each reply has fresh ones.
+ */
+export interface IceConfig {
+  /** Empty when the server names no STUN or TURN server (host candidates only). */
+  iceServers: IceServer[];
+  /** Present only when peers must use TURN relays; absent means `all`. */
+  iceTransportPolicy?: 'relay';
+}
+
+export interface SessionInfo extends IceConfig {
   userId: string;
   name: string;
   /** Single use: present it once to `resume`; every success returns a new one. */

@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,9 @@ import { isPasswordHash } from './passwords.ts';
  *   each default is what it is: RATE_LIMIT_PER_ADDRESS (300), RATE_LIMIT_PER_ACCOUNT (20),
  *   RATE_LIMIT_PER_GUEST_NAME (60), RATE_LIMIT_RESUME_PER_ADDRESS (6000),
  *   RATE_LIMIT_RESUME_PER_SESSION (60), RATE_LIMIT_CONF_RESUME_FAILURES (30)
+ * - ICE (spec §10; see IceSettings): STUN_URLS, TURN_URLS (comma-separated), TURN_SECRET (coturn's
+ *   static-auth-secret), TURN_TTL_S (3600), ICE_TRANSPORT_POLICY (`all` or `relay`)
+ * - TLS_CERT_FILE + TLS_KEY_FILE (PEM): both or neither; with them the port serves HTTPS and WSS
  */
 export interface Config {
   port: number;
@@ -37,6 +41,39 @@ export interface Config {
   redisPrefix: string;
   nodeDeadAfterMs: number;
   rateLimit: RateLimitConfig;
+  ice: IceSettings;
+  /** null: plain HTTP (and ws://). */
+  tls: TlsSettings | null;
+}
+
+/**
+ * What the server hands every login and resume so that peers find a path to each other behind
+ * NATs and UDP-blocking firewalls (spec §10; ice-servers.ts issues it).
+ */
+export interface IceSettings {
+  /** `stun:`/`stuns:` URLs; they need no credentials. */
+  stunUrls: string[];
+  /** null: no TURN relay. */
+  turn: TurnSettings | null;
+  /** `relay`: peers may only use TURN relays (hides their addresses from each other). */
+  policy: 'all' | 'relay';
+}
+
+/** A coturn (or compatible) server with `use-auth-secret`: TURN REST credentials. */
+export interface TurnSettings {
+  /** `turn:`/`turns:` URLs, `?transport=udp|tcp` allowed. */
+  urls: string[];
+  /** coturn's `static-auth-secret`. Never leaves this process, never logged. */
+  secret: string;
+  /** Lifetime of each credential, seconds. */
+  ttlS: number;
+}
+
+export interface TlsSettings {
+  /** PEM certificate (chain). */
+  cert: Buffer;
+  /** PEM private key, unencrypted. */
+  key: Buffer;
 }
 
 /**
@@ -76,8 +113,24 @@ export interface RateLimitConfig {
   confResumeFailuresPerSession: number;
 }
 
-/** Configuration overrides; `rateLimit` may name only the limits it changes. */
-export type ConfigOverrides = Omit<Partial<Config>, 'rateLimit'> & { rateLimit?: Partial<RateLimitConfig> };
+/** Configuration overrides; `rateLimit` and `ice` may name only the parts they change. */
+export type ConfigOverrides = Omit<Partial<Config>, 'rateLimit' | 'ice'> & {
+  rateLimit?: Partial<RateLimitConfig>;
+  ice?: Partial<IceSettings>;
+};
+
+export const DEFAULT_TURN_TTL_S = 3_600;
+/**
+ * Bounds of TURN_TTL_S. A credential is a bearer ticket to the relay for its whole lifetime, so it
+ * is kept short (a day at most, the TURN REST draft's suggestion); it need not outlast a meeting,
+ * since every login and resume hands out a new one for the ICE restart that follows.
+ */
+export const TURN_TTL_BOUNDS_S = { min: 60, max: 86_400 } as const;
+/**
+ * The shared secret signs every credential, and each participant holds a username and its HMAC:
+ * a short secret could be guessed offline from one of them.
+ */
+export const TURN_SECRET_MIN_LENGTH = 16;
 
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
   windowMs: 60_000,
@@ -91,7 +144,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export function defaultConfig({ rateLimit, ...overrides }: ConfigOverrides = {}): Config {
+export function defaultConfig({ rateLimit, ice, ...overrides }: ConfigOverrides = {}): Config {
   return {
     port: 3000,
     host: '0.0.0.0',
@@ -102,8 +155,10 @@ export function defaultConfig({ rateLimit, ...overrides }: ConfigOverrides = {})
     redisUrl: null,
     redisPrefix: 'meeting:',
     nodeDeadAfterMs: 5_000,
+    tls: null,
     ...overrides,
     rateLimit: { ...DEFAULT_RATE_LIMITS, ...rateLimit },
+    ice: { stunUrls: [], turn: null, policy: 'all', ...ice },
   };
 }
 
@@ -154,7 +209,103 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         base.rateLimit.confResumeFailuresPerSession,
       ),
     },
+    ice: iceVars(env),
+    tls: tlsVars(env),
   };
+}
+
+/** `host`, an IPv4 address or a bracketed IPv6 address, then an optional port. */
+const HOST_PORT = String.raw`(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?`;
+/** RFC 7064: no query. */
+const STUN_URL = new RegExp(`^stuns?:${HOST_PORT}$`);
+/** RFC 7065: `transport` is the only parameter. */
+const TURN_URL = new RegExp(`^turns?:${HOST_PORT}(?:\\?transport=(?:udp|tcp))?$`);
+
+function urlListVar(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, form: string): string[] {
+  const urls = (env[name] ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  for (const url of urls) {
+    const match = pattern.exec(url);
+    const port = match?.[1];
+    if (!match || (port !== undefined && (Number(port) < 1 || Number(port) > 65_535))) {
+      throw new Error(`${name} must be comma-separated URLs like ${form}, got "${url}"`);
+    }
+  }
+  return urls;
+}
+
+function iceVars(env: NodeJS.ProcessEnv): IceSettings {
+  const stunUrls = urlListVar(env, 'STUN_URLS', STUN_URL, 'stun:stun.example.com:3478');
+  const turnUrls = urlListVar(
+    env,
+    'TURN_URLS',
+    TURN_URL,
+    'turn:turn.example.com:3478?transport=udp or turns:turn.example.com:443?transport=tcp',
+  );
+  const secret = env.TURN_SECRET?.trim() ?? '';
+  const ttlS = intVar(env, 'TURN_TTL_S', DEFAULT_TURN_TTL_S, TURN_TTL_BOUNDS_S.min, TURN_TTL_BOUNDS_S.max);
+  const policy = env.ICE_TRANSPORT_POLICY?.trim().toLowerCase() || 'all';
+  if (policy !== 'all' && policy !== 'relay') {
+    throw new Error(`ICE_TRANSPORT_POLICY must be all or relay, got "${env.ICE_TRANSPORT_POLICY}"`);
+  }
+  if (turnUrls.length > 0 && secret === '') {
+    throw new Error('TURN_URLS needs TURN_SECRET (the static-auth-secret of the TURN server)');
+  }
+  // The message never repeats the value: it is a secret.
+  if (secret !== '' && (secret.length < TURN_SECRET_MIN_LENGTH || /\s/.test(secret))) {
+    throw new Error(`TURN_SECRET must be at least ${TURN_SECRET_MIN_LENGTH} characters without spaces`);
+  }
+  if (secret !== '' && turnUrls.length === 0) {
+    throw new Error('TURN_SECRET is set but TURN_URLS is empty: name the TURN server it belongs to');
+  }
+  if (policy === 'relay' && turnUrls.length === 0) {
+    throw new Error('ICE_TRANSPORT_POLICY=relay needs TURN_URLS: without a relay no call would connect');
+  }
+  return {
+    stunUrls,
+    turn: turnUrls.length > 0 ? { urls: turnUrls, secret, ttlS } : null,
+    policy,
+  };
+}
+
+function tlsVars(env: NodeJS.ProcessEnv): TlsSettings | null {
+  const certFile = env.TLS_CERT_FILE?.trim();
+  const keyFile = env.TLS_KEY_FILE?.trim();
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) {
+    throw new Error('TLS_CERT_FILE and TLS_KEY_FILE go together: set both (HTTPS) or neither (HTTP)');
+  }
+  const cert = readVarFile('TLS_CERT_FILE', certFile);
+  const key = readVarFile('TLS_KEY_FILE', keyFile);
+  // Checked here so a wrong file stops the start with its variable's name, not a TLS error later.
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw new Error(`TLS_CERT_FILE ${certFile}: not a PEM certificate`, { cause: err });
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (err) {
+    throw new Error(`TLS_KEY_FILE ${keyFile}: not an unencrypted PEM private key`, { cause: err });
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new Error(`TLS_KEY_FILE ${keyFile} is not the key of the certificate in TLS_CERT_FILE ${certFile}`);
+  }
+  return { cert, key };
+}
+
+function readVarFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(absolute(path));
+  } catch (err) {
+    throw new Error(`${name} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? err})`, {
+      cause: err,
+    });
+  }
 }
 
 function redisUrlVar(env: NodeJS.ProcessEnv): string | null {

@@ -11,13 +11,22 @@ export const REDACT_PATHS = [
   'resumeToken',
   'password',
   'passwordHash',
+  'credential',
+  'secret',
   '*.token',
   '*.resumeToken',
   '*.password',
   '*.passwordHash',
+  '*.credential',
+  '*.secret',
   '*.*.token',
   '*.*.resumeToken',
   '*.*.password',
+  '*.*.credential',
+  '*.*.secret',
+  // A reply or an ICE config logged whole: TURN credentials sit in an array.
+  'iceServers[*].credential',
+  '*.iceServers[*].credential',
 ];
 
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {

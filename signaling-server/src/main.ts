@@ -2,7 +2,7 @@
  * `npm start`: one signaling server serving the built web app, with the in-memory store; with
  * `REDIS_URL`, one of several processes sharing that Redis (README: "Several processes").
  * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL,
- * REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits).
+ * REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits, STUN/TURN, TLS).
  */
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
@@ -23,9 +23,15 @@ const server = createSignalingServer({
 });
 
 const { port } = await server.listen();
+const scheme = config.tls ? 'https' : 'http';
 console.log(
-  `Meeting running at http://localhost:${port}${deployment.coordination ? ` (${deployment.describe})` : ''}`,
+  `Meeting running at ${scheme}://localhost:${port}${deployment.coordination ? ` (${deployment.describe})` : ''}`,
 );
+// What peers are told, so an operator sees it took; the TURN secret never appears in any output.
+const { ice } = config;
+const stun = ice.stunUrls.length > 0 ? `STUN ${ice.stunUrls.join(' ')}` : 'no STUN';
+const turn = ice.turn ? `TURN ${ice.turn.urls.join(' ')} (credentials valid ${ice.turn.ttlS} s)` : 'no TURN';
+console.log(`ICE: ${stun}; ${turn}${ice.policy === 'relay' ? '; relay only' : ''}`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

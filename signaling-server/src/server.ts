@@ -1,4 +1,10 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Server } from 'socket.io';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, LIMITS } from '../../shared/src/timing.ts';
@@ -41,7 +47,8 @@ export interface SignalingServerOptions {
 }
 
 export interface SignalingServer {
-  httpServer: HttpServer;
+  /** HTTPS when the config has `tls`. */
+  httpServer: HttpServer | HttpsServer;
   io: AppServer;
   /** The logic behind the sockets (limits and timers, for tests and diagnostics). */
   app: App;
@@ -123,7 +130,7 @@ export function createApp({
   };
 }
 
-/** The HTTP server (web app + /healthz) and socket.io on the same port. */
+/** The HTTP (or HTTPS) server (web app + /healthz) and socket.io on the same port. */
 export function createSignalingServer({
   config,
   store,
@@ -135,7 +142,7 @@ export function createSignalingServer({
   const serveStatic = createStaticHandler(config.staticDir);
   const startedAt = clock.now();
 
-  const httpServer = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.url === '/healthz' || req.url?.startsWith('/healthz?')) {
       // A load balancer takes a process whose shared state is unreachable out of rotation.
       void coordination.healthy().then((ok) => {
@@ -172,7 +179,11 @@ export function createSignalingServer({
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  // Browsers grant the camera only to secure origins: another machine needs https:// (spec §10).
+  const httpServer = config.tls
+    ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, onRequest)
+    : createServer(onRequest);
 
   const rawSockets = new Set<Socket>();
   httpServer.on('connection', (raw: Socket) => {

@@ -54,7 +54,9 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const config = defaultConfig({ staticDir, ...options.config });
   const server = createSignalingServer({ config, store: options.wrapStore?.(store) ?? store, clock, logger });
   const { port } = await server.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  // The server's own certificate is the CA of a self-signed one: the client checks it for real.
+  const ca = config.tls?.cert.toString();
   const clients: TestClient[] = [];
   return {
     url,
@@ -67,7 +69,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
     rawLogs: () => lines.join(''),
     async connect() {
-      const client = await TestClient.connect(url);
+      const client = await TestClient.connect(url, ca);
       clients.push(client);
       return client;
     },
@@ -92,11 +94,13 @@ export class TestClient {
     socket.on('conf:ended', (e) => this.#record(() => this.ended.push(e)));
   }
 
-  static connect(url: string): Promise<TestClient> {
+  /** `ca`: the PEM certificate to trust for a `https://` url. */
+  static connect(url: string, ca?: string): Promise<TestClient> {
     const socket: Client = connectClient(url, {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
+      ...(ca === undefined ? {} : { ca }),
     });
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(new TestClient(socket)));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
+import { iceConfigFor } from '../ice-servers.ts';
 import { verifyAgainstNothing, verifyPassword } from '../passwords.ts';
 import { addressKey } from '../rate-limit.ts';
 import type { Seats } from '../seats.ts';
@@ -8,7 +9,7 @@ import { type AppSocket, type CoreDeps, fail, type Handlers, refOf } from '../ty
 
 /** `login` (guest or account) and `logout`. */
 export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'login' | 'logout'> {
-  const { config, store, limiter, logThrottle, logger, seats } = deps;
+  const { config, store, clock, limiter, logThrottle, logger, seats } = deps;
 
   return {
     async login(socket, req) {
@@ -48,7 +49,7 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
       socket.data.name = req.name;
       socket.data.loginResumed = false;
       logger.info({ userId, name: req.name, guest: req.password === undefined }, 'login');
-      return { code: 0, userId, name: req.name, resumeToken };
+      return { code: 0, userId, name: req.name, resumeToken, ...iceConfigFor(config.ice, userId, clock) };
     },
 
     async logout(socket) {

@@ -1,5 +1,6 @@
 import type { Replay } from '../../../shared/src/protocol.ts';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
+import { iceConfigFor } from '../ice-servers.ts';
 import { addressKey } from '../rate-limit.ts';
 import { joinConfInfo, type Seats } from '../seats.ts';
 import type { HandleRecord } from '../store/store.ts';
@@ -158,7 +159,8 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       // own disconnect handling holds the seats it served until `conf:resume`.
       if (previousSocket && previousSocket !== refOf(socket)) io.in(previousSocket).disconnectSockets(true);
       logger.info({ userId, replacedSocket: previousSocket !== null }, 'login resumed');
-      return { code: 0, userId, name, resumeToken };
+      // Fresh TURN credentials: the ICE restart this resume leads to may need a new allocation.
+      return { code: 0, userId, name, resumeToken, ...iceConfigFor(config.ice, userId, clock) };
     },
 
     /**

@@ -22,7 +22,13 @@ export const H0 = 1001;
 export const H1 = 2002;
 export const CONFERENCE: ConferenceContext = { handle: H0, room: 'room-1', lastSeq: 7 };
 
-export const SESSION: Reply<SessionInfo> = { code: 0, userId: 'u1', name: 'Ann', resumeToken: 'token-2' };
+export const SESSION: Reply<SessionInfo> = {
+  code: 0,
+  userId: 'u1',
+  name: 'Ann',
+  resumeToken: 'token-2',
+  iceServers: [],
+};
 
 export const JOIN_INFO: TSDK_S_JOIN_CONF_IND_INFO = {
   call_id: 42,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { loadConfig, REPO_ROOT } from '../../../signaling-server/src/config.ts';
 import { createLogger } from '../../../signaling-server/src/logger.ts';
 import { hashPassword, verifyPassword } from '../../../signaling-server/src/passwords.ts';
 import { RateLimiter } from '../../../signaling-server/src/rate-limit.ts';
+import { makeCertificate } from '../../support/certificate.ts';
 
 describe('config', () => {
   it('has defaults', () => {
@@ -63,6 +64,108 @@ describe('config', () => {
   });
 });
 
+describe('config: ICE (STUN/TURN)', () => {
+  const SECRET = 'a-long-shared-secret-0123';
+
+  it('has no ICE servers and the `all` policy by default', () => {
+    expect(loadConfig({}).ice).toEqual({ stunUrls: [], turn: null, policy: 'all' });
+  });
+
+  it('reads STUN and TURN URL lists, the secret, the TTL and the policy', () => {
+    const config = loadConfig({
+      STUN_URLS: ' stun:stun.example.com:3478, stuns:[2001:db8::1]:5349 ,,stun:10.0.0.7',
+      TURN_URLS:
+        'turn:turn.example.com:3478?transport=udp,turn:turn.example.com:3478?transport=tcp,turns:turn.example.com:443?transport=tcp,turns:turn.example.com',
+      TURN_SECRET: SECRET,
+      TURN_TTL_S: '600',
+      ICE_TRANSPORT_POLICY: 'relay',
+    });
+    expect(config.ice).toEqual({
+      stunUrls: ['stun:stun.example.com:3478', 'stuns:[2001:db8::1]:5349', 'stun:10.0.0.7'],
+      turn: {
+        urls: [
+          'turn:turn.example.com:3478?transport=udp',
+          'turn:turn.example.com:3478?transport=tcp',
+          'turns:turn.example.com:443?transport=tcp',
+          'turns:turn.example.com',
+        ],
+        secret: SECRET,
+        ttlS: 600,
+      },
+      policy: 'relay',
+    });
+    expect(loadConfig({ TURN_URLS: 'turn:t.example.com', TURN_SECRET: SECRET }).ice.turn?.ttlS).toBe(3600);
+    expect(loadConfig({ ICE_TRANSPORT_POLICY: 'all' }).ice.policy).toBe('all');
+  });
+
+  it.each([
+    [{ STUN_URLS: 'turn:t.example.com' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun:s.example.com?transport=udp' }, /STUN_URLS/],
+    [{ STUN_URLS: 'http://s.example.com' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun://s.example.com:3478' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun:s.example.com:0' }, /STUN_URLS/],
+    [{ STUN_URLS: 'stun:s.example.com:70000' }, /STUN_URLS/],
+    [{ TURN_URLS: 'stun:t.example.com', TURN_SECRET: SECRET }, /TURN_URLS/],
+    [{ TURN_URLS: 'turn:t.example.com?transport=sctp', TURN_SECRET: SECRET }, /TURN_URLS/],
+    [{ TURN_URLS: 'turn:user@t.example.com', TURN_SECRET: SECRET }, /TURN_URLS/],
+    [{ TURN_URLS: 'turn:t.example.com' }, /TURN_URLS needs TURN_SECRET/],
+    [{ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'short' }, /TURN_SECRET/],
+    [{ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'has a space in the middle' }, /TURN_SECRET/],
+    [{ TURN_SECRET: SECRET }, /TURN_SECRET is set but TURN_URLS/],
+    [{ TURN_TTL_S: '59' }, /TURN_TTL_S/],
+    [{ TURN_TTL_S: '86401' }, /TURN_TTL_S/],
+    [{ TURN_TTL_S: '1h' }, /TURN_TTL_S/],
+    [{ ICE_TRANSPORT_POLICY: 'none' }, /ICE_TRANSPORT_POLICY/],
+    [{ ICE_TRANSPORT_POLICY: 'relay' }, /ICE_TRANSPORT_POLICY=relay needs TURN_URLS/],
+    [{ ICE_TRANSPORT_POLICY: 'relay', STUN_URLS: 'stun:s.example.com' }, /needs TURN_URLS/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never repeats the secret in an error', () => {
+    expect(() => loadConfig({ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'tiny-secret' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('tiny-secret') }),
+    );
+  });
+});
+
+describe('config: TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-tls-'));
+  const a = makeCertificate(dir, 'a');
+  const b = makeCertificate(dir, 'b');
+
+  it('is plain HTTP by default', () => {
+    expect(loadConfig({}).tls).toBeNull();
+  });
+
+  it('reads a certificate and its key', () => {
+    const tls = loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: a.keyFile }).tls;
+    expect(tls?.cert.toString()).toBe(readFileSync(a.certFile, 'utf8'));
+    expect(tls?.key.toString()).toBe(readFileSync(a.keyFile, 'utf8'));
+  });
+
+  it('wants both files, readable, PEM, and belonging together', () => {
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE/);
+    expect(() => loadConfig({ TLS_KEY_FILE: a.keyFile })).toThrow(/TLS_CERT_FILE and TLS_KEY_FILE/);
+    const missing = join(dir, 'missing.pem');
+    expect(() => loadConfig({ TLS_CERT_FILE: missing, TLS_KEY_FILE: a.keyFile })).toThrow(
+      /^TLS_CERT_FILE .*missing\.pem: cannot read it \(ENOENT\)/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: dir })).toThrow(
+      /^TLS_KEY_FILE .*: cannot read it \(EISDIR\)/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.keyFile, TLS_KEY_FILE: a.keyFile })).toThrow(
+      /^TLS_CERT_FILE .*not a PEM certificate/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: a.certFile })).toThrow(
+      /^TLS_KEY_FILE .*not an unencrypted PEM private key/,
+    );
+    expect(() => loadConfig({ TLS_CERT_FILE: a.certFile, TLS_KEY_FILE: b.keyFile })).toThrow(
+      /^TLS_KEY_FILE .*is not the key of the certificate/,
+    );
+  });
+});
+
 describe('passwords', () => {
   it('hashes with a salt and verifies in constant time', async () => {
     const a = await hashPassword('secret');
@@ -101,5 +204,18 @@ describe('logger', () => {
     const text = lines.join('');
     for (const secret of ['T1', 'T2', 'T3', 'P1', 'P2']) expect(text).not.toContain(`"${secret}"`);
     expect(text).toContain('[redacted]');
+  });
+
+  it('redacts TURN credentials and secrets, also inside an ICE configuration', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (l: string) => void lines.push(l) });
+    const iceServers = [{ urls: ['stun:s'] }, { urls: ['turn:t'], username: '1:u', credential: 'C1' }];
+    logger.info(
+      { credential: 'C2', secret: 'S1', turn: { secret: 'S2' }, iceServers, reply: { iceServers } },
+      'x',
+    );
+    const text = lines.join('');
+    for (const secret of ['C1', 'C2', 'S1', 'S2']) expect(text).not.toContain(`"${secret}"`);
+    expect(text).toContain('"username":"1:u"');
   });
 });

@@ -24,7 +24,13 @@ export async function startFakeServer() {
     socket.on('login', (req, ack) => {
       if (state.silent.has('login')) return;
       if (req.password === 'wrong') return ack({ code: ResultCode.AUTH_REJECTED, message: 'bad password' });
-      ack({ code: 0, userId: `u-${req.name}`, name: req.name, resumeToken: 'token-0123456789abcdef' });
+      ack({
+        code: 0,
+        userId: `u-${req.name}`,
+        name: req.name,
+        resumeToken: 'token-0123456789abcdef',
+        iceServers: [],
+      });
     });
     socket.on('conf:join', (req, ack) => {
       const handle = state.nextHandle++;

@@ -186,7 +186,9 @@ describe('MeetingClient', () => {
     const ports = client.resumePorts();
     expect(ports.conference()).toMatchObject({ room: 'r1', lastSeq: 5 });
     server.io.on('connection', (s) =>
-      s.on('resume', (_req, ack) => ack({ code: 0, userId: 'u-me', name: 'me', resumeToken: 't2' })),
+      s.on('resume', (_req, ack) =>
+        ack({ code: 0, userId: 'u-me', name: 'me', resumeToken: 't2', iceServers: [] }),
+      ),
     );
     await expect(firstValueFrom(ports.resumeLogin())).resolves.toMatchObject({ code: 0, resumeToken: 't2' });
     expect(server.sockets).toHaveLength(2);
