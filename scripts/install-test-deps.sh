@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm: Debian's Chromium (Playwright drives it; browser
-# downloads are blocked), Redis (scale-out tests), iproute2/iptables (network-namespace tests) and
-# openssl (throwaway certificates for the HTTPS tests; `npm run cert`). Idempotent: installs only
-# what is missing. Needs root (or sudo).
+# downloads are blocked), Redis (scale-out tests), iproute2/iptables (network-namespace tests),
+# coturn's `turnserver` (the NAT lab's TURN server) and openssl (throwaway certificates for the
+# HTTPS tests; `npm run cert`). Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 
 need=()
@@ -13,9 +13,10 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v sysctl >/dev/null 2>&1 || [ -x /sbin/sysctl ] || need+=(procps)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v turnserver >/dev/null 2>&1 || [ -x /usr/bin/turnserver ] || need+=(coturn)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-test-deps: chromium, redis-server, iproute2, iptables, procps, openssl already present"
+  echo "install-test-deps: chromium, redis-server, iproute2, iptables, procps, openssl, coturn already present"
   exit 0
 fi
 

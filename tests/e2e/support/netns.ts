@@ -22,28 +22,33 @@
  *
  * Requires root, iproute2 and iptables. Names: `rmt-<pid36>-<rand>-{a,r,b}`.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type Browser, chromium, type LaunchOptions } from '@playwright/test';
-import { CHROMIUM_ARGS, chromiumPath } from './chromium.ts';
+import { CHROMIUM_ARGS } from './chromium.ts';
+import {
+  acquireHostBlackhole,
+  addVeth,
+  chromiumWrapper,
+  cleanupStale,
+  deleteNamespaces,
+  disposeAtExit,
+  forgetAtExit,
+  guardNamespace,
+  ipBatch,
+  type NamespacedServer,
+  newLabId,
+  REPO_ROOT,
+  releaseHostBlackhole,
+  sh,
+  startNamespacedServer,
+} from './netns-kit.ts';
 
 /** The whole test range. Nothing in it may ever reach a real network. */
 export const TEST_RANGE = '10.200.0.0/16';
 const NAME_PREFIX = 'rmt-';
-const NAME_RE = /^rmt-([0-9a-z]+)-([0-9a-f]+)-([arb])$/;
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export type Role = 'a' | 'r' | 'b';
 
@@ -118,173 +123,18 @@ export function netnsSkipReason(): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Process-wide bookkeeping: live labs, the host blackhole route, exit/signal hooks.
+// Process-wide: live labs (they share one host blackhole route) and stale-lab cleanup.
 
 const liveLabs = new Set<NetnsLab>();
-let hooksInstalled = false;
-/** Our host blackhole route carries this metric, so it is ours and tells who owns it. */
-const ROUTE_METRIC = process.pid;
-
-function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => {
-    for (const lab of liveLabs) lab.disposeSync();
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const onSignal = () => {
-      for (const lab of liveLabs) lab.disposeSync();
-      // Keep the default behaviour (exit) unless someone else (the test runner) handles it.
-      if (process.listenerCount(signal) === 1) {
-        process.off(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
-    };
-    process.on(signal, onSignal);
-  }
-}
-
-/** Whether a process exists and is not a zombie (a just-killed owner is not alive). */
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // /proc/PID/stat: "pid (comm) S ..." — the state letter follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-function sh(cmd: string, args: string[], timeoutMs = 15_000): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`\`${cmd} ${args.join(' ')}\` failed: ${stderr.trim() || err.message}`));
-      else resolvePromise(stdout);
-    });
-  });
-}
-
-/** Runs `ip -n NS -batch -` with one command per line: a change applied in one process. */
-function ipBatch(ns: string, lines: string[], timeoutMs = 15_000): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile(
-      'ip',
-      ['-n', ns, '-batch', '-'],
-      { timeout: timeoutMs, encoding: 'utf8' },
-      (err, _o, stderr) => {
-        if (err)
-          reject(
-            new Error(`\`ip -n ${ns} -batch\` (${lines.join('; ')}) failed: ${stderr.trim() || err.message}`),
-          );
-        else resolvePromise();
-      },
-    );
-    child.stdin?.end(`${lines.join('\n')}\n`);
-  });
-}
-
-function shSync(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
-}
-
-/** Best effort: runs and ignores failure (teardown must never stop half way). */
-function trySync(cmd: string, args: string[]): void {
-  try {
-    shSync(cmd, args);
-  } catch {
-    /* already gone */
-  }
-}
-
-function killNamespacePids(ns: string): void {
-  let pids: number[] = [];
-  try {
-    pids = shSync('ip', ['netns', 'pids', ns])
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number)
-      .filter((p) => p > 1 && p !== process.pid);
-  } catch {
-    return;
-  }
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* exited */
-    }
-  }
-}
-
-function blackholeMetrics(): number[] {
-  let out = '';
-  try {
-    out = shSync('ip', ['route', 'show', 'type', 'blackhole']);
-  } catch {
-    return [];
-  }
-  const metrics: number[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^blackhole 10\.200\.0\.0\/16(?:.*\bmetric (\d+))?/.exec(line.trim());
-    if (m) metrics.push(Number(m[1] ?? 0));
-  }
-  return metrics;
-}
 
 /**
  * Removes leftovers of crashed runs: `rmt-*` namespaces, wrapper-script temp dirs and
- * 10.200.0.0/16 blackhole routes whose owner process is gone (processes still inside those namespaces are killed first).
- * Never touches the resources of a live process. Returns what it removed.
+ * 10.200.0.0/16 blackhole routes whose owner process is gone (processes still inside those
+ * namespaces are killed first). Never touches the resources of a live process. Returns what it
+ * removed.
  */
 export function cleanupStaleLabs(): string[] {
-  const removed: string[] = [];
-  let names: string[] = [];
-  try {
-    names = shSync('ip', ['netns', 'list'])
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/)[0] ?? '')
-      .filter((n) => n.startsWith(NAME_PREFIX));
-  } catch {
-    return removed;
-  }
-  for (const ns of names) {
-    const m = NAME_RE.exec(ns);
-    const owner = m ? Number.parseInt(m[1] ?? '', 36) : Number.NaN;
-    if (Number.isFinite(owner) && pidAlive(owner)) continue;
-    killNamespacePids(ns);
-    trySync('ip', ['netns', 'del', ns]);
-    removed.push(`netns ${ns}`);
-  }
-  // The wrapper-script directories (`$TMPDIR/rmt-<pid36>-<hex>-XXXXXX`).
-  for (const entry of readdirSync(tmpdir())) {
-    const m = /^rmt-([0-9a-z]+)-[0-9a-f]{6}-/.exec(entry);
-    if (!m || pidAlive(Number.parseInt(m[1] ?? '', 36))) continue;
-    rmSync(join(tmpdir(), entry), { recursive: true, force: true });
-    removed.push(`dir ${join(tmpdir(), entry)}`);
-  }
-  for (const metric of blackholeMetrics()) {
-    // Metric 0 is not ours (someone added it by hand): leave it alone.
-    if (metric === 0 || metric === ROUTE_METRIC || pidAlive(metric)) continue;
-    trySync('ip', ['route', 'del', 'blackhole', TEST_RANGE, 'metric', String(metric)]);
-    removed.push(`route blackhole ${TEST_RANGE} metric ${metric}`);
-  }
-  return removed;
-}
-
-function addHostBlackhole(): void {
-  if (blackholeMetrics().includes(ROUTE_METRIC)) return;
-  shSync('ip', ['route', 'add', 'blackhole', TEST_RANGE, 'metric', String(ROUTE_METRIC)]);
-}
-
-function removeHostBlackholeIfUnused(): void {
-  if (liveLabs.size > 0) return;
-  trySync('ip', ['route', 'del', 'blackhole', TEST_RANGE, 'metric', String(ROUTE_METRIC)]);
+  return cleanupStale(NAME_PREFIX, TEST_RANGE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,10 +155,10 @@ export class NetnsLab {
   readonly #tmp: string;
   readonly #browsers = new Set<Browser>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  #server: ChildProcess | null = null;
-  #serverOutput: string[] = [];
+  #server: NamespacedServer | null = null;
   #disposed = false;
   #created = false;
+  #holdsRoute = false;
   /** A's active interface and its host number on it. */
   #active: 'eth0' | 'eth1' = 'eth0';
   #host: Record<'eth0' | 'eth1', number> = {
@@ -321,7 +171,7 @@ export class NetnsLab {
   private constructor(options: NetnsLabOptions) {
     this.#options = options;
     this.#log = options.log ?? ((line) => console.log(line));
-    this.id = `${process.pid.toString(36)}-${randomBytes(3).toString('hex')}`;
+    this.id = newLabId();
     this.ns = {
       a: `${NAME_PREFIX}${this.id}-a`,
       r: `${NAME_PREFIX}${this.id}-r`,
@@ -344,11 +194,11 @@ export class NetnsLab {
     if (!existsSync(join(staticDir, 'index.html'))) {
       throw new Error(`NetnsLab: no built app at ${staticDir}: run \`npx vite build\` first`);
     }
-    installExitHooks();
     const stale = cleanupStaleLabs();
     const lab = new NetnsLab({ ...options, staticDir });
     if (stale.length) lab.log(`removed leftovers of a crashed run: ${stale.join(', ')}`);
     liveLabs.add(lab);
+    disposeAtExit(lab);
     try {
       await lab.#build();
       await lab.#startServer();
@@ -390,30 +240,15 @@ export class NetnsLab {
   async #build(): Promise<void> {
     const { a, r, b } = this.ns;
     // Safety first: nothing in the test range may reach the host's real routes.
-    addHostBlackhole();
+    acquireHostBlackhole(TEST_RANGE);
+    this.#holdsRoute = true;
     this.#created = true;
     for (const ns of [a, r, b]) await sh('ip', ['netns', 'add', ns]);
-    for (const role of ['a', 'r', 'b'] as const) await this.#guard(role);
+    for (const ns of [a, r, b]) await guardNamespace(ns, TEST_RANGE);
     // Veths created inside the namespaces: no test interface ever exists in the host namespace.
-    const veth = (ns: string, name: string, peerNs: string, peer: string) =>
-      sh('ip', [
-        'link',
-        'add',
-        'name',
-        name,
-        'netns',
-        ns,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        peer,
-        'netns',
-        peerNs,
-      ]);
-    await veth(a, 'eth0', r, 'a0');
-    await veth(a, 'eth1', r, 'a1');
-    await veth(b, 'eth0', r, 'b0');
+    await addVeth(a, 'eth0', r, 'a0');
+    await addVeth(a, 'eth1', r, 'a1');
+    await addVeth(b, 'eth0', r, 'b0');
     const ip = (role: Role, ...args: string[]) => sh('ip', ['-n', this.ns[role], ...args]);
     for (const role of ['a', 'r', 'b'] as const) await ip(role, 'link', 'set', 'lo', 'up');
     // R: router and server host.
@@ -433,104 +268,34 @@ export class NetnsLab {
     await ip('b', 'route', 'add', 'default', 'via', LAB_ADDRESSES.b.eth0.gw, 'dev', 'eth0');
     this.log(
       `up: A ${this.ns.a} ${this.addressA} (spare eth1 down), R ${this.ns.r} server ${LAB_ADDRESSES.server}, ` +
-        `B ${this.ns.b} ${this.addressB}; host blackhole ${TEST_RANGE} metric ${ROUTE_METRIC}`,
+        `B ${this.ns.b} ${this.addressB}; host blackhole ${TEST_RANGE} metric ${process.pid}`,
     );
-  }
-
-  /** The per-namespace guard: only loopback and the test range; no IPv6 at all. */
-  async #guard(role: Role): Promise<void> {
-    await this.exec(role, 'iptables', ['-A', 'OUTPUT', '-o', 'lo', '-j', 'ACCEPT']);
-    await this.exec(role, 'iptables', ['-A', 'OUTPUT', '!', '-d', TEST_RANGE, '-j', 'DROP']);
-    await this.exec(role, 'iptables', ['-A', 'FORWARD', '!', '-d', TEST_RANGE, '-j', 'DROP']);
-    await this.exec(role, 'sysctl', [
-      '-qw',
-      'net.ipv6.conf.all.disable_ipv6=1',
-      'net.ipv6.conf.default.disable_ipv6=1',
-    ]);
-    try {
-      await this.exec(role, 'ip6tables', ['-A', 'OUTPUT', '!', '-o', 'lo', '-j', 'DROP']);
-      await this.exec(role, 'ip6tables', ['-A', 'FORWARD', '-j', 'DROP']);
-    } catch {
-      // IPv6 is disabled above; ip6tables is a second belt only.
-    }
   }
 
   async #startServer(): Promise<void> {
-    const env = {
-      ...process.env,
-      PORT: String(this.port),
-      HOST: LAB_ADDRESSES.server,
-      STATIC_DIR: this.#options.staticDir ?? join(REPO_ROOT, 'dist/web'),
-      LOG_LEVEL: this.#options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn',
-      // The one-process server: a REDIS_URL meant for the host (CI sets one) is unreachable in R.
-      REDIS_URL: '',
-    };
-    // `ip netns exec` execs node itself: the child's pid is the server's, so it can be killed.
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', this.ns.r, process.execPath, '--import', 'tsx', 'signaling-server/src/main.ts'],
-      { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.#server = child;
-    const keep = (chunk: Buffer) => {
-      this.#serverOutput.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      if (this.#serverOutput.length > 200) this.#serverOutput.splice(0, this.#serverOutput.length - 200);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
     const started = Date.now();
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code, signal) =>
-        reject(
-          new Error(
-            `signaling server exited (${code ?? signal}): ${this.serverOutput().slice(-20).join('\n')}`,
-          ),
-        ),
-      ),
-    );
-    exited.catch(() => {});
-    const healthy = (async () => {
-      while (Date.now() - started < 30_000) {
-        try {
-          // From inside A: proves routing A→R and the guard, not just the server.
-          await this.#healthz('a', 1_000);
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
-      throw new Error(
-        `signaling server not healthy after 30 s: ${this.serverOutput().slice(-20).join('\n')}`,
-      );
-    })();
-    await Promise.race([healthy, exited]);
-    await this.#healthz('b', 2_000);
+    this.#server = await startNamespacedServer({
+      ns: this.ns.r,
+      host: LAB_ADDRESSES.server,
+      port: this.port,
+      staticDir: this.#options.staticDir ?? join(REPO_ROOT, 'dist/web'),
+      logLevel: this.#options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn',
+      // From inside A first: proves routing A→R and the guard, not just the server.
+      checkFrom: [this.ns.a, this.ns.b],
+    });
     this.log(
-      `server up at ${this.serverUrl} (pid ${child.pid}) in ${Date.now() - started} ms, healthy from A and B`,
+      `server up at ${this.serverUrl} (pid ${this.#server.child.pid}) in ${Date.now() - started} ms, healthy from A and B`,
     );
-  }
-
-  /** GET /healthz from inside a namespace (a node one-liner: no curl needed). */
-  #healthz(role: Role, timeoutMs: number): Promise<string> {
-    const script =
-      'fetch(process.argv[1], { signal: AbortSignal.timeout(Number(process.argv[2])) })' +
-      '.then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))';
-    return this.exec(role, process.execPath, ['-e', script, `${this.serverUrl}/healthz`, String(timeoutMs)]);
   }
 
   /** The server's recent stdout/stderr lines. */
   serverOutput(): string[] {
-    return [...this.#serverOutput];
+    return this.#server?.output() ?? [];
   }
 
   /** A wrapper script that runs Chromium inside the namespace (Playwright's `executablePath`). */
   chromiumWrapper(role: Role): string {
-    const path = join(this.#tmp, `chromium-${role}.sh`);
-    if (!existsSync(path)) {
-      writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${this.ns[role]} ${chromiumPath()} "$@"\n`);
-      chmodSync(path, 0o755);
-    }
-    return path;
+    return chromiumWrapper(this.#tmp, this.ns[role], role);
   }
 
   /** Launch options for Chromium inside a namespace, with the server's origin treated as secure. */
@@ -704,12 +469,7 @@ export class NetnsLab {
         Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]),
       ),
     );
-    const server = this.#server;
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
-    }
+    await this.#server?.stop();
     this.disposeSync();
   }
 
@@ -719,20 +479,19 @@ export class NetnsLab {
     this.#disposed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    if (this.#server?.pid && this.#server.exitCode === null) {
+    const server = this.#server?.child;
+    if (server?.pid && server.exitCode === null) {
       try {
-        this.#server.kill('SIGKILL');
+        server.kill('SIGKILL');
       } catch {
         /* exited */
       }
     }
-    if (this.#created) {
-      // Anything still inside our namespaces (Chromium, the server) was started by this lab.
-      for (const ns of Object.values(this.ns)) killNamespacePids(ns);
-      for (const ns of Object.values(this.ns)) trySync('ip', ['netns', 'del', ns]);
-    }
+    // Anything still inside our namespaces (Chromium, the server) was started by this lab.
+    if (this.#created) deleteNamespaces(Object.values(this.ns));
     liveLabs.delete(this);
-    removeHostBlackholeIfUnused();
+    forgetAtExit(this);
+    if (this.#holdsRoute) releaseHostBlackhole(TEST_RANGE);
     rmSync(this.#tmp, { recursive: true, force: true });
     this.log('torn down');
   }
