@@ -6,6 +6,15 @@
  * (root) — real IP change, gapless interface switch, switch with a 1 s gap.
  * Per run: change → CONF_RESUMING_IND, → CONF_RESUME_RESULT, → frames again on each side;
  * for cuts also path back → frames. Run: npm run bench:recovery [-- --runs 5 --only silent-cut]
+ * (`--only` takes a comma-separated list of scenario names; `--cut MS` sets the loopback cut).
+ *
+ * The silent cut (CDP loopback cut, both sockets alive) also tells the outage's story per side,
+ * as tests/e2e/media-outage.spec.ts does: one TSDK episode across the two, on the "owner" (the
+ * side whose CONF_RESUMING_IND came; by the rule, the pair's initiator = smaller userId), while
+ * the "other" side shows the remote tile as `reconnecting`. Per cut: cut → notice on each side
+ * (owner: CONF_RESUMING_IND `at`; other: its `figure.tile:not(.local)` `data-status` becomes
+ * `reconnecting`, recorded in the page), restore → CONF_RESUME_RESULT, restore → frames on each
+ * side, and the episodes on each side (1 in total expected; counted, not asserted).
  * Writes bench/results/recovery.json and bench/results/recovery.md.
  */
 import { writeFileSync } from 'node:fs';
@@ -20,6 +29,7 @@ import { startTestServer } from '../tests/e2e/support/server.ts';
 import { framesBackAt, installFrameMonitor } from './frames-monitor.ts';
 import { NETNS_SCENARIOS, runNetnsScenario } from './recovery-netns.ts';
 import { summarize } from './stats.ts';
+import { installTileMonitor, tileStatusAt } from './tile-monitor.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -54,6 +64,28 @@ export interface Sample {
   /** CONF_RESUMING_IND after the change on A (1 expected) and on B (0 unless B's own network broke). */
   episodesOnA?: number;
   episodesOnB?: number;
+  /** Silent cut only: how long media was cut in this run (ms). */
+  cutMs?: number;
+  /**
+   * Silent cut only. The owner is the side whose CONF_RESUMING_IND came (the earlier one if
+   * both had one; with none, the pair's initiator); the other is the other side.
+   */
+  owner?: 'A' | 'B';
+  /** The owner is the pair's initiator (the smaller userId), as the outage rule says. */
+  ownerIsInitiator?: boolean;
+  /** cut → the owner's CONF_RESUMING_IND `at`. */
+  cutToNoticeOwner?: number | null;
+  /** cut → the other side's remote tile gets `data-status="reconnecting"`. */
+  cutToNoticeOther?: number | null;
+  /** media restored → the owner's CONF_RESUME_RESULT. */
+  restoreToResumeResult?: number | null;
+  /** media restored → the owner decodes the other's video again, and the other the owner's. */
+  restoreToFramesOwner?: number | null;
+  restoreToFramesOther?: number | null;
+  /** CONF_RESUMING_IND from the cut until just before the next one, per side and in total (1 expected). */
+  episodesOnOwner?: number;
+  episodesOnOther?: number;
+  episodesTotal?: number;
 }
 
 /** Times (page clock = this machine's clock) of the first episode events at or after `since`. */
@@ -65,6 +97,17 @@ export async function episodeTimes(page: Page, since: number) {
       result: h.find((n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT' && n.at >= since)?.at ?? null,
     };
   }, since);
+}
+
+/** CONF_RESUMING_IND events in [from, to). */
+async function episodeCount(page: Page, from: number, to: number): Promise<number> {
+  return page.evaluate(
+    ({ from, to }) =>
+      (window.meetingClient.history as { event: string; at: number }[]).filter(
+        (n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND' && n.at >= from && n.at < to,
+      ).length,
+    { from, to },
+  );
 }
 
 export async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
@@ -98,6 +141,10 @@ async function loopbackScenario(
     const b = await joinByLink(browser, server.ipUrl, room, 'Bob', { query });
     if (!media) throw new Error('media cut not prepared');
     await Promise.all([installFrameMonitor(a.page), installFrameMonitor(b.page)]);
+    await Promise.all([installTileMonitor(a.page), installTileMonitor(b.page)]);
+    const userId = (p: Page) => p.evaluate(() => window.meetingClient.session?.userId ?? '');
+    // The outage rule's tie-break: the pair's initiator, the smaller userId.
+    const initiator: 'A' | 'B' = (await userId(a.page)) < (await userId(b.page)) ? 'A' : 'B';
     await sleep(2_000);
     for (let i = 0; i < runs; i++) {
       const changeAt = await media.cut();
@@ -107,23 +154,73 @@ async function loopbackScenario(
       const backAt = await media.restore();
       const framesA = await waitFor(() => framesBackAt(a.page, 'Bob', backAt), 20_000);
       const framesB = await waitFor(() => framesBackAt(b.page, 'Ada', backAt), 20_000);
-      const times = await waitFor(async () => {
-        const t = await episodeTimes(a.page, changeAt);
-        return t.result === null ? null : t;
-      }, 10_000);
+      if (scenario === 'offline-cut') {
+        const times = await waitFor(async () => {
+          const t = await episodeTimes(a.page, changeAt);
+          return t.result === null ? null : t;
+        }, 10_000);
+        const sample: Sample = {
+          scenario,
+          mode,
+          toResumingInd: minus(times?.resuming ?? null, changeAt),
+          toResumeResult: minus(times?.result ?? null, changeAt),
+          framesOnA: minus(framesA, changeAt),
+          framesOnB: minus(framesB, changeAt),
+          pathBackToFramesA: minus(framesA, backAt),
+          pathBackToFramesB: minus(framesB, backAt),
+        };
+        samples.push(sample);
+        console.log(JSON.stringify(sample));
+        await sleep(3_000);
+        continue;
+      }
+      // Silent cut: the episode may run on either side; wait for its RESULT wherever it is.
+      await waitFor(async () => {
+        const [ta, tb] = await Promise.all([episodeTimes(a.page, changeAt), episodeTimes(b.page, changeAt)]);
+        return ta.result ?? tb.result;
+      }, 20_000);
+      // Let a second (late) episode show up before counting, and media settle before the next cut.
+      await sleep(3_000);
+      const countedTo = Date.now();
+      const [timesA, timesB, episodesOnA, episodesOnB] = await Promise.all([
+        episodeTimes(a.page, changeAt),
+        episodeTimes(b.page, changeAt),
+        episodeCount(a.page, changeAt, countedTo),
+        episodeCount(b.page, changeAt, countedTo),
+      ]);
+      let owner: 'A' | 'B' = initiator;
+      if (timesA.resuming !== null && (timesB.resuming === null || timesA.resuming <= timesB.resuming)) {
+        owner = 'A';
+      } else if (timesB.resuming !== null) owner = 'B';
+      const otherPage = owner === 'A' ? b.page : a.page;
+      const ownerTimes = owner === 'A' ? timesA : timesB;
+      const [framesOwner, framesOther] = owner === 'A' ? [framesA, framesB] : [framesB, framesA];
+      const otherNotice = await tileStatusAt(otherPage, 'reconnecting', changeAt);
       const sample: Sample = {
         scenario,
         mode,
-        toResumingInd: minus(times?.resuming ?? null, changeAt),
-        toResumeResult: minus(times?.result ?? null, changeAt),
+        cutMs: backAt - changeAt,
+        owner,
+        ownerIsInitiator: owner === initiator,
+        toResumingInd: minus(ownerTimes.resuming, changeAt),
+        toResumeResult: minus(ownerTimes.result, changeAt),
         framesOnA: minus(framesA, changeAt),
         framesOnB: minus(framesB, changeAt),
         pathBackToFramesA: minus(framesA, backAt),
         pathBackToFramesB: minus(framesB, backAt),
+        episodesOnA,
+        episodesOnB,
+        cutToNoticeOwner: minus(ownerTimes.resuming, changeAt),
+        cutToNoticeOther: minus(otherNotice, changeAt),
+        restoreToResumeResult: minus(ownerTimes.result, backAt),
+        restoreToFramesOwner: minus(framesOwner, backAt),
+        restoreToFramesOther: minus(framesOther, backAt),
+        episodesOnOwner: owner === 'A' ? episodesOnA : episodesOnB,
+        episodesOnOther: owner === 'A' ? episodesOnB : episodesOnA,
+        episodesTotal: episodesOnA + episodesOnB,
       };
       samples.push(sample);
       console.log(JSON.stringify(sample));
-      await sleep(3_000);
     }
     await Promise.all([a.context.close(), b.context.close()]);
   } finally {
@@ -149,7 +246,10 @@ for (const scenario of NETNS_SCENARIOS) {
     all.push(...(await runNetnsScenario(scenario, mode, runs, { trace: values.trace ?? false })));
 }
 
-type Metric = Exclude<keyof Sample, 'scenario' | 'mode'>;
+/** The numeric fields of a sample. */
+type Metric = {
+  [K in keyof Sample]-?: Sample[K] extends number | null | undefined ? K : never;
+}[keyof Sample];
 const METRICS: [Metric, string][] = [
   ['toResumingInd', 'change → CONF_RESUMING_IND'],
   ['toResumeResult', 'change → CONF_RESUME_RESULT'],
@@ -159,6 +259,15 @@ const METRICS: [Metric, string][] = [
   ['pathBackToFramesB', 'path back → frames on B'],
   ['episodesOnA', 'episodes on A (count)'],
   ['episodesOnB', 'episodes on B (count)'],
+  // Silent cut, per side: owner = the side that ran the episode, other = the other side.
+  ['cutToNoticeOwner', 'cut → notice on owner (CONF_RESUMING_IND)'],
+  ['cutToNoticeOther', 'cut → notice on other (remote tile `reconnecting`)'],
+  ['restoreToResumeResult', 'restore → CONF_RESUME_RESULT (owner)'],
+  ['restoreToFramesOwner', 'restore → frames on owner'],
+  ['restoreToFramesOther', 'restore → frames on other'],
+  ['episodesOnOwner', 'episodes on owner per cut (count)'],
+  ['episodesOnOther', 'episodes on other per cut (count)'],
+  ['episodesTotal', 'episodes per cut, both sides (count, 1 expected)'],
 ];
 const table: string[] = [
   `Runs per scenario and mode: ${runs}; loopback cut length: ${cutMs} ms. Times in ms, median (min–max); ratio = naive median / fast median.`,
@@ -188,6 +297,25 @@ for (const scenario of [...new Set(all.map((s) => s.scenario))]) {
       `| ${scenario} | ${label} | ${cell(fast, missing.fast)} | ${cell(naive, missing.naive)} | ${ratio === null ? '—' : `${ratio.toFixed(1)}×`} |`,
     );
   }
+}
+// Who owned the silent cuts, and whether every notice came while media was still cut.
+const silent = all.filter((s) => s.scenario === 'silent-cut');
+if (silent.length) {
+  const notes = modes.map((mode) => {
+    const of = silent.filter((s) => s.mode === mode);
+    const owners = ['A', 'B']
+      .map((side) => `${side} ${of.filter((s) => s.owner === side).length}×`)
+      .join(', ');
+    const byRule = of.filter((s) => s.ownerIsInitiator).length;
+    const late = of.filter((s) =>
+      [s.cutToNoticeOwner, s.cutToNoticeOther].some((v) => v != null && v > (s.cutMs ?? cutMs)),
+    ).length;
+    return `${mode}: owner ${owners} (the pair's initiator in ${byRule} of ${of.length})${late ? `, ${late} run(s) with a notice after the restore` : ''}`;
+  });
+  table.push(
+    '',
+    `silent-cut: A = Ada (her page's media is cut), B = Bob. Owner = the side whose CONF_RESUMING_IND came (none: the pair's initiator), other = the other side; episodes counted from the cut to 3 s after the RESULT. ${notes.join('; ')}.`,
+  );
 }
 writeFileSync(
   join(root, 'bench/results/recovery.json'),
