@@ -10,6 +10,7 @@ import type {
   ConfJoinRequest,
   ConfLeaveRequest,
   ConfResumeRequest,
+  IceRefreshRequest,
   LoginRequest,
   LogoutRequest,
   PingRequest,
@@ -88,6 +89,11 @@ export interface ClientToServerEvents {
   'chat:send': (req: ChatSendRequest, ack: Ack<{ seq: number }>) => void;
   /** Application-level ping: proves the whole path, not just that the socket is open. */
   ping: (req: PingRequest, ack: Ack<{ at: number }>) => void;
+  /**
+   * Fresh ICE configuration for a meeting that outlives its TURN credentials (the SDK asks
+   * before they expire); the same shape as in the `login` and `resume` replies.
+   */
+  'ice:refresh': (req: IceRefreshRequest, ack: Ack<IceConfig>) => void;
 }
 
 export interface SignalDelivery {

@@ -102,6 +102,8 @@ export const chatSendSchema = z.strictObject({
 
 export const pingSchema = z.strictObject({});
 
+export const iceRefreshSchema = z.strictObject({});
+
 /** One schema per client→server event: the server validates each inbound event with it. */
 export const clientEventSchemas = {
   login: loginSchema,
@@ -113,6 +115,7 @@ export const clientEventSchemas = {
   signal: signalSchema,
   'chat:send': chatSendSchema,
   ping: pingSchema,
+  'ice:refresh': iceRefreshSchema,
 } as const;
 
 export type LoginRequest = z.infer<typeof loginSchema>;
@@ -125,3 +128,4 @@ export type SignalRequest = z.infer<typeof signalSchema>;
 export type SignalData = SignalRequest['data'];
 export type ChatSendRequest = z.infer<typeof chatSendSchema>;
 export type PingRequest = z.infer<typeof pingSchema>;
+export type IceRefreshRequest = z.infer<typeof iceRefreshSchema>;

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IceServer } from '../../shared/src/protocol.ts';
+import { ResultCode } from '../../shared/src/result-codes.ts';
 import type { IceSettings } from '../../signaling-server/src/config.ts';
 import { startServer, type TestServer } from './helpers.ts';
 
@@ -72,6 +73,20 @@ describe('ICE configuration in login and resume replies', () => {
     const third = await server.connect();
     const again = await third.resume(resumed.resumeToken);
     expect(turnEntry(again.iceServers, session.userId, clock.now()).expiry).toBe(after.expiry + 1);
+  });
+
+  it('ice:refresh: fresh credentials on the same socket for a meeting that outlives them; refused before login', async () => {
+    server = await startServer({ config: { ice: WITH_TURN } });
+    const { clock } = server;
+    const ann = await server.connect();
+    expect(await ann.call('ice:refresh', {})).toMatchObject({ code: ResultCode.NOT_LOGGED_IN });
+    const session = await ann.login('Ann');
+    const before = turnEntry(session.iceServers, session.userId, clock.now());
+    clock.advance(500_000);
+    const reply = await ann.call('ice:refresh', {});
+    if (reply.code !== 0) throw new Error(reply.message);
+    const after = turnEntry(reply.iceServers, session.userId, clock.now());
+    expect(after.expiry).toBe(before.expiry + 500);
   });
 
   it('no TURN configured: `iceServers` is empty (or STUN only), with no policy field', async () => {

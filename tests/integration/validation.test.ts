@@ -96,6 +96,7 @@ const BAD: Record<ClientEventName, unknown[]> = {
     { handle: 1, id: 5, text: 't' },
   ],
   ping: [{ x: 1 }],
+  'ice:refresh': [{ x: 1 }, []],
 };
 
 /** A valid payload per event, aimed at real state (sent without an ack, it must do nothing). */
@@ -109,6 +110,7 @@ const valid = (): Record<ClientEventName, unknown> => ({
   signal: { from: ha, to: hb, data: { renegotiate: true } },
   'chat:send': { handle: ha, id: 'no-ack', text: 'x' },
   ping: {},
+  'ice:refresh': {},
 });
 
 async function snapshot() {

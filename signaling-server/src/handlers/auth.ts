@@ -7,8 +7,10 @@ import type { Seats } from '../seats.ts';
 import { hashToken, newToken } from '../tokens.ts';
 import { type AppSocket, type CoreDeps, fail, type Handlers, refOf } from '../types.ts';
 
-/** `login` (guest or account) and `logout`. */
-export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'login' | 'logout'> {
+/** `login` (guest or account), `logout`, and fresh TURN credentials for a long meeting. */
+export function authHandlers(
+  deps: CoreDeps & { seats: Seats },
+): Pick<Handlers, 'login' | 'logout' | 'ice:refresh'> {
   const { config, store, clock, limiter, logThrottle, logger, seats } = deps;
 
   return {
@@ -50,6 +52,12 @@ export function authHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 
       socket.data.loginResumed = false;
       logger.info({ userId, name: req.name, guest: req.password === undefined }, 'login');
       return { code: 0, userId, name: req.name, resumeToken, ...iceConfigFor(config.ice, userId, clock) };
+    },
+
+    async 'ice:refresh'(socket) {
+      const userId = socket.data.userId;
+      if (!userId) return fail(ResultCode.NOT_LOGGED_IN, 'log in first');
+      return { code: 0, ...iceConfigFor(config.ice, userId, clock) };
     },
 
     async logout(socket) {

@@ -432,6 +432,7 @@ export function validPayload(
     case 'chat:send':
       return { handle: ctx.ann, id: 'm1', text: 'hi' };
     case 'ping':
+    case 'ice:refresh':
       return {};
   }
 }

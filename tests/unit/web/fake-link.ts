@@ -46,6 +46,10 @@ export class FakeLink implements PeerLinkLike {
     this.restarts++;
     return this.initiator;
   }
+  readonly iceConfigs: { iceServers: RTCIceServer[]; iceTransportPolicy: RTCIceTransportPolicy }[] = [];
+  setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy): void {
+    this.iceConfigs.push({ iceServers, iceTransportPolicy });
+  }
   broken = false;
   keyframes = 0;
   readonly #recovering = new BehaviorSubject(false);

@@ -4,6 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import type {
   ClientToServerEvents,
   ConfEvent,
+  IceConfig,
   Participant,
   ServerToClientEvents,
 } from '../../../shared/src/index.ts';
@@ -16,7 +17,14 @@ export async function startFakeServer() {
   await new Promise<void>((resolve) => io.httpServer.once('listening', () => resolve()));
   const port = (io.httpServer.address() as AddressInfo).port;
   const sockets: ServerSocket[] = [];
-  const state = { seq: 5, nextHandle: 100, silent: new Set<string>() };
+  const state = {
+    seq: 5,
+    nextHandle: 100,
+    silent: new Set<string>(),
+    /** What `login` and `ice:refresh` hand out. */
+    ice: { iceServers: [] } as IceConfig,
+    iceRefreshes: 0,
+  };
   const roster: Participant[] = [{ handle: 50, userId: 'zed', name: 'Zed', status: 'connected' }];
 
   io.on('connection', (socket: ServerSocket) => {
@@ -29,8 +37,12 @@ export async function startFakeServer() {
         userId: `u-${req.name}`,
         name: req.name,
         resumeToken: 'token-0123456789abcdef',
-        iceServers: [],
+        ...state.ice,
       });
+    });
+    socket.on('ice:refresh', (_req, ack) => {
+      state.iceRefreshes += 1;
+      ack({ code: 0, ...state.ice });
     });
     socket.on('conf:join', (req, ack) => {
       const handle = state.nextHandle++;

@@ -24,6 +24,7 @@ import {
   type ChatMessage,
   type ConfEvent,
   type ConfResumeInfo,
+  type IceConfig,
   type JoinInfo,
   NO_NETWORK_ADDRESS,
   type Participant,
@@ -69,7 +70,11 @@ import { SignalTransportError } from './signal/transport-error.ts';
 export interface MeetingClientOptions {
   /** Signaling server origin; defaults to the page's origin. */
   url?: string;
-  /** ICE servers for the peer connections; none by default (loopback / LAN). */
+  /**
+   * ICE servers for the peer connections. By default the server's (STUN, and TURN with
+   * short-lived credentials, from the `login` and `resume` replies); an app that passes its own
+   * keeps them for good.
+   */
   iceServers?: RTCIceServer[];
   /** How long to wait for a server reply. */
   requestTimeoutMs?: number;
@@ -162,6 +167,8 @@ const STALL_PING_MS = 300;
 const JUST_RESUMED_MS = 3_000;
 /** How often a media-triggered episode checks, both ways, whether media flows again. */
 const MEDIA_CHECK_MS = 250;
+/** TURN credentials are renewed when this share of their lifetime is gone. */
+const ICE_REFRESH_AT = 0.8;
 const CREDENTIAL_FAILURES: ReadonlySet<number> = new Set([
   ResultCode.AUTH_REJECTED,
   ResultCode.GUEST_NOT_ALLOWED,
@@ -191,6 +198,9 @@ export class MeetingClient {
   /** Participants whose media outage the running episode covers: its RESULT waits for them. */
   readonly #episodePeers = new Set<string>();
   #episodeEndedAt = Number.NEGATIVE_INFINITY;
+  /** The app's own ICE servers: then the server's are not used. */
+  readonly #ownIceServers: boolean;
+  #iceRefresh: Subscription | null = null;
   readonly #now: () => number;
   readonly #requestTimeoutMs: number | undefined;
 
@@ -252,6 +262,12 @@ export class MeetingClient {
    * again: the app shows their tiles as "reconnecting" (replays the current value).
    */
   readonly reconnectingPeers$: Observable<ReadonlySet<string>>;
+  /**
+   * Participants whose media never connected within 10 s: the network blocks the path (no TURN
+   * relay configured, or none reachable). The app says so on their tile instead of a black one.
+   * A participant leaves the set when a link to them connects (recovery keeps trying).
+   */
+  readonly unreachablePeers$: Observable<ReadonlySet<string>>;
   /** The resume pipeline's state: idle, resuming-login, resuming-conference, resumed, failed. */
   readonly resumeState$: Observable<ResumeState> = this.#resumeState.asObservable();
 
@@ -261,6 +277,7 @@ export class MeetingClient {
     this.#notifier = new Notifier(this.#now, this.#logger);
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#resumeOptions = options.resume ?? {};
+    this.#ownIceServers = options.iceServers !== undefined;
     this.#environment =
       options.environment === null
         ? {}
@@ -307,6 +324,7 @@ export class MeetingClient {
     this.socketDisconnects$ = this.#signal.disconnect$.pipe(map((d) => d.reason));
     this.mediaStalls$ = this.#mesh.mediaStalls$;
     this.reconnectingPeers$ = this.#mesh.reconnecting$;
+    this.unreachablePeers$ = this.#mesh.unreachable$;
 
     // Our own network changed: every path may be dead, restart them now rather than wait for ICE
     // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed. Not on
@@ -613,7 +631,12 @@ export class MeetingClient {
           await this.#signal.replaceSocket();
           return this.#signal.request('resume', { token }, UNTIL_ANSWERED);
         });
-        if (reply.code === 0) this.#resumeToken = reply.resumeToken;
+        if (reply.code === 0) {
+          this.#resumeToken = reply.resumeToken;
+          // Fresh credentials, and perhaps the relay this new network needs: restarts use them.
+          this.#applyIceConfig(reply);
+          this.#recovery.iceConfigChanged();
+        }
         return reply;
       });
     this.#loginResume = attempt;
@@ -624,6 +647,7 @@ export class MeetingClient {
     const session = { userId: info.userId, name: info.name };
     this.#session = session;
     this.#resumeToken = info.resumeToken;
+    this.#applyIceConfig(info);
     this.#mesh.setLocalUser(info.userId);
     this.#notifier.emit(TsdkEvent.AUTH_SUCCESS, 0, TSDK_SUCCESS, {});
     this.#notifier.emit(TsdkEvent.LOGIN_SUCCESS, 0, TSDK_SUCCESS, { ...session });
@@ -648,6 +672,35 @@ export class MeetingClient {
     }).subscribe({
       next: (out) => this.#onResumeOutput(out),
       error: (err: unknown) => this.#logger.warn('resume pipeline failed', err),
+    });
+  }
+
+  /**
+   * The server's STUN/TURN servers, unless the app brought its own; and a renewal before the TURN
+   * credentials expire, so a meeting longer than their lifetime can still gather relay candidates.
+   */
+  #applyIceConfig(config: IceConfig): void {
+    if (this.#ownIceServers) return;
+    this.#mesh.setIceConfig(config.iceServers, config.iceTransportPolicy ?? 'all');
+    this.#iceRefresh?.unsubscribe();
+    this.#iceRefresh = null;
+    const expiries = config.iceServers.flatMap((s) => {
+      const expiry = Number(s.username?.split(':')[0]);
+      return Number.isFinite(expiry) && expiry > 0 ? [expiry * 1_000] : [];
+    });
+    if (expiries.length === 0) return;
+    const now = this.#now();
+    const lifetime = Math.min(...expiries) - now;
+    if (lifetime <= 0) return;
+    const scheduler = this.#resumeOptions.scheduler ?? asyncScheduler;
+    this.#iceRefresh = timer(lifetime * ICE_REFRESH_AT, scheduler).subscribe(() => {
+      this.#signal.request('ice:refresh', {}, this.#timeout()).then(
+        (reply) => {
+          if (reply.code === 0) this.#applyIceConfig(reply);
+        },
+        // Not reachable now: the resume that follows brings fresh credentials anyway.
+        (err: unknown) => this.#logger.debug('ice:refresh failed', err),
+      );
     });
   }
 
@@ -800,6 +853,7 @@ export class MeetingClient {
   }
 
   #dropSession(): void {
+    this.#iceRefresh?.unsubscribe();
     this.#resume?.unsubscribe();
     this.#resume = null;
     this.#session = null;
@@ -894,6 +948,7 @@ export class MeetingClient {
 
   #close(): void {
     this.#networkWatch.unsubscribe();
+    this.#iceRefresh?.unsubscribe();
     this.#recovery.stop();
     this.#arbiter.stop();
     this.#resume?.unsubscribe();

@@ -7,6 +7,8 @@ interface Tile {
   video: HTMLVideoElement;
   label: HTMLElement;
   badge: HTMLElement;
+  /** Said instead of a black tile when no connection to the participant ever worked. */
+  notice: HTMLElement;
   audio: HTMLAudioElement | null;
 }
 
@@ -34,15 +36,17 @@ export function bindVideoGrid(grid: HTMLElement, client: MeetingClient): () => v
     video.muted = true;
     const label = el('span', { class: 'label' });
     const badge = el('span', { class: 'badge reconnecting', hidden: true }, 'reconnecting');
+    const notice = el('p', { class: 'notice', hidden: true });
     const audio = remote ? el('audio', { autoplay: true }) : null;
     const root = el(
       'figure',
       { class: remote ? 'tile' : 'tile local' },
       video,
+      notice,
       el('figcaption', {}, label, badge),
       audio,
     );
-    t = { root, video, label, badge, audio };
+    t = { root, video, label, badge, notice, audio };
     tiles.set(userId, t);
     return t;
   };
@@ -63,7 +67,8 @@ export function bindVideoGrid(grid: HTMLElement, client: MeetingClient): () => v
     client.remoteStreams$,
     client.localStream$,
     client.reconnectingPeers$,
-  ]).subscribe(([conf, streams, local, mediaBack]) => {
+    client.unreachablePeers$,
+  ]).subscribe(([conf, streams, local, mediaBack, unreachable]) => {
     const me = client.session;
     if (!conf || !me) {
       for (const t of tiles.values()) bindStream(t, null);
@@ -84,8 +89,11 @@ export function bindVideoGrid(grid: HTMLElement, client: MeetingClient): () => v
       // Their socket is gone (the server says so), or their media is not decoding here yet:
       // either way the tile must not pass a frozen frame off as live.
       const reconnecting = p.status === 'reconnecting' || (!self && mediaBack.has(p.userId));
-      t.root.dataset.status = reconnecting ? 'reconnecting' : p.status;
+      const blocked = !self && !reconnecting && unreachable.has(p.userId);
+      t.root.dataset.status = reconnecting ? 'reconnecting' : blocked ? 'unreachable' : p.status;
       t.badge.hidden = !reconnecting;
+      t.notice.hidden = !blocked;
+      t.notice.textContent = blocked ? `Can't reach ${p.name}'s video — the network may block it.` : '';
       t.label.textContent = `${p.name} (#${p.handle})`;
       bindStream(t, self ? local : (streams.get(p.userId) ?? null));
       order.push(t.root);

@@ -41,8 +41,13 @@ export interface MeshOptions {
   createLink: PeerLinkFactory;
   /** Obtains the local camera+microphone; called at most once. */
   getUserMedia?: () => Promise<MediaStream>;
-  /** None by default: loopback / LAN. */
+  /** None by default: loopback / LAN. The server's configuration replaces it (`setIceConfig`). */
   iceServers?: RTCIceServer[];
+  /**
+   * A participant whose first link has not connected this long is reported in `unreachable$`
+   * (the network blocks the path: no relay, or UDP blocked with no TURN over TCP).
+   */
+  unreachableAfterMs?: number;
   now?: () => number;
   /** Drives the media-stall polling (virtual time in tests). */
   scheduler?: SchedulerLike;
@@ -78,6 +83,10 @@ interface Member {
   pending: SignalData[];
   /** We asked the initiator for an ICE restart and no offer has come since. */
   restartAsked: boolean;
+  /** A link to this participant has been connected at least once. */
+  everConnected: boolean;
+  /** Runs out when no link to this participant connected in time. */
+  reachDeadline: Subscription | null;
 }
 
 /**
@@ -86,6 +95,11 @@ interface Member {
  * silent at least one poll less (500 ms). Between the two.
  */
 const PATH_OK_SILENCE_MS = 450;
+/**
+ * A first connection takes ~0.2 s on a LAN and ~1–3 s through a relay; ten seconds without one
+ * means the path is blocked, and the user should be told rather than left with a black tile.
+ */
+const UNREACHABLE_AFTER_MS = 10_000;
 /** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
 const REBUILD_DEDUPE_MS = 2_000;
 /** Bound on signals kept for a handle we do not know yet. */
@@ -100,7 +114,9 @@ export class Mesh {
   readonly #port: SignalPort;
   readonly #createLink: PeerLinkFactory;
   readonly #getUserMedia: () => Promise<MediaStream>;
-  readonly #iceServers: RTCIceServer[];
+  #iceServers: RTCIceServer[];
+  #iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  readonly #unreachableAfterMs: number;
   readonly #now: () => number;
   readonly #scheduler: SchedulerLike;
   readonly #stallPollMs: number;
@@ -131,6 +147,7 @@ export class Mesh {
   readonly #localStream$ = new BehaviorSubject<MediaStream | null>(null);
   readonly #stalls = new Subject<{ userId: string }>();
   readonly #reconnecting = new BehaviorSubject<ReadonlySet<string>>(new Set());
+  readonly #unreachable = new BehaviorSubject<ReadonlySet<string>>(new Set());
   readonly #recovered = new Subject<{ userId: string }>();
 
   /** userId → the participant's incoming stream. */
@@ -147,6 +164,11 @@ export class Mesh {
    * restart) or a rebuilt link until their media decodes steadily again (truthful tiles).
    */
   readonly reconnecting$: Observable<ReadonlySet<string>> = this.#reconnecting.asObservable();
+  /**
+   * Participants no link to whom has ever connected within `unreachableAfterMs`: the network
+   * blocks the path (recovery keeps trying; one that connects leaves the set).
+   */
+  readonly unreachable$: Observable<ReadonlySet<string>> = this.#unreachable.asObservable();
   /** A participant leaves `reconnecting$` because its media decodes again. */
   readonly mediaRecovered$: Observable<{ userId: string }> = this.#recovered.asObservable();
 
@@ -155,6 +177,7 @@ export class Mesh {
     this.#createLink = options.createLink;
     this.#getUserMedia = options.getUserMedia ?? defaultGetUserMedia;
     this.#iceServers = options.iceServers ?? [];
+    this.#unreachableAfterMs = options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS;
     this.#now = options.now ?? Date.now;
     this.#scheduler = options.scheduler ?? asyncScheduler;
     this.#stallPollMs = options.stallPollMs ?? 250;
@@ -235,6 +258,8 @@ export class Mesh {
       createdAt: this.#now(),
       pending: [],
       restartAsked: false,
+      everConnected: false,
+      reachDeadline: null,
     };
     this.#members.set(userId, member);
     this.#userByHandle.set(handle, userId);
@@ -274,7 +299,9 @@ export class Mesh {
     this.#members.delete(userId);
     this.#userByHandle.delete(member.handle);
     this.#closeLink(member);
+    member.reachDeadline?.unsubscribe();
     this.#publishReconnecting(userId, false, { recovered: false });
+    this.#publishUnreachable(userId, false);
     const peers = new Map(this.#peers.value);
     peers.delete(userId);
     this.#peers.next(peers);
@@ -313,6 +340,16 @@ export class Mesh {
       member.restartAsked = true;
       this.#send(userId, { type: 'restart', rebuild: false });
     }
+  }
+
+  /**
+   * The STUN/TURN servers to use from now on (the server's, with fresh credentials): every live
+   * link takes them for its next gathering, every new link is made with them.
+   */
+  setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy = 'all'): void {
+    this.#iceServers = iceServers;
+    this.#iceTransportPolicy = iceTransportPolicy;
+    for (const m of this.#members.values()) m.link?.setIceConfig(iceServers, iceTransportPolicy);
   }
 
   /** Sends one of the outage protocol's messages to the participant (held while we have no handle). */
@@ -373,6 +410,7 @@ export class Mesh {
       this.#localStream$,
       this.#stalls,
       this.#reconnecting,
+      this.#unreachable,
       this.#recovered,
     ])
       s.complete();
@@ -489,6 +527,7 @@ export class Mesh {
       initiator: this.#initiates(member),
       stream: this.#localStream,
       iceServers: this.#iceServers,
+      iceTransportPolicy: this.#iceTransportPolicy,
       keyframeOnRecovery: this.#keyframeOnRecovery,
       onSignal: (data) => {
         if (member.link === link) this.#send(member.userId, data);
@@ -501,8 +540,16 @@ export class Mesh {
     // A rebuilt link replaces a broken path: reconnecting until its media decodes.
     if (member.generation > 1) link.markBroken();
     // state$ replays the current state at once: that publishes the new link.
+    member.reachDeadline ??= this.#scheduler.schedule(() => {
+      if (!member.everConnected && this.#members.get(member.userId) === member)
+        this.#publishUnreachable(member.userId, true);
+    }, this.#unreachableAfterMs);
     const subs = link.state$.subscribe(() => {
       if (member.link !== link) return;
+      if (link.state.connectionState === 'connected' && !member.everConnected) {
+        member.everConnected = true;
+        this.#publishUnreachable(member.userId, false);
+      }
       this.#publishPeer(member);
       this.#publishReconnecting(member.userId, link.closed || link.recovering);
     });
@@ -528,6 +575,16 @@ export class Mesh {
     member.link = null;
     link?.destroy();
     this.#setRemoteStream(member.userId, null);
+  }
+
+  #publishUnreachable(userId: string, unreachable: boolean): void {
+    if (this.#destroyed) return;
+    const current = this.#unreachable.value;
+    if (current.has(userId) === unreachable) return;
+    const next = new Set(current);
+    if (unreachable) next.add(userId);
+    else next.delete(userId);
+    this.#unreachable.next(next);
   }
 
   #publishReconnecting(userId: string, reconnecting: boolean, { recovered = true } = {}): void {

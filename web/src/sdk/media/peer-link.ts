@@ -22,6 +22,8 @@ export interface PeerLinkOptions {
   initiator: boolean;
   stream: MediaStream | null;
   iceServers: RTCIceServer[];
+  /** `relay`: TURN only (the server says so); default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** A message for the remote side, already in the wire shape. */
   onSignal: (data: SignalData) => void;
   /**
@@ -56,6 +58,8 @@ export interface PeerLinkLike {
   inboundBytes(): Promise<number | null>;
   /** ICE restart + renegotiation, on the initiator only (see environment.md). */
   restartIce(): boolean;
+  /** New STUN/TURN servers (fresh credentials): used from the next gathering (ICE restart) on. */
+  setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy): void;
   /** The path is known to be broken: our decoder is watched until frames flow again. */
   markBroken(): void;
   /**
@@ -127,7 +131,7 @@ export class PeerLink implements PeerLinkLike {
     this.#peer = new SimplePeer({
       initiator: options.initiator,
       streams: options.stream ? [options.stream] : [],
-      config: { iceServers: options.iceServers },
+      config: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy ?? 'all' },
       // Receive media even when we have nothing to send (no camera): recvonly m-lines.
       offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
       trickle: true,
@@ -240,6 +244,16 @@ export class PeerLink implements PeerLinkLike {
     this.#pc.restartIce();
     peer.negotiate();
     return true;
+  }
+
+  setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy): void {
+    const pc = this.peerConnection;
+    if (!pc) return;
+    try {
+      pc.setConfiguration({ ...pc.getConfiguration(), iceServers, iceTransportPolicy });
+    } catch {
+      // A configuration the browser refuses (a malformed URL) must not break the link in use.
+    }
   }
 
   /**

@@ -124,6 +124,15 @@ export class MediaRecovery {
   }
 
   /**
+   * New ICE servers arrived (fresh TURN credentials with a resume): peers being restarted gather
+   * with them now rather than at the next tick.
+   */
+  iceConfigChanged(): void {
+    if (this.mode !== 'fast') return;
+    for (const [userId, watch] of this.#watches) if (!watch.waiting) this.#target.restartIce(userId);
+  }
+
+  /**
    * Restart (now, or after `graceMs` if bytes have not come back by then), check later, restart
    * again, rebuild last. One recovery per peer at a time.
    */
