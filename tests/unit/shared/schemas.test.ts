@@ -5,6 +5,7 @@ import {
   confJoinSchema,
   confLeaveSchema,
   confResumeSchema,
+  iceRefreshSchema,
   loginSchema,
   logoutSchema,
   pingSchema,
@@ -58,6 +59,7 @@ const CASES: Record<string, Case> = {
   },
   logout: { schema: logoutSchema, valid: [{}], invalid: [{ x: 1 }] },
   ping: { schema: pingSchema, valid: [{}], invalid: [{ at: 1 }] },
+  'ice:refresh': { schema: iceRefreshSchema, valid: [{}], invalid: [{ turn: true }, null] },
   'conf:join': {
     schema: confJoinSchema,
     valid: [{ room: 'r1' }, { room: 'A_b-9' }, { room: long(LIMITS.roomId) }],
