@@ -44,15 +44,10 @@ async function record(page: Page): Promise<void> {
   });
 }
 
-/** First instant after `since` from which the remote video decoded steadily (5 frames in a row). */
+/** When the remote video showed its first new frame after `since` (null: none yet). */
 async function videoBackAt(page: Page, since: number): Promise<number | null> {
   const log = await page.evaluate(() => (window as unknown as { frameLog: [number, number][] }).frameLog);
-  const after = log.filter(([at]) => at > since);
-  for (let i = 0; i + 4 < after.length; i++) {
-    const run = after.slice(i, i + 5);
-    if ((run.at(-1)?.[0] ?? 0) - (run[0]?.[0] ?? 0) < 400) return run[0]?.[0] ?? null;
-  }
-  return null;
+  return log.find(([at]) => at > since)?.[0] ?? null;
 }
 
 async function tileLog(page: Page, since: number): Promise<[number, string][]> {

@@ -53,9 +53,9 @@ export interface MeshOptions {
   scheduler?: SchedulerLike;
   /**
    * Inbound-bytes polling period and the silence that counts as a stall. Audio and video flow
-   * without pause (50+ packets/s), so 750 ms of silence is a dead path, not a quiet one. With a
-   * 250 ms poll a stall is seen 0.75–1.25 s after the last packet, which leaves room to tell
-   * both participants within 1.5 s (the probe exchange takes a few ms more).
+   * without pause (50+ packets/s), so 700 ms of silence is a dead path, not a quiet one. With a
+   * 200 ms poll a stall is seen 0.7–1.1 s after the last packet, which leaves room to tell both
+   * participants within 1.5 s (the probe exchange adds a few ms, a loaded machine more).
    */
   stallPollMs?: number;
   stallMs?: number;
@@ -91,10 +91,10 @@ interface Member {
 
 /**
  * A path that received something this recently works. A healthy path has grown within one poll
- * (250 ms); when one path is reported stalled (750 ms), another cut at the same instant has been
+ * (200 ms); when one path is reported stalled (700 ms), another cut at the same instant has been
  * silent at least one poll less (500 ms). Between the two.
  */
-const PATH_OK_SILENCE_MS = 450;
+const PATH_OK_SILENCE_MS = 400;
 /**
  * A first connection takes ~0.2 s on a LAN and ~1–3 s through a relay; ten seconds without one
  * means the path is blocked, and the user should be told rather than left with a black tile.
@@ -180,8 +180,8 @@ export class Mesh {
     this.#unreachableAfterMs = options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS;
     this.#now = options.now ?? Date.now;
     this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#stallPollMs = options.stallPollMs ?? 250;
-    this.#stallMs = options.stallMs ?? 750;
+    this.#stallPollMs = options.stallPollMs ?? 200;
+    this.#stallMs = options.stallMs ?? 700;
     this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
     this.#onOutageSignal = options.onOutageSignal ?? (() => {});
   }
