@@ -123,9 +123,13 @@ export const DEFAULT_TURN_TTL_S = 3_600;
 /**
  * Bounds of TURN_TTL_S. A credential is a bearer ticket to the relay for its whole lifetime, so it
  * is kept short (a day at most, the TURN REST draft's suggestion); it need not outlast a meeting,
- * since every login and resume hands out a new one for the ICE restart that follows.
+ * since every login and resume hands out a new one for the ICE restart that follows (and the SDK
+ * renews it at 80 % of its lifetime). Seconds are legitimate at the low end: a short-lived
+ * deployment (a demo, a kiosk) may want a leaked credential to be worthless almost at once, and
+ * the e2e suite lets credentials expire mid-meeting without waiting a minute. Below 5 s a
+ * credential could expire between the reply and the browser's first Allocate.
  */
-export const TURN_TTL_BOUNDS_S = { min: 60, max: 86_400 } as const;
+export const TURN_TTL_BOUNDS_S = { min: 5, max: 86_400 } as const;
 /**
  * The shared secret signs every credential, and each participant holds a username and its HMAC:
  * a short secret could be guessed offline from one of them.

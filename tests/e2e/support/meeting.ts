@@ -2,8 +2,15 @@
  * Page-level helpers for end-to-end tests: join by deep link, read the TSDK history the app
  * exposes on `window.meetingClient`, and measure decoded video frames per remote tile.
  */
-import { type Browser, type BrowserContext, expect, type Page } from '@playwright/test';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  expect,
+  type Page,
+} from '@playwright/test';
 import type { TsdkNotification } from '../../../shared/src/index.ts';
+import { ResultCode } from '../../../shared/src/result-codes.ts';
 
 /** A resume episode in a conference, as spec §3 rule 1 orders it. */
 export const RESUME_SEQUENCE = [
@@ -27,9 +34,15 @@ export async function joinByLink(
   baseUrl: string,
   room: string,
   name: string,
-  options: { clock?: boolean; query?: string; beforeJoin?: (page: Page) => Promise<unknown> } = {},
+  options: {
+    clock?: boolean;
+    query?: string;
+    beforeJoin?: (page: Page) => Promise<unknown>;
+    /** E.g. `ignoreHTTPSErrors` for a server with a throwaway certificate. */
+    contextOptions?: BrowserContextOptions;
+  } = {},
 ) {
-  const context = await browser.newContext();
+  const context = await browser.newContext(options.contextOptions);
   const page = await context.newPage();
   await options.beforeJoin?.(page);
   // Virtual time for the page (the 60 s window); it runs at real pace until fast-forwarded.
@@ -136,4 +149,60 @@ export async function changesAbout(page: Page, handles: number[]): Promise<strin
 /** Chat texts the page's client holds, in order. */
 export function chatTexts(page: Page): Promise<string[]> {
   return page.evaluate(() => window.meetingClient.messages.map((m: { text: string }) => m.text));
+}
+
+const CONF_RESUME_RESULT = 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT';
+const RESUME_EVENTS = new Set(RESUME_SEQUENCE);
+
+/** The resume-related records (spec §3 rule 1's six) after index `before` of the page's history. */
+export async function resumeRecords(page: Page, before: number): Promise<TsdkNotification[]> {
+  return (await history(page)).slice(before).filter((n) => RESUME_EVENTS.has(n.event));
+}
+
+/**
+ * Waits for the page's CONF_RESUME_RESULT after `before`, then checks spec §3 rule 1: the six
+ * records in that order, each once, CONF_RESUMING_IND with h0, LOGIN_RESUME_RESULT success, and
+ * CONF_RESUME_RESULT with a new handle h1 ≠ h0 whose `original_handle` is h0. Returns h1 and the records.
+ */
+export async function expectResumeEpisode(
+  page: Page,
+  before: number,
+  h0: number,
+  timeout = 30_000,
+): Promise<{ h1: number; records: TsdkNotification[] }> {
+  await expect
+    .poll(async () => (await resumeRecords(page, before)).some((n) => n.event === CONF_RESUME_RESULT), {
+      message: `${CONF_RESUME_RESULT} within ${timeout} ms`,
+      timeout,
+    })
+    .toBe(true);
+  const records = await resumeRecords(page, before);
+  expect(
+    records.map((n) => n.event),
+    'one episode, spec §3 rule 1',
+  ).toEqual(RESUME_SEQUENCE);
+  expect(records[0]).toMatchObject({ param1: h0, param2: 0 });
+  expect(records[4]).toMatchObject({ param1: 0, param2: ResultCode.TSDK_SUCCESS });
+  const result = records[5];
+  expect(result).toMatchObject({ param2: ResultCode.TSDK_SUCCESS, data: { original_handle: h0 } });
+  const h1 = result?.param1 ?? 0;
+  expect(h1).not.toBe(h0);
+  expect(h1).toBeGreaterThan(0);
+  expect(await ownHandle(page)).toBe(h1);
+  return { h1, records };
+}
+
+/** Frames decoded from `from` on `page` over ~`ms` (robust to a replaced tile, whose count restarts). */
+export async function framesOver(page: Page, from: string, ms = 1_000): Promise<number> {
+  const first = (await remoteFrames(page))[from] ?? 0;
+  await page.waitForTimeout(ms);
+  const second = (await remoteFrames(page))[from] ?? 0;
+  return second >= first ? second - first : second;
+}
+
+/** Video from `from` decodes on `page`: more than 5 frames in a second, within `timeout`. */
+export async function expectFramesFlowing(page: Page, from: string, timeout = 30_000): Promise<void> {
+  await expect
+    .poll(() => framesOver(page, from), { message: `video from ${from} decodes on this page`, timeout })
+    .toBeGreaterThan(5);
 }

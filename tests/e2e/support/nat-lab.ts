@@ -28,11 +28,12 @@
  * and coturn.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from '@playwright/test';
-import { type Coturn, startCoturn } from '../../support/coturn.ts';
+import { type Coturn, startCoturn, type TurnTransport } from '../../support/coturn.ts';
 import { CHROMIUM_ARGS } from './chromium.ts';
 import {
   buildNatNetwork,
@@ -68,9 +69,32 @@ import {
   startNamespacedServer,
 } from './netns-kit.ts';
 
+/**
+ * The ICE configuration the lab's signaling server hands out (its STUN_URLS, TURN_URLS,
+ * TURN_SECRET, TURN_TTL_S, ICE_TRANSPORT_POLICY), all pointing at the lab's coturn.
+ */
+export interface NatLabIceOptions {
+  /** The lab's coturn as the STUN server (default true). */
+  stun?: boolean;
+  /** The lab's coturn as the TURN server over these transports, with its secret (default none). */
+  turn?: TurnTransport[];
+  /** Lifetime of each TURN credential, seconds (default: the server's). */
+  ttlS?: number;
+  /** `relay`: relay candidates only (default: the server's, `all`). */
+  policy?: 'all' | 'relay';
+}
+
+/** The coturn port in the core: a fresh namespace, so it is free, and known before coturn starts. */
+const TURN_PORT = 3478;
+
 export interface NatLabOptions {
   /** A's spare (carrier) uplink at start: down and unaddressed (default), or up and addressed. */
   carrier?: 'down' | 'up';
+  /**
+   * What the signaling server tells participants about STUN/TURN. Unset: nothing (the product's
+   * default: no ICE servers at all); the host's own ICE variables never reach the lab's server.
+   */
+  ice?: NatLabIceOptions;
   /** Signaling server port in the core (default 8080). */
   port?: number;
   /** What the server serves (default dist/web: the built app). */
@@ -109,6 +133,8 @@ export class NatLab {
   readonly #browsers = new Set<Browser>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #t0 = Date.now();
+  /** coturn's static-auth-secret, also the server's TURN_SECRET (the server starts first). */
+  readonly #turnSecret = `natlab-${randomBytes(16).toString('hex')}`;
   #server: NamespacedServer | null = null;
   #turn: Coturn | null = null;
   #created = false;
@@ -162,6 +188,7 @@ export class NatLab {
         logLevel: options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn',
         // Through the NATs: proves routing, masquerading and the guards.
         checkFrom: [lab.ns.a, lab.ns.b],
+        env: lab.#serverIceEnv(),
       });
       lab.timings.serverMs = Date.now() - t;
       t = Date.now();
@@ -173,9 +200,9 @@ export class NatLab {
         // core would drop (coturn's relay also must not send into the blackhole: EINVAL).
         allowedPeers: [PUBLIC_PEERS],
         // A fresh namespace: these are free.
-        port: 3478,
+        port: TURN_PORT,
         relayPorts: { min: 49152, max: 49651 },
-        secret: `natlab-${lab.id}`,
+        secret: lab.#turnSecret,
         realm: 'natlab.test',
       });
       lab.timings.turnMs = Date.now() - t;
@@ -186,6 +213,20 @@ export class NatLab {
     const { networkMs, serverMs, turnMs } = lab.timings;
     lab.log(`ready: network ${networkMs} ms, server ${serverMs} ms, coturn ${turnMs} ms`);
     return lab;
+  }
+
+  /** The server's ICE variables for `options.ice`; every one set, so none is inherited. */
+  #serverIceEnv(): Record<string, string> {
+    const ice = this.#options.ice;
+    const at = `${NAT_LAB_ADDRESSES.turn}:${TURN_PORT}`;
+    const turn = ice?.turn ?? [];
+    return {
+      STUN_URLS: ice && ice.stun !== false ? `stun:${at}` : '',
+      TURN_URLS: turn.map((t) => `turn:${at}?transport=${t}`).join(','),
+      TURN_SECRET: turn.length > 0 ? this.#turnSecret : '',
+      TURN_TTL_S: ice?.ttlS !== undefined ? String(ice.ttlS) : '',
+      ICE_TRANSPORT_POLICY: ice?.policy ?? '',
+    };
   }
 
   log(message: string): void {

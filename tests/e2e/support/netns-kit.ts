@@ -304,6 +304,8 @@ export async function startNamespacedServer(options: {
   staticDir: string;
   logLevel: string;
   checkFrom: string[];
+  /** More environment for the server (e.g. its ICE configuration); wins over the inherited one. */
+  env?: Record<string, string>;
 }): Promise<NamespacedServer> {
   const { ns, host, port } = options;
   const url = `http://${host}:${port}`;
@@ -315,6 +317,7 @@ export async function startNamespacedServer(options: {
     LOG_LEVEL: options.logLevel,
     // The one-process server: a REDIS_URL meant for the host (CI sets one) is unreachable here.
     REDIS_URL: '',
+    ...options.env,
   };
   // `ip netns exec` execs node itself: the child's pid is the server's, so it can be killed.
   const child = spawn(

@@ -162,29 +162,50 @@ export interface PeerConnectionEvent {
   /** Index of the peer connection in creation order. */
   pc: number;
   at: number;
-  kind: 'created' | 'ice' | 'connection' | 'candidate' | 'closed';
+  kind: 'created' | 'ice' | 'connection' | 'candidate' | 'closed' | 'config';
+  /** For `config` (at creation and on every `setConfiguration` with ICE servers): the policy and the TURN usernames (`<expiry>:<user>`, no credential). */
   value: string;
 }
 
 /**
- * Records every RTCPeerConnection's `iceConnectionState`, `connectionState` and local
- * candidates (address and type) in `window.__pcLog`. Call before the page creates any.
+ * Records every RTCPeerConnection's `iceConnectionState`, `connectionState`, local candidates
+ * (address and type) and ICE configuration (TURN usernames only) in `window.__pcLog`, and keeps
+ * a weak reference to each in `window.__pcs` (for {@link selectedCandidatePairs}). Call before
+ * the page creates any.
  */
 export async function recordPeerConnections(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
-    const w = window as unknown as { __pcLog?: unknown[]; __pcCount?: number };
+    const w = window as unknown as {
+      __pcLog?: unknown[];
+      __pcCount?: number;
+      __pcs?: WeakRef<RTCPeerConnection>[];
+    };
     if (w.__pcLog) return;
     const log: { pc: number; at: number; kind: string; value: string }[] = [];
     w.__pcLog = log;
     w.__pcCount = 0;
+    // Weak: the SDK makes throwaway connections to learn local addresses; they must be collectable.
+    const refs: WeakRef<RTCPeerConnection>[] = [];
+    w.__pcs = refs;
+    const describeConfig = (config?: RTCConfiguration) => {
+      const servers = config?.iceServers ?? [];
+      if (servers.length === 0) return null;
+      const users = servers.flatMap((s) => (s.username ? [s.username] : []));
+      return `${config?.iceTransportPolicy ?? 'all'} ${users.join(',')}`.trim();
+    };
     const Native = window.RTCPeerConnection;
     class Recorded extends Native {
+      readonly #push: (kind: string, value: string) => void;
       constructor(config?: RTCConfiguration) {
         super(config);
         const pc = w.__pcCount ?? 0;
         w.__pcCount = pc + 1;
+        refs[pc] = new WeakRef(this);
         const push = (kind: string, value: string) => log.push({ pc, at: Date.now(), kind, value });
+        this.#push = push;
         push('created', '');
+        const described = describeConfig(config);
+        if (described !== null) push('config', described);
         this.addEventListener('iceconnectionstatechange', () => push('ice', this.iceConnectionState));
         this.addEventListener('connectionstatechange', () => {
           push('connection', this.connectionState);
@@ -194,6 +215,11 @@ export async function recordPeerConnections(context: BrowserContext): Promise<vo
           const c = e.candidate;
           if (c?.candidate) push('candidate', `${c.type ?? '?'} ${c.address ?? '?'} ${c.protocol ?? ''}`);
         });
+      }
+      override setConfiguration(config?: RTCConfiguration): void {
+        super.setConfiguration(config);
+        const described = describeConfig(config);
+        if (described !== null) this.#push('config', described);
       }
     }
     window.RTCPeerConnection = Recorded;
@@ -208,6 +234,64 @@ export function peerConnectionLog(page: Page): Promise<PeerConnectionEvent[]> {
         (window as unknown as { __pcLog?: PeerConnectionEvent[] }).__pcLog ?? []
       ).slice() as PeerConnectionEvent[],
   );
+}
+
+/** One end of a selected candidate pair, from `getStats`. */
+export interface CandidateEnd {
+  type: string;
+  address: string;
+  port: number;
+  protocol: string;
+  /** For a relay candidate: how this browser reaches its TURN server (`udp`, `tcp`, `tls`). */
+  relayProtocol?: string;
+}
+
+/** The selected candidate pair of one live peer connection. */
+export interface SelectedPair {
+  pc: number;
+  connectionState: RTCPeerConnectionState;
+  local: CandidateEnd | null;
+  remote: CandidateEnd | null;
+}
+
+/**
+ * The selected candidate pair of every connected RTCPeerConnection of the page (recorded by
+ * {@link recordPeerConnections}): what the media really goes through.
+ */
+export function selectedCandidatePairs(page: Page): Promise<SelectedPair[]> {
+  return page.evaluate(async () => {
+    const refs = (window as unknown as { __pcs?: WeakRef<RTCPeerConnection>[] }).__pcs ?? [];
+    const out: SelectedPair[] = [];
+    for (const [pc, ref] of refs.entries()) {
+      const conn = ref?.deref();
+      if (conn?.connectionState !== 'connected') continue;
+      const stats = await conn.getStats();
+      let pairId: string | undefined;
+      stats.forEach((r) => {
+        if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+      });
+      // Without a transport's pointer (seen right after connecting): the nominated, working pair.
+      if (!pairId) {
+        stats.forEach((r) => {
+          if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') pairId ??= r.id;
+        });
+      }
+      const pair = pairId ? stats.get(pairId) : undefined;
+      const end = (id: string | undefined): CandidateEnd | null => {
+        const c = id ? stats.get(id) : undefined;
+        if (!c) return null;
+        const { candidateType: type, address, port, protocol, relayProtocol } = c;
+        return { type, address, port, protocol, ...(relayProtocol ? { relayProtocol } : {}) };
+      };
+      out.push({
+        pc,
+        connectionState: conn.connectionState,
+        local: end(pair?.localCandidateId),
+        remote: end(pair?.remoteCandidateId),
+      });
+    }
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,38 +3,56 @@
  * clock the test can jump (the server half of "virtual time" for the 60 s window).
  */
 
-import { defaultConfig } from '../../../signaling-server/src/config.ts';
+import { defaultConfig, type TlsSettings } from '../../../signaling-server/src/config.ts';
 import { createLogger } from '../../../signaling-server/src/logger.ts';
 import { createSignalingServer } from '../../../signaling-server/src/server.ts';
 import { MemoryStore } from '../../../signaling-server/src/store/memory-store.ts';
 import { JumpClock } from './jump-clock.ts';
 
 export interface TestServer {
-  /** `http://localhost:PORT`: socket.io-client notices `offline` only through its heartbeat. */
+  /**
+   * `http://localhost:PORT` (`https://` with `tls`): socket.io-client notices `offline` only
+   * through its heartbeat.
+   */
   url: string;
-  /** `http://127.0.0.1:PORT`: socket.io-client closes its transport on `offline` at once. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`): socket.io-client closes its transport on `offline` at once. */
   ipUrl: string;
   port: number;
   clock: JumpClock;
   close(): Promise<void>;
 }
 
-/** `maxEventsPerConference`: a short history, to make a replay impossible on purpose. */
-export async function startTestServer(
-  options: { maxEventsPerConference?: number } = {},
-): Promise<TestServer> {
+export interface TestServerOptions {
+  /** A short history, to make a replay impossible on purpose. */
+  maxEventsPerConference?: number;
+  /**
+   * A certificate (PEM): the port serves HTTPS and WSS, as with TLS_CERT_FILE/TLS_KEY_FILE.
+   * A throwaway one comes from tests/support/certificate.ts; the browser context then needs
+   * `ignoreHTTPSErrors: true`.
+   */
+  tls?: TlsSettings;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { tls, ...storeOptions } = options;
   const clock = new JumpClock();
-  const config = defaultConfig({ port: 0, host: '127.0.0.1', logLevel: process.env.E2E_LOG_LEVEL ?? 'warn' });
+  const config = defaultConfig({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
+    tls: tls ?? null,
+  });
   const server = createSignalingServer({
     config,
-    store: new MemoryStore({ clock, ...options }),
+    store: new MemoryStore({ clock, ...storeOptions }),
     clock,
     logger: createLogger(config.logLevel),
   });
   const { port } = await server.listen(0, '127.0.0.1');
+  const scheme = tls ? 'https' : 'http';
   return {
-    url: `http://localhost:${port}`,
-    ipUrl: `http://127.0.0.1:${port}`,
+    url: `${scheme}://localhost:${port}`,
+    ipUrl: `${scheme}://127.0.0.1:${port}`,
     port,
     clock,
     close: () => server.close(),

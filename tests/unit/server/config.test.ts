@@ -95,6 +95,10 @@ describe('config: ICE (STUN/TURN)', () => {
       policy: 'relay',
     });
     expect(loadConfig({ TURN_URLS: 'turn:t.example.com', TURN_SECRET: SECRET }).ice.turn?.ttlS).toBe(3600);
+    // The lower bound: seconds, for short-lived deployments and tests that let credentials expire.
+    expect(
+      loadConfig({ TURN_URLS: 'turn:t.example.com', TURN_SECRET: SECRET, TURN_TTL_S: '5' }).ice.turn?.ttlS,
+    ).toBe(5);
     expect(loadConfig({ ICE_TRANSPORT_POLICY: 'all' }).ice.policy).toBe('all');
   });
 
@@ -112,7 +116,7 @@ describe('config: ICE (STUN/TURN)', () => {
     [{ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'short' }, /TURN_SECRET/],
     [{ TURN_URLS: 'turn:t.example.com', TURN_SECRET: 'has a space in the middle' }, /TURN_SECRET/],
     [{ TURN_SECRET: SECRET }, /TURN_SECRET is set but TURN_URLS/],
-    [{ TURN_TTL_S: '59' }, /TURN_TTL_S/],
+    [{ TURN_TTL_S: '4' }, /TURN_TTL_S/],
     [{ TURN_TTL_S: '86401' }, /TURN_TTL_S/],
     [{ TURN_TTL_S: '1h' }, /TURN_TTL_S/],
     [{ ICE_TRANSPORT_POLICY: 'none' }, /ICE_TRANSPORT_POLICY/],
