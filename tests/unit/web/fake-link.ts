@@ -42,6 +42,10 @@ export class FakeLink implements PeerLinkLike {
   inboundBytes(): Promise<number | null> {
     return Promise.resolve(this.bytes);
   }
+  checking = false;
+  iceChecking(): Promise<boolean> {
+    return Promise.resolve(this.checking);
+  }
   restartIce(): boolean {
     this.restarts++;
     return this.initiator;

@@ -37,6 +37,14 @@ class FakeTarget implements RecoveryTarget {
   inboundBytes() {
     return Promise.resolve(this.bytes);
   }
+  checking = false;
+  iceChecking() {
+    return Promise.resolve(this.checking);
+  }
+  /** A new link to b (a rebuild, ours or the other side's). */
+  newLink(generation: number) {
+    this.peerState$.next(snapshot({ generation }));
+  }
 }
 
 /** Virtual time in 100 ms steps; the byte checks are promises, so microtasks run after each step. */
@@ -104,6 +112,38 @@ describe('media recovery', () => {
       '15500 restart b',
       '17000 restart b',
     ]);
+  });
+
+  it('fast: a new link made meanwhile (the other side rebuilt) gets its own time instead of our old schedule', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      await advance(3_500);
+      t.newLink(2); // their rebuild reached us at 3.5 s: we would have rebuilt at 5 s
+      await advance(8_000);
+    });
+    expect(log).toEqual([
+      '0 restart b',
+      '1500 restart b',
+      '3000 restart b',
+      // 2 s for the new link to connect, restarts after, and a rebuild only 5 s later.
+      '5500 restart b',
+      '7000 restart b',
+      '8500 restart b',
+      '10000 restart b',
+      '10500 rebuild b',
+    ]);
+  });
+
+  it('fast: a link still making its first ICE checks is not restarted; once they failed, it is', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      await advance(100);
+      t.checking = true;
+      await advance(3_000);
+      t.checking = false;
+      await advance(1_500);
+    });
+    expect(log).toEqual(['0 restart b', '4500 restart b']);
   });
 
   it('fast: a stall alone gets 1 s to heal by itself before the first restart', async () => {

@@ -378,6 +378,12 @@ export class Mesh {
     return !!link && !link.closed && !link.recovering && link.state.connectionState === 'connected';
   }
 
+  /** Whether the link to the participant has never connected and its ICE checks are still going. */
+  iceChecking(userId: string): Promise<boolean> {
+    const link = this.#members.get(userId)?.link;
+    return link && !link.closed ? link.iceChecking().catch(() => false) : Promise.resolve(false);
+  }
+
   /** Media bytes received from the participant (null: no live link). */
   inboundBytes(userId: string): Promise<number | null> {
     const link = this.#members.get(userId)?.link;

@@ -56,6 +56,8 @@ export interface PeerLinkLike {
   signal(data: Exclude<SignalData, ControlSignal>): void;
   /** A counter of bytes received from this peer that only grows (null before any path or stream). */
   inboundBytes(): Promise<number | null>;
+  /** Not connected yet, and some ICE candidate pair is still waiting or being checked. */
+  iceChecking(): Promise<boolean>;
   /** ICE restart + renegotiation, on the initiator only (see environment.md). */
   restartIce(): boolean;
   /** New STUN/TURN servers (fresh credentials): used from the next gathering (ICE restart) on. */
@@ -220,6 +222,17 @@ export class PeerLink implements PeerLinkLike {
       bytes === undefined || !pair ? null : { id: pair.id, bytesReceived: bytes },
       rtp,
     );
+  }
+
+  async iceChecking(): Promise<boolean> {
+    const pc = this.peerConnection;
+    if (!pc || (pc.connectionState !== 'new' && pc.connectionState !== 'connecting')) return false;
+    const report = await pc.getStats();
+    let checking = false;
+    report.forEach((s: { type: string; state?: string }) => {
+      if (s.type === 'candidate-pair' && (s.state === 'in-progress' || s.state === 'waiting')) checking = true;
+    });
+    return checking;
   }
 
   restartIce(): boolean {

@@ -28,6 +28,8 @@ export interface RecoveryTarget {
   restartIce(userId: string): void;
   rebuildPeer(userId: string): void;
   inboundBytes(userId: string): Promise<number | null>;
+  /** A link that never connected still has ICE checks waiting or in progress. */
+  iceChecking(userId: string): Promise<boolean>;
 }
 
 export interface RecoveryOptions {
@@ -70,6 +72,8 @@ export class MediaRecovery {
   readonly #rebuiltGraceMs: number;
   readonly #stallGraceMs: number;
   readonly #watches = new Map<string, Watch>();
+  /** The last link generation seen per participant: a new one is a new link, whoever made it. */
+  readonly #generations = new Map<string, number>();
   readonly #subs: Subscription[] = [];
   readonly #localAddresses: (() => Promise<ReadonlySet<string>>) | null;
   readonly #addressPollMs: number;
@@ -151,18 +155,24 @@ export class MediaRecovery {
           else act();
         });
       }, ms);
+    // A link still making its first ICE checks (a relay can take seconds) is left to finish
+    // them: a restart would throw that work away. One whose checks all failed is restarted.
+    const restart = () =>
+      void this.#target.iceChecking(userId).then((checking) => {
+        if (!checking && this.#watches.get(userId) === watch) this.#target.restartIce(userId);
+      });
     if (graceMs === 0) this.#target.restartIce(userId);
     else
       watch.timers.push(
         check(graceMs, () => {
           watch.waiting = false;
-          this.#target.restartIce(userId);
+          restart();
         }),
       );
     // Again each `reRestartMs` while bytes do not flow: the new address may reach Chrome only
     // after a restart has gathered, and each late restart costs a whole interval.
     for (let at = graceMs + this.#reRestartMs; at < graceMs + this.#rebuildAfterMs; at += this.#reRestartMs) {
-      watch.timers.push(check(at, () => this.#target.restartIce(userId)));
+      watch.timers.push(check(at, restart));
     }
     watch.timers.push(
       check(graceMs + this.#rebuildAfterMs, () => {
@@ -178,6 +188,7 @@ export class MediaRecovery {
   /** The participant left: nothing to recover. */
   forget(userId: string): void {
     this.#done(userId);
+    this.#generations.delete(userId);
   }
 
   stop(): void {
@@ -218,6 +229,8 @@ export class MediaRecovery {
   }
 
   #onPeerState(p: PeerSnapshot): void {
+    const before = this.#generations.get(p.userId);
+    this.#generations.set(p.userId, p.generation);
     if (p.closed) {
       // simple-peer destroys itself on connectionState `failed`: only a new peer helps.
       this.#done(p.userId);
@@ -226,6 +239,14 @@ export class MediaRecovery {
     }
     if (this.mode === 'naive') {
       if (p.iceConnectionState === 'disconnected') this.#target.restartIce(p.userId);
+      return;
+    }
+    if (before !== undefined && p.generation > before && this.#watches.has(p.userId)) {
+      // A new link while we recover: the other side rebuilt, or we did. It gets its own time
+      // from now; the old schedule would rebuild it again before it could connect (both sides
+      // rebuilding in turn kept replacing relayed links that needed 1–5 s to connect).
+      this.#done(p.userId);
+      this.recover(p.userId, { graceMs: this.#rebuiltGraceMs });
       return;
     }
     if (p.iceConnectionState === 'disconnected' || p.iceConnectionState === 'failed') this.recover(p.userId);
