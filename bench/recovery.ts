@@ -3,10 +3,17 @@
  * (`?recovery=naive`: ICE restart only on `disconnected`, no forced keyframe), in one run.
  *
  * Scenarios: loopback (no root) — silent media cut, offline + media cut; network namespaces
- * (root) — real IP change, gapless interface switch, switch with a 1 s gap.
+ * (root) — real IP change, gapless interface switch, switch with a 1 s gap (`ip-change`,
+ * `gapless-switch`, `switch-gap`: flat lab, direct path); NAT lab (root, coturn) — the IP change
+ * and the gapless switch behind NATs, through TURN (`nat-ip-change`, `nat-switch`,
+ * recovery-nat.ts), compared in a second table with their direct-path counterparts of the same
+ * run (difference of the medians; goal: within 300 ms). The namespace and NAT runs are
+ * interleaved (one run of each wanted scenario in turn), so load drifting on the machine hits
+ * them alike.
  * Per run: change → CONF_RESUMING_IND, → CONF_RESUME_RESULT, → frames again on each side;
  * for cuts also path back → frames. Run: npm run bench:recovery [-- --runs 5 --only silent-cut]
- * (`--only` takes a comma-separated list of scenario names; `--cut MS` sets the loopback cut).
+ * (`--only` takes a comma-separated list of scenario names; `--cut MS` sets the loopback cut;
+ * `--modes fast` skips the naive baseline; `--print-only` writes nothing under bench/results).
  *
  * The silent cut (CDP loopback cut, both sockets alive) also tells the outage's story per side,
  * as tests/e2e/media-outage.spec.ts does: one TSDK episode across the two, on the "owner" (the
@@ -27,6 +34,7 @@ import { joinByLink } from '../tests/e2e/support/meeting.ts';
 import { prepareMediaCut } from '../tests/e2e/support/network.ts';
 import { startTestServer } from '../tests/e2e/support/server.ts';
 import { framesBackAt, installFrameMonitor } from './frames-monitor.ts';
+import { DIRECT_COUNTERPART, NAT_SCENARIOS, runNatScenario } from './recovery-nat.ts';
 import { NETNS_SCENARIOS, runNetnsScenario } from './recovery-netns.ts';
 import { summarize } from './stats.ts';
 import { installTileMonitor, tileStatusAt } from './tile-monitor.ts';
@@ -40,6 +48,8 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'fast,naive' },
     // Prints each network-namespace run's WebRTC timeline (bench/rtc-trace.ts).
     trace: { type: 'boolean', default: false },
+    // Prints the samples and tables but leaves bench/results alone (e.g. for a traced run).
+    'print-only': { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -64,6 +74,11 @@ export interface Sample {
   /** CONF_RESUMING_IND after the change on A (1 expected) and on B (0 unless B's own network broke). */
   episodesOnA?: number;
   episodesOnB?: number;
+  /** Namespace scenarios: the selected candidate pair(s) after the recovery, `local ⇄ remote` types. */
+  pathA?: string;
+  pathB?: string;
+  /** Why the run could not be measured (its figures are null). */
+  error?: string;
   /** Silent cut only: how long media was cut in this run (ms). */
   cutMs?: number;
   /**
@@ -240,11 +255,20 @@ try {
 } finally {
   await browser.close();
 }
-for (const scenario of NETNS_SCENARIOS) {
-  if (!wanted(scenario)) continue;
-  for (const mode of modes)
-    all.push(...(await runNetnsScenario(scenario, mode, runs, { trace: values.trace ?? false })));
+// One run of each wanted namespace scenario in turn, `runs` times.
+const labScenarios = [...NETNS_SCENARIOS, ...NAT_SCENARIOS].filter(wanted);
+const labSamples: Sample[] = [];
+for (let i = 0; i < runs; i++) {
+  for (const scenario of labScenarios) {
+    for (const mode of modes) {
+      const run = NAT_SCENARIOS.includes(scenario) ? runNatScenario : runNetnsScenario;
+      labSamples.push(...(await run(scenario, mode, 1, { trace: values.trace ?? false })));
+    }
+  }
 }
+// Grouped by scenario and mode, as the table reads them.
+for (const scenario of labScenarios)
+  for (const mode of modes) all.push(...labSamples.filter((s) => s.scenario === scenario && s.mode === mode));
 
 /** The numeric fields of a sample. */
 type Metric = {
@@ -269,14 +293,17 @@ const METRICS: [Metric, string][] = [
   ['episodesOnOther', 'episodes on other per cut (count)'],
   ['episodesTotal', 'episodes per cut, both sides (count, 1 expected)'],
 ];
+const scenariosRun = [...new Set(all.map((s) => s.scenario))];
 const table: string[] = [
+  `Scenarios: ${scenariosRun.join(', ')}; modes: ${modes.join(', ')}; measured ${new Date().toISOString()}.`,
+  '',
   `Runs per scenario and mode: ${runs}; loopback cut length: ${cutMs} ms. Times in ms, median (min–max); ratio = naive median / fast median.`,
   '',
   '| scenario | metric | fast | naive | ratio |',
   '|---|---|---|---|---|',
 ];
 const result: Record<string, Record<string, unknown>> = {};
-for (const scenario of [...new Set(all.map((s) => s.scenario))]) {
+for (const scenario of scenariosRun) {
   result[scenario] = {};
   for (const [metric, label] of METRICS) {
     const pick = (mode: Mode) =>
@@ -289,10 +316,14 @@ for (const scenario of [...new Set(all.map((s) => s.scenario))]) {
       fast: fastValues.filter((v) => v === null).length,
       naive: pick('naive').filter((v) => v === null).length,
     };
-    const ratio = fast.median > 0 ? naive.median / fast.median : null;
+    const ratio = fast.median > 0 && naive.n > 0 ? naive.median / fast.median : null;
     result[scenario][metric] = { fast, naive, ratio, missing };
     const cell = (s: typeof fast, miss: number) =>
-      s.n ? `${s.median} (${s.min}–${s.max})${miss ? `, ${miss} never` : ''}` : `never (${miss})`;
+      s.n
+        ? `${s.median} (${s.min}–${s.max})${miss ? `, ${miss} never` : ''}`
+        : miss
+          ? `never (${miss})`
+          : '—';
     table.push(
       `| ${scenario} | ${label} | ${cell(fast, missing.fast)} | ${cell(naive, missing.naive)} | ${ratio === null ? '—' : `${ratio.toFixed(1)}×`} |`,
     );
@@ -317,9 +348,86 @@ if (silent.length) {
     `silent-cut: A = Ada (her page's media is cut), B = Bob. Owner = the side whose CONF_RESUMING_IND came (none: the pair's initiator), other = the other side; episodes counted from the cut to 3 s after the RESULT. ${notes.join('; ')}.`,
   );
 }
-writeFileSync(
-  join(root, 'bench/results/recovery.json'),
-  `${JSON.stringify({ measuredAt: new Date().toISOString(), runs, cutMs, result, samples: all }, null, 2)}\n`,
+
+// Behind NATs through TURN against the direct path, same run: difference of the medians.
+const GOAL_MS = 300;
+const COMPARED: [Metric, string][] = [
+  ['framesOnA', 'change → frames on A'],
+  ['framesOnB', 'change → frames on B'],
+  ['toResumeResult', 'change → CONF_RESUME_RESULT'],
+  ['episodesOnA', 'episodes on A (count)'],
+  ['episodesOnB', 'episodes on B (count)'],
+];
+const natVsDirect: Record<string, unknown> = {};
+const pairs = NAT_SCENARIOS.filter(
+  (nat) => scenariosRun.includes(nat) && scenariosRun.includes(DIRECT_COUNTERPART[nat] ?? ''),
 );
-writeFileSync(join(root, 'bench/results/recovery.md'), `${table.join('\n')}\n`);
+if (pairs.length) {
+  table.push(
+    '',
+    `Behind NATs through TURN (NAT lab: symmetric NATs, coturn, udp+tcp) against the direct path (flat lab, no NAT), same run. Times in ms, median (min–max); difference = NAT median − direct median; goal: frames back on each side within ${GOAL_MS} ms of the direct path.`,
+    '',
+    '| change | mode | metric | direct path | behind NATs, through TURN | difference | goal |',
+    '|---|---|---|---|---|---|---|',
+  );
+  const paths: string[] = [];
+  for (const nat of pairs) {
+    const direct = DIRECT_COUNTERPART[nat] ?? '';
+    const entry: Record<string, unknown> = { against: direct };
+    for (const mode of modes) {
+      const of = (scenario: string) => all.filter((s) => s.scenario === scenario && s.mode === mode);
+      const byMetric: Record<string, unknown> = {};
+      for (const [metric, label] of COMPARED) {
+        const values = (scenario: string) => of(scenario).map((s) => s[metric]);
+        const d = summarize(values(direct).filter((v): v is number => typeof v === 'number'));
+        const n = summarize(values(nat).filter((v): v is number => typeof v === 'number'));
+        const missing = {
+          direct: values(direct).filter((v) => v == null).length,
+          nat: values(nat).filter((v) => v == null).length,
+        };
+        const difference = d.n && n.n ? n.median - d.median : null;
+        const timed = metric === 'framesOnA' || metric === 'framesOnB';
+        const met = timed && difference !== null ? difference <= GOAL_MS && missing.nat === 0 : undefined;
+        byMetric[metric] = {
+          direct: d,
+          nat: n,
+          difference,
+          missing,
+          ...(met === undefined ? {} : { withinGoal: met }),
+        };
+        const cell = (s: typeof d, miss: number) =>
+          s.n ? `${s.median} (${s.min}–${s.max})${miss ? `, ${miss} never` : ''}` : `never (${miss})`;
+        const sign = difference === null ? '—' : `${difference > 0 ? '+' : ''}${difference}`;
+        table.push(
+          `| ${nat} vs ${direct} | ${mode} | ${label} | ${cell(d, missing.direct)} | ${cell(n, missing.nat)} | ${sign} | ${met === undefined ? '—' : met ? 'met' : 'not met'} |`,
+        );
+      }
+      entry[mode] = byMetric;
+      for (const scenario of [direct, nat]) {
+        const count = (side: 'pathA' | 'pathB') => {
+          const seen = new Map<string, number>();
+          for (const s of of(scenario)) seen.set(s[side] ?? 'none', (seen.get(s[side] ?? 'none') ?? 0) + 1);
+          return [...seen].map(([p, k]) => `${p} ×${k}`).join(', ');
+        };
+        paths.push(`${scenario} (${mode}): A ${count('pathA')}; B ${count('pathB')}`);
+      }
+    }
+    natVsDirect[nat] = entry;
+  }
+  table.push('', `Selected candidate pair after the recovery (local ⇄ remote): ${paths.join('. ')}.`);
+}
+const failed = all.filter((s) => s.error);
+if (failed.length) {
+  table.push(
+    '',
+    `Runs not measured: ${failed.map((s) => `${s.scenario} (${s.mode}): ${s.error}`).join('; ')}.`,
+  );
+}
+if (!values['print-only']) {
+  writeFileSync(
+    join(root, 'bench/results/recovery.json'),
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), runs, cutMs, modes, scenarios: scenariosRun, result, natVsDirect, samples: all }, null, 2)}\n`,
+  );
+  writeFileSync(join(root, 'bench/results/recovery.md'), `${table.join('\n')}\n`);
+}
 console.log(`\n${table.join('\n')}`);

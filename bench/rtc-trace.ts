@@ -1,7 +1,8 @@
 /**
  * In-page trace for `bench:recovery --trace`: wraps RTCPeerConnection before the app loads and
  * records, with times, what each connection did (offers, answers and their ICE ufrags,
- * signaling/ICE/connection states, gathered candidates, restartIce) plus the window's
+ * signaling/ICE/connection states, gathered candidates, restartIce, the selected pair with its
+ * candidate types) plus the window's
  * offline/online events. It shows where a recovery spends its time, or why it stalls.
  */
 import type { Page } from '@playwright/test';
@@ -74,7 +75,7 @@ const SCRIPT = `(() => {
         const prev = seen.get(pc) || {};
         const now = {};
         const cands = new Map();
-        report.forEach((s) => { if (s.type === 'local-candidate' || s.type === 'remote-candidate') cands.set(s.id, s.address + ':' + s.port); });
+        report.forEach((s) => { if (s.type === 'local-candidate' || s.type === 'remote-candidate') cands.set(s.id, s.address + ':' + s.port + ' ' + s.candidateType + (s.relayProtocol ? '/' + s.relayProtocol : '')); });
         report.forEach((s) => {
           if (s.type === 'transport' && s.selectedCandidatePairId) {
             const pair = report.get(s.selectedCandidatePairId);
