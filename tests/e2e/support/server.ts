@@ -24,7 +24,13 @@ export async function startTestServer(
   options: { maxEventsPerConference?: number } = {},
 ): Promise<TestServer> {
   const clock = new JumpClock();
-  const config = defaultConfig({ port: 0, host: '127.0.0.1', logLevel: process.env.E2E_LOG_LEVEL ?? 'warn' });
+  const config = defaultConfig({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
+    // A free port: parallel workers (and a server on this machine) would collide on 9464.
+    metrics: { port: 0, host: '127.0.0.1' },
+  });
   const server = createSignalingServer({
     config,
     store: new MemoryStore({ clock, ...options }),
