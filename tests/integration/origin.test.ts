@@ -92,7 +92,11 @@ describe('Origin allowlist, default (the server itself and localhost)', () => {
     expect(codes).toEqual([403, 403, 403, 403, 403, 403, 403, 403]);
     expect(server.server.io.engine.clientsCount).toBe(0);
     expect(await refusedCount()).toBe(8);
-    expect(originLogs().map((l) => l.origin)).toEqual(['http://evil.example', 'http://10.200.1.2:4000', 'null']);
+    expect(originLogs().map((l) => l.origin)).toEqual([
+      'http://evil.example',
+      'http://10.200.1.2:4000',
+      'null',
+    ]);
     server.clock.advance(60_000);
     expect(await upgrade('http://evil.example')).toBe(403);
     expect(originLogs()).toHaveLength(4);
@@ -119,7 +123,9 @@ describe('Origin allowlist, default (the server itself and localhost)', () => {
 
 describe('Origin allowlist, configured', () => {
   it('ALLOWED_ORIGINS names exactly who may connect; self only when listed', async () => {
-    await start({ config: { origins: { allowed: parseAllowedOrigins('https://meet.example.com, http://lab:*') } } });
+    await start({
+      config: { origins: { allowed: parseAllowedOrigins('https://meet.example.com, http://lab:*') } },
+    });
     expect(await upgrade('https://meet.example.com')).toBe(101);
     expect(await upgrade('https://meet.example.com:443')).toBe(101);
     expect(await upgrade('http://meet.example.com')).toBe(403);
