@@ -287,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quotas: {
       chat: bucketVars(env, 'CHAT', base.quotas.chat),
       signal: bucketVars(env, 'SIGNAL', base.quotas.signal),
+      signalBytes: bucketVars(env, 'SIGNAL_BYTES', base.quotas.signalBytes),
       control: bucketVars(env, 'CONTROL', base.quotas.control),
       disconnectAfter: limit('QUOTA_DISCONNECT_AFTER', base.quotas.disconnectAfter),
     },
@@ -319,8 +320,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** QUOTA_<NAME>_BURST and QUOTA_<NAME>_PER_MIN. */
 function bucketVars(env: NodeJS.ProcessEnv, name: string, base: BucketConfig): BucketConfig {
   return {
-    burst: intVar(env, `QUOTA_${name}_BURST`, base.burst, 1, 1_000_000),
-    perMinute: intVar(env, `QUOTA_${name}_PER_MIN`, base.perMinute, 1, 10_000_000),
+    burst: intVar(env, `QUOTA_${name}_BURST`, base.burst, 1, 1_000_000_000),
+    perMinute: intVar(env, `QUOTA_${name}_PER_MIN`, base.perMinute, 1, 10_000_000_000),
   };
 }
 

@@ -32,6 +32,14 @@ export interface QuotaConfig {
    */
   signal: BucketConfig;
   /**
+   * Bytes of `signal` payloads (their JSON), per session (burst 1 MiB, 15 MiB a minute =
+   * 256 KiB/s): the count above lets 1 500 relays through, and at the schema's 32 000-character
+   * SDP that would be 48 MB pushed at the other participants. The ICE-restart burst above weighs
+   * ~210 KB (15 offers or answers of ~5 KB, 300 candidates); a restart round every 750 ms to 15
+   * peers ~110 KB/s. Four times the burst, twice the rate.
+   */
+  signalBytes: BucketConfig;
+  /**
    * Everything else (burst 60, 120 a minute): login, resume, conf:join/leave/resume, logout,
    * ping, ice:refresh. A real client sends a handful per minute, a few more while a flapping
    * network makes it probe and resume; login and resume also have their own per-address and
@@ -49,11 +57,13 @@ export interface QuotaConfig {
 export const DEFAULT_QUOTAS: Readonly<QuotaConfig> = {
   chat: { burst: 30, perMinute: 60 },
   signal: { burst: 1_500, perMinute: 18_000 },
+  signalBytes: { burst: 1_048_576, perMinute: 15 * 1_048_576 },
   control: { burst: 60, perMinute: 120 },
   disconnectAfter: 100,
 };
 
 export type QuotaClass = 'chat' | 'signal' | 'control';
+type BucketName = QuotaClass | 'signalBytes';
 
 export function quotaClassOf(event: ClientEventName): QuotaClass {
   return event === 'chat:send' ? 'chat' : event === 'signal' ? 'signal' : 'control';
@@ -102,37 +112,53 @@ export class Quotas {
     this.#lastSweep = clock.now();
   }
 
-  take(session: string, kind: QuotaClass): QuotaDecision {
+  /**
+   * Spends one event of `kind` (and, for a signal, its `bytes` from the byte bucket): both or
+   * neither, so a refusal costs nothing.
+   */
+  take(session: string, kind: QuotaClass, bytes = 0): QuotaDecision {
     const now = this.clock.now();
     this.#sweep(now);
-    const { burst, perMinute } = this.config[kind];
-    const key = `${kind}\n${session}`;
+    const count = this.#refill(session, kind, now);
+    const size = kind === 'signal' ? this.#refill(session, 'signalBytes', now) : null;
+    // A payload larger than the whole byte burst still passes once the bucket is full.
+    const cost = size ? Math.min(bytes, this.config.signalBytes.burst) : 0;
+    if (count.tokens >= 1 && (!size || size.tokens >= cost)) {
+      count.tokens -= 1;
+      count.refusedInARow = 0;
+      if (size) size.tokens -= cost;
+      return { ok: true };
+    }
+    count.refusedInARow += 1;
+    const wait = (b: Bucket, name: BucketName, need: number) =>
+      // Rounded down by a hair first: 0.999 tokens at 1 a second is 1 ms away, not 2.
+      b.tokens >= need ? 0 : Math.ceil((need - b.tokens) / (this.config[name].perMinute / 60_000) - 1e-6);
+    return {
+      ok: false,
+      retryAfterMs: Math.max(1, wait(count, kind, 1), size ? wait(size, 'signalBytes', cost) : 0),
+      disconnect: count.refusedInARow > this.config.disconnectAfter,
+      first: count.refusedInARow === 1,
+    };
+  }
+
+  #refill(session: string, name: BucketName, now: number): Bucket {
+    const { burst, perMinute } = this.config[name];
+    const key = `${name}\n${session}`;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       bucket = { tokens: burst, at: now, refusedInARow: 0 };
       this.#buckets.set(key, bucket);
     }
-    const perMs = perMinute / 60_000;
-    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * perMs);
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * perMinute) / 60_000);
     bucket.at = now;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      bucket.refusedInARow = 0;
-      return { ok: true };
-    }
-    bucket.refusedInARow += 1;
-    return {
-      ok: false,
-      // Rounded down by a hair first: 0.999 tokens at 1 a second is 1 ms away, not 2.
-      retryAfterMs: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs - 1e-6)),
-      disconnect: bucket.refusedInARow > this.config.disconnectAfter,
-      first: bucket.refusedInARow === 1,
-    };
+    return bucket;
   }
 
   /** The session is gone from this process (its socket closed). */
   forget(session: string): void {
-    for (const kind of ['chat', 'signal', 'control'] as const) this.#buckets.delete(`${kind}\n${session}`);
+    for (const name of ['chat', 'signal', 'signalBytes', 'control'] as const) {
+      this.#buckets.delete(`${name}\n${session}`);
+    }
   }
 
   /** Live buckets (to show memory stays bounded). */
@@ -144,8 +170,8 @@ export class Quotas {
     if (now - this.#lastSweep < this.#sweepEveryMs) return;
     this.#lastSweep = now;
     for (const [key, bucket] of this.#buckets) {
-      const kind = key.slice(0, key.indexOf('\n')) as QuotaClass;
-      const { burst, perMinute } = this.config[kind];
+      const name = key.slice(0, key.indexOf('\n')) as BucketName;
+      const { burst, perMinute } = this.config[name];
       if (bucket.tokens + ((now - bucket.at) * perMinute) / 60_000 >= burst) this.#buckets.delete(key);
     }
   }

@@ -110,10 +110,12 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
   }
 
   /** Spends a token; false (and the reply sent) when the session has none. */
-  function withinQuota(name: ClientEventName, ack: AnyAck): boolean {
+  function withinQuota(name: ClientEventName, ack: AnyAck, data: unknown): boolean {
     const kind = quotaClassOf(name);
     const session = socket.data.userId ?? `socket:${socket.id}`;
-    const decision = deps.quotas?.take(session, kind) ?? { ok: true };
+    // What a relay pushes at its target: the signal's payload, as it will be sent on.
+    const bytes = kind === 'signal' ? JSON.stringify((data as { data?: unknown }).data ?? null).length : 0;
+    const decision = deps.quotas?.take(session, kind, bytes) ?? { ok: true };
     if (decision.ok) return true;
     if (decision.first) log.warn({ userId: socket.data.userId, quota: kind, event: name }, 'quota exceeded');
     if (!decision.disconnect) {
@@ -164,7 +166,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
       reply(ack, name, parsed.reply);
       return;
     }
-    if (deps.quotas && !withinQuota(name, ack)) return;
+    if (deps.quotas && !withinQuota(name, ack, parsed.data)) return;
     if (pending >= MAX_PENDING_PER_SOCKET) {
       badInput('socket queue full', { event: name, pending });
       reply(ack, name, fail(ResultCode.RATE_LIMITED, 'too many requests in flight', QUEUE_FULL_RETRY_MS));

@@ -47,6 +47,7 @@ export interface TestServer {
 export const UNLIMITED_QUOTAS = {
   chat: { burst: 1_000_000, perMinute: 1_000_000 },
   signal: { burst: 1_000_000, perMinute: 1_000_000 },
+  signalBytes: { burst: 1e12, perMinute: 1e12 },
   control: { burst: 1_000_000, perMinute: 1_000_000 },
   disconnectAfter: 1_000_000,
 } as const;

@@ -235,6 +235,29 @@ describe('signal quota', () => {
   });
 });
 
+describe('signal byte quota', () => {
+  it('maximal offers from one sender: the byte burst, then 256 KiB a second, however few relays that is', async () => {
+    server = await startServer();
+    const { ann, bob, ja, jb } = await pair();
+    const sdp = 'a'.repeat(LIMITS.signalBytes - 100);
+    const send = () =>
+      ann.client.call('signal', { from: ja.handle, to: jb.handle, data: { type: 'offer', sdp } });
+    const codes = (await Promise.all(Array.from({ length: 60 }, send))).map((r) => r.code);
+    const { burst, perMinute } = DEFAULT_QUOTAS.signalBytes;
+    const size = JSON.stringify({ type: 'offer', sdp }).length;
+    const fit = Math.floor(burst / size);
+    expect(tally(codes)).toEqual({ TSDK_SUCCESS: fit, RATE_LIMITED: 60 - fit });
+    const refused = await send();
+    expect(refused.code).toBe(ResultCode.RATE_LIMITED);
+    const wait = refused.code !== 0 ? (refused.retryAfterMs ?? 0) : 0;
+    expect(wait).toBe(Math.ceil((size - (burst - fit * size)) / (perMinute / 60_000)));
+    server.clock.advance(wait);
+    ok(await send());
+    await bob.client.settle();
+    expect(bob.client.signals).toHaveLength(fit + 1);
+  });
+});
+
 describe('control quota (join, leave, ping, …)', () => {
   it('a join/leave loop is held to the quota; a refusal is RATE_LIMITED and the session lives', async () => {
     server = await startServer();

@@ -200,6 +200,8 @@ describe('abuse limits (issue 12)', () => {
       QUOTA_CHAT_PER_MIN: '10',
       QUOTA_SIGNAL_BURST: '3000',
       QUOTA_SIGNAL_PER_MIN: '36000',
+      QUOTA_SIGNAL_BYTES_BURST: '2000000',
+      QUOTA_SIGNAL_BYTES_PER_MIN: '30000000',
       QUOTA_CONTROL_BURST: '7',
       QUOTA_CONTROL_PER_MIN: '8',
       QUOTA_DISCONNECT_AFTER: '9',
@@ -215,6 +217,7 @@ describe('abuse limits (issue 12)', () => {
     expect(config.quotas).toEqual({
       chat: { burst: 5, perMinute: 10 },
       signal: { burst: 3_000, perMinute: 36_000 },
+      signalBytes: { burst: 2_000_000, perMinute: 30_000_000 },
       control: { burst: 7, perMinute: 8 },
       disconnectAfter: 9,
     });
@@ -306,9 +309,34 @@ describe('Quotas (token buckets)', () => {
     expect(quotas.take('u', 'chat')).toMatchObject({ ok: false, disconnect: true });
     clock.advance(60);
     expect(quotas.take('u', 'chat')).toEqual({ ok: true });
-    expect(quotas.size).toBe(3);
+    // chat u, chat v, signal u and its byte bucket.
+    expect(quotas.size).toBe(4);
     clock.advance(60_000);
     quotas.take('w', 'control');
     expect(quotas.size).toBe(1);
+  });
+
+  it('a signal spends one relay and its bytes, both or neither', () => {
+    const clock = new ManualClock(0);
+    const quotas = new Quotas(clock, {
+      ...DEFAULT_QUOTAS,
+      signal: { burst: 100, perMinute: 6_000 },
+      signalBytes: { burst: 1_000, perMinute: 60_000 },
+    });
+    expect(quotas.take('u', 'signal', 600)).toEqual({ ok: true });
+    // 400 bytes left: refused, 200 ms until 600 are back (1 000 bytes a second); nothing spent.
+    expect(quotas.take('u', 'signal', 600)).toEqual({
+      ok: false,
+      retryAfterMs: 200,
+      disconnect: false,
+      first: true,
+    });
+    expect(quotas.take('u', 'signal', 400)).toEqual({ ok: true });
+    clock.advance(600);
+    expect(quotas.take('u', 'signal', 600)).toEqual({ ok: true });
+    // Larger than the whole burst: passes once the bucket is full.
+    clock.advance(1_000);
+    expect(quotas.take('u', 'signal', 5_000)).toEqual({ ok: true });
+    expect(quotas.take('u', 'signal', 1)).toMatchObject({ ok: false });
   });
 });
