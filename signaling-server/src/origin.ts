@@ -7,8 +7,9 @@ import type { IncomingHttpHeaders } from 'node:http';
  * (benches, load generators) send no Origin; they are let in unless `requireOrigin`.
  *
  * Entries (ALLOWED_ORIGINS, comma-separated):
- * - `self`: the origin the request itself names in `Host`, i.e. the page was served by this
- *   very address (any scheme: a TLS-terminating proxy in front turns https:// into http:// here);
+ * - `self`: the origin the request itself names in `Host` (or a proxy's `X-Forwarded-Host`), i.e.
+ *   the page was served by this very address (any scheme: a TLS-terminating proxy in front turns
+ *   https:// into http:// here);
  * - `http://host:port`, `https://host` (default port), `http://host:*` (any port);
  * - `*`: any origin (switches the check off; for a deployment that checks elsewhere).
  *
@@ -92,8 +93,7 @@ export function createOriginCheck(settings: OriginSettings): (headers: IncomingH
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return { ok: false, origin, reason: 'Origin is not http(s)' };
     }
-    if (self && typeof headers.host === 'string' && url.host === headers.host.toLowerCase())
-      return { ok: true };
+    if (self && selfHosts(headers).includes(url.host)) return { ok: true };
     for (const p of patterns) {
       if (
         p.protocol === url.protocol &&
@@ -105,6 +105,22 @@ export function createOriginCheck(settings: OriginSettings): (headers: IncomingH
     }
     return { ok: false, origin, reason: 'Origin not allowed' };
   };
+}
+
+/**
+ * The host the request is addressed to: `Host`, and a reverse proxy's `X-Forwarded-Host` (nginx's
+ * `proxy_pass http://upstream` rewrites `Host` to the upstream's name). A page cannot forge the
+ * latter: browsers send no custom header on a WebSocket handshake, and a cross-origin fetch
+ * with one needs a CORS preflight this server never grants. Other clients can send anything,
+ * Origin included, so they gain nothing from it.
+ */
+function selfHosts(headers: IncomingHttpHeaders): string[] {
+  const hosts: string[] = [];
+  if (typeof headers.host === 'string') hosts.push(headers.host.toLowerCase());
+  const forwarded = headers['x-forwarded-host'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  if (first) hosts.push(first.toLowerCase());
+  return hosts;
 }
 
 function toPattern(entry: string): Pattern {

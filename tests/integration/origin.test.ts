@@ -21,7 +21,11 @@ async function start(options: StartOptions = {}): Promise<TestServer> {
 }
 
 /** A raw WebSocket handshake, as a browser sends it: the status the server answers. */
-function upgrade(origin: string | undefined, host?: string): Promise<number> {
+function upgrade(
+  origin: string | undefined,
+  host?: string,
+  extra: Record<string, string> = {},
+): Promise<number> {
   const url = new URL(server.url);
   return new Promise((resolve, reject) => {
     const req = request({
@@ -35,6 +39,7 @@ function upgrade(origin: string | undefined, host?: string): Promise<number> {
         'sec-websocket-version': '13',
         ...(origin === undefined ? {} : { origin }),
         ...(host === undefined ? {} : { host }),
+        ...extra,
       },
     });
     req.on('upgrade', (res, socket) => {
@@ -78,6 +83,11 @@ describe('Origin allowlist, default (the server itself and localhost)', () => {
     expect(await upgrade('http://10.200.1.2:3000', '10.200.1.2:3000')).toBe(101);
     expect(await upgrade('https://meet.example.com', 'meet.example.com')).toBe(101);
     expect(await pollingHandshake('http://localhost:3000')).toBe(200);
+    // Behind nginx (`proxy_pass http://meeting`): Host is the upstream's name, the page's host
+    // comes as X-Forwarded-Host.
+    expect(
+      await upgrade('https://meet.example.com', 'meeting', { 'x-forwarded-host': 'meet.example.com' }),
+    ).toBe(101);
     expect(await refusedCount()).toBe(0);
   });
 
