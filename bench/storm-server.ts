@@ -54,6 +54,7 @@ async function startProduct(): Promise<Running> {
     logLevel: 'error',
     redisUrl: options.redisUrl ?? null,
     redisPrefix: options.keyPrefix,
+    metrics: { port: 0, host: '127.0.0.1' },
   });
   const { serverOptions } = await openDeployment(config, clock, logger);
   const server = createSignalingServer({ config, clock, logger, processMetrics: true, ...serverOptions });

@@ -18,7 +18,12 @@ export const LIMITS = {
   /** SDP with many candidates stays well under this. */
   signalBytes: 32_000,
   resumeToken: 128,
-  /** socket.io `maxHttpBufferSize`: the largest single packet the server reads. */
-  packetBytes: 64_000,
+  /**
+   * socket.io `maxHttpBufferSize`: the largest single packet the server reads, sized to the
+   * largest legitimate event: a `signal` with a `signalBytes` SDP (ASCII; JSON escapes its CRLF
+   * line ends, +10 % for lines of 20+ characters) and its envelope (~150 bytes). A chat message
+   * of `chatText` UTF-16 units is at most 12 000 UTF-8 bytes. Anything larger closes the socket.
+   */
+  packetBytes: 36_864,
   participantsPerConference: 16,
 } as const;

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_ALLOWED_ORIGINS, type OriginSettings, parseAllowedOrigins } from './origin.ts';
 import { isPasswordHash } from './passwords.ts';
+import { type BucketConfig, DEFAULT_QUOTAS, type QuotaConfig } from './quotas.ts';
 
 /**
  * Server configuration, from environment variables:
@@ -27,6 +29,9 @@ import { isPasswordHash } from './passwords.ts';
  * - ICE (spec §10; see IceSettings): STUN_URLS, TURN_URLS (comma-separated), TURN_SECRET (coturn's
  *   static-auth-secret), TURN_TTL_S (3600), ICE_TRANSPORT_POLICY (`all` or `relay`)
  * - TLS_CERT_FILE + TLS_KEY_FILE (PEM): both or neither; with them the port serves HTTPS and WSS
+ * - abuse (issue 12): ALLOWED_ORIGINS, REQUIRE_ORIGIN (see OriginSettings); QUOTA_* (QuotaConfig);
+ *   METRICS_PORT (9464), METRICS_HOST (127.0.0.1); EVENT_LOG_MAX_EVENTS, EVENT_LOG_MAX_BYTES,
+ *   OUTBOUND_BUFFER_MAX_BYTES, MAX_SESSIONS_PER_ADDRESS, MAX_CONFERENCES_PER_SESSION (MemoryLimits)
  */
 export interface Config {
   port: number;
@@ -44,7 +49,57 @@ export interface Config {
   ice: IceSettings;
   /** null: plain HTTP (and ws://). */
   tls: TlsSettings | null;
+  origins: OriginSettings;
+  quotas: QuotaConfig;
+  /** `/metrics` listens here, never on the app's port: it tells anyone how busy the server is. */
+  metrics: { port: number; host: string };
+  memory: MemoryLimits;
 }
+
+/**
+ * What bounds the server's memory under a flood (issue 12), beyond the per-event quotas.
+ */
+export interface MemoryLimits {
+  /**
+   * Events kept per conference for replay (5 000): far more than a 60 s resume window of a
+   * 16-person meeting holds (the chat quota lets 16 people post ~1 000 in a minute at most).
+   */
+  eventLogMaxEvents: number;
+  /**
+   * Bytes of events (their JSON) kept per conference (2 MiB): a flood of 4 000-character
+   * messages is trimmed by size long before 5 000 of them (20 MB) pile up. A resume that needs
+   * trimmed history gets REPLAY_UNAVAILABLE and resyncs from the roster and recent chat.
+   */
+  eventLogMaxBytes: number;
+  /**
+   * Bytes queued for one socket that it has not read (8 MiB). Above the largest legitimate burst
+   * to one socket (a `conf:resume` reply replaying a full 2 MiB event log, plus relays); a
+   * receiver that stops reading is disconnected here instead of the server buffering for it
+   * until its heartbeat times out.
+   */
+  outboundBufferMaxBytes: number;
+  /**
+   * Logged-in sockets from one address on this process at once (1 000): an office behind one
+   * NAT address fits; one host opening sessions by the thousand does not. Per process (sockets
+   * live on one process; a Redis count would outlive a crashed one).
+   */
+  sessionsPerAddress: number;
+  /**
+   * Conferences one login session sits in at once (4): the app joins one; a script joining
+   * room after room to create conferences is stopped at the fourth.
+   */
+  conferencesPerSession: number;
+}
+
+export const DEFAULT_MEMORY_LIMITS: Readonly<MemoryLimits> = {
+  eventLogMaxEvents: 5_000,
+  eventLogMaxBytes: 2 * 1024 * 1024,
+  outboundBufferMaxBytes: 8 * 1024 * 1024,
+  sessionsPerAddress: 1_000,
+  conferencesPerSession: 4,
+};
+
+export const DEFAULT_METRICS_PORT = 9464;
 
 /**
  * What the server hands every login and resume so that peers find a path to each other behind
@@ -113,10 +168,13 @@ export interface RateLimitConfig {
   confResumeFailuresPerSession: number;
 }
 
-/** Configuration overrides; `rateLimit` and `ice` may name only the parts they change. */
-export type ConfigOverrides = Omit<Partial<Config>, 'rateLimit' | 'ice'> & {
+/** Configuration overrides; `rateLimit`, `ice`, `quotas`, `memory` may name only the parts they change. */
+export type ConfigOverrides = Omit<Partial<Config>, 'rateLimit' | 'ice' | 'quotas' | 'memory' | 'origins'> & {
   rateLimit?: Partial<RateLimitConfig>;
   ice?: Partial<IceSettings>;
+  quotas?: Partial<QuotaConfig>;
+  memory?: Partial<MemoryLimits>;
+  origins?: Partial<OriginSettings>;
 };
 
 export const DEFAULT_TURN_TTL_S = 3_600;
@@ -148,7 +206,14 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitConfig> = {
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export function defaultConfig({ rateLimit, ice, ...overrides }: ConfigOverrides = {}): Config {
+export function defaultConfig({
+  rateLimit,
+  ice,
+  quotas,
+  memory,
+  origins,
+  ...overrides
+}: ConfigOverrides = {}): Config {
   return {
     port: 3000,
     host: '0.0.0.0',
@@ -160,9 +225,13 @@ export function defaultConfig({ rateLimit, ice, ...overrides }: ConfigOverrides 
     redisPrefix: 'meeting:',
     nodeDeadAfterMs: 5_000,
     tls: null,
+    metrics: { port: DEFAULT_METRICS_PORT, host: '127.0.0.1' },
     ...overrides,
     rateLimit: { ...DEFAULT_RATE_LIMITS, ...rateLimit },
     ice: { stunUrls: [], turn: null, policy: 'all', ...ice },
+    origins: { allowed: DEFAULT_ALLOWED_ORIGINS, requireOrigin: false, ...origins },
+    quotas: { ...DEFAULT_QUOTAS, ...quotas },
+    memory: { ...DEFAULT_MEMORY_LIMITS, ...memory },
   };
 }
 
@@ -215,6 +284,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ice: iceVars(env),
     tls: tlsVars(env),
+    origins: {
+      allowed: env.ALLOWED_ORIGINS?.trim() ? parseAllowedOrigins(env.ALLOWED_ORIGINS) : base.origins.allowed,
+      requireOrigin: boolVar(env, 'REQUIRE_ORIGIN', base.origins.requireOrigin),
+    },
+    quotas: {
+      chat: bucketVars(env, 'CHAT', base.quotas.chat),
+      signal: bucketVars(env, 'SIGNAL', base.quotas.signal),
+      signalBytes: bucketVars(env, 'SIGNAL_BYTES', base.quotas.signalBytes),
+      control: bucketVars(env, 'CONTROL', base.quotas.control),
+      disconnectAfter: limit('QUOTA_DISCONNECT_AFTER', base.quotas.disconnectAfter),
+    },
+    metrics: {
+      port: intVar(env, 'METRICS_PORT', base.metrics.port, 0, 65_535),
+      host: env.METRICS_HOST?.trim() || base.metrics.host,
+    },
+    memory: {
+      eventLogMaxEvents: limit('EVENT_LOG_MAX_EVENTS', base.memory.eventLogMaxEvents),
+      eventLogMaxBytes: intVar(env, 'EVENT_LOG_MAX_BYTES', base.memory.eventLogMaxBytes, 65_536, 1 << 30),
+      outboundBufferMaxBytes: intVar(
+        env,
+        'OUTBOUND_BUFFER_MAX_BYTES',
+        base.memory.outboundBufferMaxBytes,
+        65_536,
+        1 << 30,
+      ),
+      sessionsPerAddress: limit('MAX_SESSIONS_PER_ADDRESS', base.memory.sessionsPerAddress),
+      conferencesPerSession: intVar(
+        env,
+        'MAX_CONFERENCES_PER_SESSION',
+        base.memory.conferencesPerSession,
+        1,
+        100,
+      ),
+    },
+  };
+}
+
+/** QUOTA_<NAME>_BURST and QUOTA_<NAME>_PER_MIN. */
+function bucketVars(env: NodeJS.ProcessEnv, name: string, base: BucketConfig): BucketConfig {
+  return {
+    burst: intVar(env, `QUOTA_${name}_BURST`, base.burst, 1, 1_000_000_000),
+    perMinute: intVar(env, `QUOTA_${name}_PER_MIN`, base.perMinute, 1, 10_000_000_000),
   };
 }
 

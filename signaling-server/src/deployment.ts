@@ -21,7 +21,13 @@ export interface Deployment {
 export async function openDeployment(config: Config, clock: Clock, logger: Logger): Promise<Deployment> {
   if (!config.redisUrl) {
     return {
-      serverOptions: { store: new MemoryStore({ clock }) },
+      serverOptions: {
+        store: new MemoryStore({
+          clock,
+          maxEventsPerConference: config.memory.eventLogMaxEvents,
+          maxEventBytesPerConference: config.memory.eventLogMaxBytes,
+        }),
+      },
       close: async () => {},
       describe: 'in-memory',
     };
@@ -31,6 +37,8 @@ export async function openDeployment(config: Config, clock: Clock, logger: Logge
     keyPrefix: config.redisPrefix,
     nodeDeadAfterMs: config.nodeDeadAfterMs,
     rateLimitWindowMs: config.rateLimit.windowMs,
+    maxEventsPerConference: config.memory.eventLogMaxEvents,
+    maxEventBytesPerConference: config.memory.eventLogMaxBytes,
     clock,
     logger,
   });

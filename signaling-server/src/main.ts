@@ -2,7 +2,8 @@
  * `npm start`: one signaling server serving the built web app, with the in-memory store; with
  * `REDIS_URL`, one of several processes sharing that Redis (README: "Several processes").
  * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL,
- * REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits, STUN/TURN, TLS).
+ * REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits, STUN/TURN, TLS, origins, quotas,
+ * METRICS_PORT/METRICS_HOST, memory limits).
  */
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
@@ -22,11 +23,12 @@ const server = createSignalingServer({
   ...deployment.serverOptions,
 });
 
-const { port } = await server.listen();
+const { port, metricsPort } = await server.listen();
 const scheme = config.tls ? 'https' : 'http';
 console.log(
   `Meeting running at ${scheme}://localhost:${port}${deployment.coordination ? ` (${deployment.describe})` : ''}`,
 );
+console.log(`Metrics at http://${config.metrics.host}:${metricsPort}/metrics`);
 // What peers are told, so an operator sees it took; the TURN secret never appears in any output.
 const { ice } = config;
 const stun = ice.stunUrls.length > 0 ? `STUN ${ice.stunUrls.join(' ')}` : 'no STUN';

@@ -61,6 +61,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly originRefused = new Counter({
+    name: 'signaling_origin_refused_total',
+    help: 'Handshakes refused (HTTP 403) for their Origin (not allowed, or absent with REQUIRE_ORIGIN)',
+    registers: [this.registry],
+  });
+
+  readonly quotaDisconnects = new Counter({
+    name: 'signaling_quota_disconnects_total',
+    help: 'Sockets disconnected for sending far past a per-session quota, by quota',
+    labelNames: ['quota'] as const,
+    registers: [this.registry],
+  });
+
+  readonly slowReceivers = new Counter({
+    name: 'signaling_slow_receivers_total',
+    help: 'Sockets disconnected because they stopped reading (outbound buffer past its bound)',
+    registers: [this.registry],
+  });
+
+  readonly addressLimited = new Counter({
+    name: 'signaling_address_limited_total',
+    help: 'Logins and resumes refused because their address holds too many sessions',
+    registers: [this.registry],
+  });
+
   constructor(options: { liveSessions: () => number; processMetrics?: boolean }) {
     new Gauge({
       name: 'signaling_live_sessions',

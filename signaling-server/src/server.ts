@@ -6,8 +6,10 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, LIMITS } from '../../shared/src/timing.ts';
+import { AddressSessions } from './address-sessions.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { type Coordination, localCoordination } from './coordination.ts';
@@ -19,8 +21,12 @@ import { resumeHandlers } from './handlers/resume.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
+import { createOriginCheck } from './origin.ts';
+import { guardOutbound } from './outbound-guard.ts';
+import { Quotas } from './quotas.ts';
 import type { Limiter } from './rate-limit.ts';
 import { createSeats } from './seats.ts';
+import { securityHeaders } from './security-headers.ts';
 import { createStaticHandler } from './static-files.ts';
 import type { Store } from './store/store.ts';
 import { type AppServer, type CoreDeps, type Handlers, socketRef } from './types.ts';
@@ -52,8 +58,13 @@ export interface SignalingServer {
   io: AppServer;
   /** The logic behind the sockets (limits and timers, for tests and diagnostics). */
   app: App;
-  /** Listens on `port`/`host` (default: the config's); resolves with the bound port. */
-  listen(port?: number, host?: string): Promise<{ port: number }>;
+  /** The `/metrics` listener (config.metrics), apart from the app's port. */
+  metricsServer: HttpServer;
+  /**
+   * Listens on `port`/`host` (default: the config's), and `/metrics` on the config's metrics
+   * port and host; resolves with both bound ports.
+   */
+  listen(port?: number, host?: string): Promise<{ port: number; metricsPort: number }>;
   /** Stops accepting, disconnects every socket, stops firing deadlines. */
   close(): Promise<void>;
 }
@@ -67,6 +78,7 @@ export interface App {
   limiter: Limiter;
   logThrottle: LogThrottle;
   metrics: Metrics;
+  quotas: Quotas;
 }
 
 /**
@@ -103,7 +115,9 @@ export function createApp({
       },
       processMetrics,
     }),
+    addressSessions: new AddressSessions(config.memory.sessionsPerAddress),
   };
+  const quotas = new Quotas(clock, config.quotas);
   const seats = createSeats(core);
   core.deadlines.start(seats.onDeadline);
   const deps = { ...core, seats };
@@ -121,16 +135,21 @@ export function createApp({
       clock,
       metrics: core.metrics,
       logThrottle: core.logThrottle,
+      quotas,
     },
     deadlines: core.deadlines,
     releaseNode: seats.releaseNode,
     limiter: core.limiter,
     logThrottle: core.logThrottle,
     metrics: core.metrics,
+    quotas,
   };
 }
 
-/** The HTTP (or HTTPS) server (web app + /healthz) and socket.io on the same port. */
+/**
+ * The HTTP (or HTTPS) server (web app + /healthz) and socket.io on the same port; `/metrics` on
+ * its own listener (issue 12: it is nobody's business on the public port).
+ */
 export function createSignalingServer({
   config,
   store,
@@ -143,6 +162,9 @@ export function createSignalingServer({
   const startedAt = clock.now();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    for (const [name, value] of Object.entries(securityHeaders(req.headers.host))) {
+      if (value !== undefined) res.setHeader(name, value);
+    }
     if (req.url === '/healthz' || req.url?.startsWith('/healthz?')) {
       // A load balancer takes a process whose shared state is unreachable out of rotation.
       void coordination.healthy().then((ok) => {
@@ -157,7 +179,23 @@ export function createSignalingServer({
       });
       return;
     }
-    if (req.url === '/metrics') {
+    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
+      // Not here: on the metrics port. Said plainly, not served the app's index.html.
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end('not found\n');
+      return;
+    }
+    serveStatic(req, res).catch((err: unknown) => {
+      logger.error({ err, url: req.url }, 'static file failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+  const onMetricsRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    for (const [name, value] of Object.entries(securityHeaders(undefined))) {
+      if (value !== undefined) res.setHeader(name, value);
+    }
+    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
       app.metrics.registry.metrics().then(
         (text) => {
           res.writeHead(200, {
@@ -174,12 +212,10 @@ export function createSignalingServer({
       );
       return;
     }
-    serveStatic(req, res).catch((err: unknown) => {
-      logger.error({ err, url: req.url }, 'static file failed');
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('not found\n');
   };
+  const metricsServer = createServer(onMetricsRequest);
   // Browsers grant the camera only to secure origins: another machine needs https:// (spec §10).
   const httpServer = config.tls
     ? createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, onRequest)
@@ -191,9 +227,33 @@ export function createSignalingServer({
     raw.once('close', () => rawSockets.delete(raw));
   });
 
+  // Origin allowlist (origin.ts), decided before engine.io sees the request: no session exists
+  // for a refused page. Counted, and logged once per origin per minute, not per try.
+  const originCheck = createOriginCheck(config.origins);
+  const admit = (req: IncomingMessage): boolean => {
+    const verdict = originCheck(req.headers);
+    if (verdict.ok) return true;
+    app.metrics.originRefused.inc();
+    const origin = verdict.origin.slice(0, 200);
+    const suppressed = app.logThrottle.take(`origin refused:${origin}`);
+    if (suppressed !== null) {
+      logger.warn(
+        { origin, reason: verdict.reason, address: req.socket.remoteAddress, suppressed },
+        'handshake refused: origin',
+      );
+    }
+    return false;
+  };
+
   const io: AppServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
     maxHttpBufferSize: LIMITS.packetBytes,
+    // HTTP long-polling handshakes (engine.io answers them 403); WebSocket upgrades are checked
+    // below, since engine.io answers a refused upgrade 400.
+    allowRequest: (req, callback) => {
+      const ok = admit(req);
+      callback(ok ? null : 'origin not allowed', ok);
+    },
     pingInterval: HEARTBEAT_INTERVAL_MS,
     pingTimeout: HEARTBEAT_TIMEOUT_MS,
     serveClient: false,
@@ -203,12 +263,31 @@ export function createSignalingServer({
   const app = createApp({ config, store, clock, logger, io, coordination, processMetrics });
   coordination.watchNodes(app.releaseNode);
 
+  // engine.io's upgrade listener runs only for an allowed Origin; others get a plain 403.
+  const engineUpgrade = httpServer.listeners('upgrade') as ((...args: unknown[]) => void)[];
+  httpServer.removeAllListeners('upgrade');
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!admit(req)) {
+      refuseUpgrade(socket, req.headers.host);
+      return;
+    }
+    for (const listener of engineUpgrade) listener.call(httpServer, req, socket, head);
+  });
+  // The same headers on engine.io's own HTTP answers (long-polling, handshakes).
+  io.engine.on('headers', (headers: Record<string, unknown>, req: IncomingMessage) => {
+    Object.assign(headers, securityHeaders(req.headers.host));
+  });
+
   io.on('connection', (socket) => {
     logger.debug({ socket: socket.id, address: socket.handshake.address }, 'socket connected');
     socket.data.ref = socketRef(coordination.nodeId, socket.id);
     // Any process can reach this socket by its ref (a resume elsewhere replacing it).
     socket.join(socket.data.ref);
     bindSocket(socket, app.gate);
+    guardOutbound(socket, config.memory.outboundBufferMaxBytes, (bytes) => {
+      app.metrics.slowReceivers.inc();
+      logger.warn({ socket: socket.id, userId: socket.data.userId, bytes }, 'disconnected: stopped reading');
+    });
   });
   io.engine.on('connection_error', (err: { code: number; message: string }) => {
     // A flood of bad handshakes is one line per kind per minute.
@@ -219,16 +298,32 @@ export function createSignalingServer({
 
   return {
     httpServer,
+    metricsServer,
     io,
     app,
-    listen(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
+    async listen(port = config.port, host = config.host) {
+      const bound = await new Promise<number>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           httpServer.off('error', reject);
-          resolve({ port: (httpServer.address() as AddressInfo).port });
+          resolve((httpServer.address() as AddressInfo).port);
         });
       });
+      const metricsPort = await new Promise<number>((resolve, reject) => {
+        metricsServer.once('error', (err: NodeJS.ErrnoException) => {
+          // Two processes on one host each need their own METRICS_PORT: say which variable.
+          reject(
+            new Error(
+              `METRICS_PORT ${config.metrics.port} on METRICS_HOST ${config.metrics.host}: ${err.code ?? err.message} (each process needs its own)`,
+              { cause: err },
+            ),
+          );
+        });
+        metricsServer.listen({ port: config.metrics.port, host: config.metrics.host }, () =>
+          resolve((metricsServer.address() as AddressInfo).port),
+        );
+      });
+      return { port: bound, metricsPort };
     },
     async close() {
       await coordination.close();
@@ -239,6 +334,29 @@ export function createSignalingServer({
         for (const raw of rawSockets) raw.destroy();
         httpServer.closeAllConnections();
       });
+      if (metricsServer.listening) {
+        await new Promise<void>((resolve) => {
+          metricsServer.close(() => resolve());
+          metricsServer.closeAllConnections();
+        });
+      }
     },
   };
+}
+
+/** The answer to a WebSocket upgrade from a page of another site. */
+function refuseUpgrade(socket: Duplex, host: string | undefined): void {
+  socket.on('error', () => {});
+  if (socket.writable) {
+    const body = 'origin not allowed\n';
+    const headers = Object.entries(securityHeaders(host))
+      .map(([name, value]) => `${name}: ${String(value)}\r\n`)
+      .join('');
+    socket.write(
+      `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n${headers}Content-Length: ${body.length}\r\n\r\n${body}`,
+    );
+  }
+  // After the answer is flushed (`end`), and at the latest a second later (a peer not reading).
+  socket.end();
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }

@@ -6,6 +6,7 @@ import type {
   FailureCode,
   ServerToClientEvents,
 } from '../../shared/src/protocol.ts';
+import type { AddressSessions } from './address-sessions.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Deadlines } from './deadlines.ts';
@@ -68,6 +69,8 @@ export interface CoreDeps {
   /** Keeps floods (wrong tokens, refused attempts) to one log line per key per minute. */
   logThrottle: LogThrottle;
   metrics: Metrics;
+  /** Logged-in sockets per address on this process (MemoryLimits.sessionsPerAddress). */
+  addressSessions: AddressSessions;
 }
 
 export function fail(code: FailureCode, message: string, retryAfterMs?: number): Failure {

@@ -7,6 +7,7 @@ import { SerialQueue } from './keyed-mutex.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { type QuotaClass, type Quotas, quotaClassOf } from './quotas.ts';
 import { type AppSocket, fail, type Handler, type Handlers } from './types.ts';
 
 type AnyAck = (reply: unknown) => void;
@@ -33,7 +34,15 @@ export interface GateDeps {
    * socket, and that must be a few log lines, not one per request.
    */
   logThrottle?: LogThrottle;
+  /** Per-session token buckets on every event (quotas.ts); absent: no quotas (unit harnesses). */
+  quotas?: Quotas;
 }
+
+const QUOTA_WORDS: Record<QuotaClass, string> = {
+  chat: 'too many chat messages',
+  signal: 'too many signaling messages',
+  control: 'too many requests',
+};
 
 /** One socket's entrance: what socket.io (or a test) hands every inbound event to. */
 export interface SocketGate {
@@ -53,6 +62,9 @@ export interface SocketGate {
  *   a failure replies INVALID_PARAM at once and changes nothing;
  * - bad input is logged once per socket and kind per minute, with a count of what was held
  *   back, never once per packet (a flood must not become a log flood);
+ * - every valid event spends a token of its session's quota (quotas.ts): without one it gets
+ *   RATE_LIMITED with `retryAfterMs`; a session that keeps sending far past its quota is told
+ *   so in that reply and disconnected;
  * - valid events of one socket run one at a time, in arrival order (a pipelined `resume` then
  *   `conf:resume` works, and one sender's chat keeps its order); at most
  *   MAX_PENDING_PER_SOCKET wait, beyond that RATE_LIMITED;
@@ -66,6 +78,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
   // Per socket, so it goes away with the socket; keyed by the kind of bad input.
   const throttle = new LogThrottle(clock, BAD_INPUT_LOG_INTERVAL_MS, 16);
   let pending = 0;
+  let disconnecting = false;
 
   function badInput(kind: string, fields: Record<string, unknown>): void {
     metrics?.badInput.inc({ kind });
@@ -96,6 +109,38 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
       log.error(suppressed > 0 ? { err, event, suppressed } : { err, event }, 'handler failed');
   }
 
+  /** Spends a token; false (and the reply sent) when the session has none. */
+  function withinQuota(name: ClientEventName, ack: AnyAck, data: unknown): boolean {
+    const kind = quotaClassOf(name);
+    const session = socket.data.userId ?? `socket:${socket.id}`;
+    // What a relay pushes at its target: the signal's payload, as it will be sent on.
+    const bytes = kind === 'signal' ? JSON.stringify((data as { data?: unknown }).data ?? null).length : 0;
+    const decision = deps.quotas?.take(session, kind, bytes) ?? { ok: true };
+    if (decision.ok) return true;
+    if (decision.first) log.warn({ userId: socket.data.userId, quota: kind, event: name }, 'quota exceeded');
+    if (!decision.disconnect) {
+      reply(ack, name, fail(ResultCode.RATE_LIMITED, QUOTA_WORDS[kind], decision.retryAfterMs));
+      return false;
+    }
+    if (!disconnecting) {
+      disconnecting = true;
+      metrics?.quotaDisconnects.inc({ quota: kind });
+      log.warn({ userId: socket.data.userId, quota: kind }, 'disconnected: far past its quota');
+      reply(
+        ack,
+        name,
+        fail(
+          ResultCode.RATE_LIMITED,
+          `${QUOTA_WORDS[kind]}: kept sending past the quota, disconnected`,
+          decision.retryAfterMs,
+        ),
+      );
+      // After the reply: the client reads why before the socket closes.
+      socket.disconnect(true);
+    }
+    return false;
+  }
+
   function receive(event: unknown, args: unknown[]): void {
     const last = args.at(-1);
     const ack = typeof last === 'function' ? (last as AnyAck) : undefined;
@@ -121,6 +166,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
       reply(ack, name, parsed.reply);
       return;
     }
+    if (deps.quotas && !withinQuota(name, ack, parsed.data)) return;
     if (pending >= MAX_PENDING_PER_SOCKET) {
       badInput('socket queue full', { event: name, pending });
       reply(ack, name, fail(ResultCode.RATE_LIMITED, 'too many requests in flight', QUEUE_FULL_RETRY_MS));
@@ -157,6 +203,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     },
     async disconnected(reason) {
       log.info({ reason, userId: socket.data.userId }, 'socket disconnected');
+      deps.quotas?.forget(`socket:${socket.id}`);
       for (const kind of ['unknown event', 'event without an ack callback dropped', 'invalid payload']) {
         const suppressed = throttle.drain(kind);
         if (suppressed > 0) log.warn({ suppressed }, `${kind}: more on this socket, not logged`);

@@ -73,10 +73,13 @@ afterAll(async () => {
  * One process per Redis URL (all on one deployment: one key prefix). In parallel, unless
  * `staggered`: then one after the other, so that their heartbeats do not tick in step.
  */
-async function cluster(redisUrls: string[], { staggered = false } = {}): Promise<ServerProcess[]> {
+async function cluster(
+  redisUrls: string[],
+  { staggered = false, env = {} as Record<string, string> } = {},
+): Promise<ServerProcess[]> {
   const redisPrefix = newPrefix();
   const start = (redisUrl: string, i: number) =>
-    ServerProcess.start({ redisUrl, redisPrefix, name: `node${i + 1}` }).then((n) => {
+    ServerProcess.start({ redisUrl, redisPrefix, name: `node${i + 1}`, env }).then((n) => {
       nodes.push(n);
       return n;
     });
@@ -140,7 +143,10 @@ describeCluster(
     const redisUrl = () => (shared as TestRedis).url;
 
     it('chats sent at once from two processes reach everyone on both in seq order, each once', async () => {
-      const [n1, n2] = (await cluster([redisUrl(), redisUrl()])) as [ServerProcess, ServerProcess];
+      // 100 chats at once per sender: past the default chat burst (30) on purpose.
+      const [n1, n2] = (await cluster([redisUrl(), redisUrl()], {
+        env: { QUOTA_CHAT_BURST: '1000' },
+      })) as [ServerProcess, ServerProcess];
       const people = await Promise.all(
         ['Ann', 'Bob', 'Cy', 'Dee'].map((name, i) => guest(i % 2 ? n2.url : n1.url, name)),
       );

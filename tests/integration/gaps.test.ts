@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfEvent } from '../../shared/src/payloads.ts';
 import type { ConfResumeInfo } from '../../shared/src/protocol.ts';
-import { ok, startServer, type TestClient, type TestServer } from './helpers.ts';
+import { ok, startServer, type TestClient, type TestServer, UNLIMITED_QUOTAS } from './helpers.ts';
 
 /**
  * Nothing lost (spec §6): Ann is away for 5, 30 or 59 s (ManualClock) while the others post
@@ -12,7 +12,8 @@ const CHAT = 1_000;
 const OUTBOX = 50;
 
 async function scenario(gapMs: number) {
-  const server: TestServer = await startServer();
+  // 1 000 chats from one sender on a clock that never moves: far past the chat quota on purpose.
+  const server: TestServer = await startServer({ config: { quotas: UNLIMITED_QUOTAS } });
   try {
     const connect = async (name: string) => {
       const c = await server.connect();

@@ -25,6 +25,8 @@ export type LooseClient = { emit(event: string, ...args: unknown[]): unknown };
 
 export interface TestServer {
   url: string;
+  /** `/metrics`, on its own port. */
+  metricsUrl: string;
   clock: ManualClock;
   store: MemoryStore;
   server: SignalingServer;
@@ -37,6 +39,18 @@ export interface TestServer {
   connect(): Promise<TestClient>;
   close(): Promise<void>;
 }
+
+/**
+ * Per-session quotas out of the way, for tests that flood on purpose to prove something else
+ * (a login limit, replay of 1 000 chats, fuzzing): quotas.test.ts proves the quotas themselves.
+ */
+export const UNLIMITED_QUOTAS = {
+  chat: { burst: 1_000_000, perMinute: 1_000_000 },
+  signal: { burst: 1_000_000, perMinute: 1_000_000 },
+  signalBytes: { burst: 1e12, perMinute: 1e12 },
+  control: { burst: 1_000_000, perMinute: 1_000_000 },
+  disconnectAfter: 1_000_000,
+} as const;
 
 export interface StartOptions {
   config?: ConfigOverrides;
@@ -51,15 +65,17 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const lines: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
   const staticDir = mkdtempSync(join(tmpdir(), 'meeting-static-'));
-  const config = defaultConfig({ staticDir, ...options.config });
+  // Metrics on a free port (port 0): tests run in parallel, 9464 would collide.
+  const config = defaultConfig({ staticDir, metrics: { port: 0, host: '127.0.0.1' }, ...options.config });
   const server = createSignalingServer({ config, store: options.wrapStore?.(store) ?? store, clock, logger });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port, metricsPort } = await server.listen(0, '127.0.0.1');
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   // The server's own certificate is the CA of a self-signed one: the client checks it for real.
   const ca = config.tls?.cert.toString();
   const clients: TestClient[] = [];
   return {
     url,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     clock,
     store,
     server,

@@ -21,13 +21,28 @@ function series(text: string, name: string, labels: Record<string, string> = {})
 }
 
 async function scrape(): Promise<string> {
-  const res = await fetch(`${server.url}/metrics`);
+  const res = await fetch(server.metricsUrl);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/plain');
   return res.text();
 }
 
 describe('/metrics', () => {
+  it('is served on its own port only: the app port answers 404 (and serves no page there)', async () => {
+    server = await startServer();
+    expect(new URL(server.metricsUrl).port).not.toBe(new URL(server.url).port);
+    for (const path of ['/metrics', '/metrics?x=1']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('signaling_');
+    }
+    const res = await fetch(server.metricsUrl);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('signaling_live_sessions');
+    // Nothing else lives on the metrics port.
+    expect((await fetch(server.metricsUrl.replace('/metrics', '/'))).status).toBe(404);
+  });
+
   it('counts sessions, one held-and-resumed episode, replayed events, bad input and rate limits', async () => {
     server = await startServer({ config: { rateLimit: { perGuestName: 2 } } });
     const before = await scrape();

@@ -4,10 +4,11 @@ import { RESUME_WINDOW_MS } from '../../shared/src/timing.ts';
 import { DEFAULT_RATE_LIMITS } from '../../signaling-server/src/config.ts';
 import { hashPassword } from '../../signaling-server/src/passwords.ts';
 import { hashToken, newToken } from '../../signaling-server/src/tokens.ts';
-import { ok, startServer, type TestClient, type TestServer } from './helpers.ts';
+import { ok, startServer, type TestClient, type TestServer, UNLIMITED_QUOTAS } from './helpers.ts';
 
 /**
- * Login and resume floods, per name and per address, with the default limits (every test
+ * Login and resume floods, per name and per address, with the default limits (the per-session
+ * quotas, which would refuse these floods first, are out of the way: quotas.test.ts) (every test
  * socket comes from 127.0.0.1, one address): RATE_LIMITED with `retryAfterMs`, allowed again
  * after the window on the ManualClock; and a whole office resuming behind one NAT passes.
  */
@@ -42,7 +43,7 @@ async function loginLogout(c: TestClient, name: string): Promise<number> {
 
 describe('login floods', () => {
   it(`per address: ${DEFAULT_RATE_LIMITS.perAddress} logins a minute, then RATE_LIMITED until the window ends`, async () => {
-    server = await startServer();
+    server = await startServer({ config: { quotas: UNLIMITED_QUOTAS } });
     const c = await server.connect();
     const codes: number[] = [];
     for (let i = 0; i < DEFAULT_RATE_LIMITS.perAddress + 5; i++) codes.push(await loginLogout(c, `u${i}`));
@@ -59,7 +60,7 @@ describe('login floods', () => {
   });
 
   it(`per guest name: ${DEFAULT_RATE_LIMITS.perGuestName} a minute; other names go on`, async () => {
-    server = await startServer();
+    server = await startServer({ config: { quotas: UNLIMITED_QUOTAS } });
     const c = await server.connect();
     const codes: number[] = [];
     for (let i = 0; i < DEFAULT_RATE_LIMITS.perGuestName + 3; i++) codes.push(await loginLogout(c, 'Guest'));
@@ -74,6 +75,7 @@ describe('login floods', () => {
     const hash = await hashPassword('right');
     server = await startServer({
       config: {
+        quotas: UNLIMITED_QUOTAS,
         allowGuests: false,
         accounts: new Map([
           ['alice', hash],
@@ -99,7 +101,7 @@ describe('login floods', () => {
 
 describe('resume floods', () => {
   it(`per address: ${DEFAULT_RATE_LIMITS.resumePerAddress} wrong tokens a minute, then RATE_LIMITED; the real token is not spent`, async () => {
-    server = await startServer();
+    server = await startServer({ config: { quotas: UNLIMITED_QUOTAS } });
     const ann = await server.connect();
     const session = await ann.login('Ann');
     ann.disconnect();
@@ -122,7 +124,7 @@ describe('resume floods', () => {
   });
 
   it('per address: allowed again after the window, with the token still valid', async () => {
-    server = await startServer({ config: { rateLimit: { resumePerAddress: 50 } } });
+    server = await startServer({ config: { rateLimit: { resumePerAddress: 50 }, quotas: UNLIMITED_QUOTAS } });
     const ann = await server.connect();
     const session = await ann.login('Ann');
     const thief = await server.connect();
@@ -135,7 +137,7 @@ describe('resume floods', () => {
   });
 
   it(`per session: ${DEFAULT_RATE_LIMITS.resumePerSession} resumes a minute; a refused one keeps its token`, async () => {
-    server = await startServer();
+    server = await startServer({ config: { quotas: UNLIMITED_QUOTAS } });
     const first = await server.connect();
     let token = (await first.login('Ann')).resumeToken;
     for (let i = 0; i < DEFAULT_RATE_LIMITS.resumePerSession; i++) {
@@ -151,7 +153,7 @@ describe('resume floods', () => {
   });
 
   it('a resume storm: 1 000 sessions behind one NAT address resume within a minute, all pass', async () => {
-    server = await startServer();
+    server = await startServer({ config: { quotas: UNLIMITED_QUOTAS } });
     // 1 000 detached login sessions (an office whose Wi-Fi just dropped), put in the store
     // directly: logging them in over sockets would only test the login limit and the harness.
     const tokens = Array.from({ length: 1_000 }, () => newToken());

@@ -12,6 +12,7 @@ import {
   startServer,
   type TestClient,
   type TestServer,
+  UNLIMITED_QUOTAS,
 } from './helpers.ts';
 
 /** Spec §7 with figures: handle hijack, token replay race, expiry, secrets in logs. */
@@ -48,7 +49,7 @@ describe('hijack: another login session guesses handles', () => {
     // The per-session failure limit is raised for this test (it would stop Mallory after 30
     // tries, see the next test); the per-address resume limit is the default.
     const { ann, bob, ja, jb, annLastSeq } = await annDropsOut({
-      config: { rateLimit: { confResumeFailuresPerSession: 1_000_000 } },
+      config: { rateLimit: { confResumeFailuresPerSession: 1_000_000 }, quotas: UNLIMITED_QUOTAS },
     });
     const mallory = await guest('Mallory');
     let token = mallory.session.resumeToken;

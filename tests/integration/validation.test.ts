@@ -178,7 +178,7 @@ describe('every inbound event is validated', () => {
   });
 
   it('refuses a large payload under the packet limit, closes the connection above it; the server lives', async () => {
-    const sdp = long(40_000); // > signalBytes, < packetBytes
+    const sdp = long(LIMITS.signalBytes + 2_000); // > signalBytes, < packetBytes
     expect(
       ((await ann.callRaw('signal', { from: ha, to: hb, data: { type: 'offer', sdp } })) as { code: number })
         .code,

@@ -131,6 +131,8 @@ export class ServerProcess {
         LOG_LEVEL: options.logLevel ?? 'warn',
         NODE_DEAD_AFTER_MS: String(options.nodeDeadAfterMs ?? 1_500),
         STATIC_DIR: this.#staticDir,
+        // Several processes on one host: each takes a free metrics port.
+        METRICS_PORT: '0',
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -17,6 +17,7 @@ export interface RedisDeploymentOptions {
   nodeDeadAfterMs?: number;
   rateLimitWindowMs: number;
   maxEventsPerConference?: number;
+  maxEventBytesPerConference?: number;
 }
 
 export interface RedisDeployment {
@@ -63,6 +64,9 @@ export async function openRedisDeployment(options: RedisDeploymentOptions): Prom
     clock,
     keyPrefix,
     ...(options.maxEventsPerConference ? { maxEventsPerConference: options.maxEventsPerConference } : {}),
+    ...(options.maxEventBytesPerConference
+      ? { maxEventBytesPerConference: options.maxEventBytesPerConference }
+      : {}),
   });
   const coordination = redisCoordination(state, {
     clock,

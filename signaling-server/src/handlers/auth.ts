@@ -11,7 +11,7 @@ import { type AppSocket, type CoreDeps, fail, type Handlers, refOf } from '../ty
 export function authHandlers(
   deps: CoreDeps & { seats: Seats },
 ): Pick<Handlers, 'login' | 'logout' | 'ice:refresh'> {
-  const { config, store, clock, limiter, logThrottle, logger, seats } = deps;
+  const { config, store, clock, limiter, logThrottle, logger, seats, addressSessions } = deps;
 
   return {
     async login(socket, req) {
@@ -38,6 +38,8 @@ export function authHandlers(
       }
       // The socket may have logged in meanwhile (events are serialized per socket, but be safe).
       if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
+      const full = addressFull(deps, socket);
+      if (full) return full;
 
       const userId = randomUUID();
       const resumeToken = newToken();
@@ -64,6 +66,7 @@ export function authHandlers(
       const userId = socket.data.userId;
       if (!userId) return fail(ResultCode.NOT_LOGGED_IN, 'not logged in');
       await seats.logout(socket, userId);
+      addressSessions.remove(socket.id);
       logger.info({ userId }, 'logout');
       return { code: 0 };
     },
@@ -87,4 +90,21 @@ export function authHandlers(
     if (decision.first) logger.warn({ address, name, perAddress: !byAddress.ok }, 'login rate-limited');
     return fail(ResultCode.RATE_LIMITED, 'too many login attempts', decision.retryAfterMs);
   }
+}
+
+/** Too many sessions from this socket's address on this process: the refusal; else counts it. */
+export function addressFull(
+  deps: Pick<CoreDeps, 'addressSessions' | 'config' | 'logThrottle' | 'logger' | 'metrics'>,
+  socket: AppSocket,
+) {
+  const address = addressKey(socket.handshake.address);
+  if (deps.addressSessions.tryAdd(socket.id, address)) return null;
+  deps.metrics.addressLimited.inc();
+  const suppressed = deps.logThrottle.take(`address full:${address}`);
+  if (suppressed !== null) deps.logger.warn({ address, suppressed }, 'too many sessions from one address');
+  return fail(
+    ResultCode.RATE_LIMITED,
+    `too many sessions from this address (${deps.config.memory.sessionsPerAddress})`,
+    deps.config.rateLimit.windowMs,
+  );
 }

@@ -7,7 +7,7 @@ import { type AppSocket, type CoreDeps, confRoom, fail, type Handlers, handleRoo
 export function conferenceHandlers(
   deps: CoreDeps & { seats: Seats },
 ): Pick<Handlers, 'conf:join' | 'conf:leave'> {
-  const { store, clock, locks, logger, seats } = deps;
+  const { store, clock, locks, logger, seats, config } = deps;
 
   return {
     async 'conf:join'(socket, { room }) {
@@ -16,8 +16,16 @@ export function conferenceHandlers(
       if (!userId || !name) return fail(ResultCode.NOT_LOGGED_IN, 'log in first');
       return locks.run(room, async () => {
         const mine = await store.handlesOf(userId);
-        if (mine.some((r) => r.room === room && r.state === 'live')) {
+        const live = mine.filter((r) => r.state === 'live');
+        if (live.some((r) => r.room === room)) {
           return fail(ResultCode.CONF_JOIN_REFUSED, `already in conference ${room}`);
+        }
+        // A session joining room after room would make conferences by the thousand.
+        if (live.length >= config.memory.conferencesPerSession) {
+          return fail(
+            ResultCode.CONF_JOIN_REFUSED,
+            `already in ${live.length} conferences (at most ${config.memory.conferencesPerSession})`,
+          );
         }
         const existing = await store.getConference(room);
         if (existing && (await store.members(room)).length >= LIMITS.participantsPerConference) {
@@ -62,8 +70,9 @@ export function conferenceHandlers(
  * detached and expires with the same window.
  */
 export function disconnectHandler(deps: CoreDeps & { seats: Seats }): (socket: AppSocket) => Promise<void> {
-  const { store, seats, logger } = deps;
+  const { store, seats, logger, addressSessions } = deps;
   return async (socket) => {
+    addressSessions.remove(socket.id);
     const userId = socket.data.userId;
     if (!userId) return;
     await seats.holdSeatsOf(userId, refOf(socket));

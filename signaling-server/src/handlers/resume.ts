@@ -16,6 +16,7 @@ import {
   seatTimerKey,
   sessionTimerKey,
 } from '../types.ts';
+import { addressFull } from './auth.ts';
 
 /** Chat messages sent with REPLAY_UNAVAILABLE, so the client can still show recent history. */
 const RECENT_CHAT = 100;
@@ -130,9 +131,13 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
         if (byAddress.first) logger.warn({ address }, 'resume rate-limited');
         return fail(ResultCode.RATE_LIMITED, 'too many resume attempts', byAddress.retryAfterMs);
       }
+      // Before the token is taken: a refusal must not spend it.
+      const full = addressFull(deps, socket);
+      if (full) return full;
       // Consumes the token: a wrong token consumes nothing, so the real session is unaffected.
       const session = await takeSessionByToken(store, req.token);
       if (!session?.tokenHash) {
+        deps.addressSessions.remove(socket.id);
         warnOnce(`resume rejected:${address}`, { address }, 'resume token rejected');
         return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
       }
@@ -141,6 +146,7 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       if (!bySession.ok) {
         // A refused resume must not cost the session: the token it presented stays valid.
         await store.setToken(userId, session.tokenHash);
+        deps.addressSessions.remove(socket.id);
         if (bySession.first) logger.warn({ userId }, 'resume rate-limited');
         return fail(ResultCode.RATE_LIMITED, 'too many resumes of this session', bySession.retryAfterMs);
       }
@@ -149,6 +155,7 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       // The session could have expired between the take and the attach (another process's
       // expiry, a slow store): then there is nothing to resume.
       if (!(await store.getSession(userId))) {
+        deps.addressSessions.remove(socket.id);
         return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
       }
       const resumeToken = await rotateToken(store, userId);

@@ -14,6 +14,11 @@ export interface MemoryStoreOptions {
   clock: Clock;
   /** Events kept per conference; older ones are trimmed and can no longer be replayed. */
   maxEventsPerConference?: number;
+  /**
+   * Bytes of events (their JSON) kept per conference; older ones are trimmed likewise. The
+   * newest event is always kept.
+   */
+  maxEventBytesPerConference?: number;
   /** Chat client ids remembered per conference for de-duplication. */
   maxChatIdsPerConference?: number;
 }
@@ -41,6 +46,10 @@ interface Conference {
   /** handle → participant, in join order. */
   members: Map<number, Participant>;
   events: ConfEvent[];
+  /** JSON size of each kept event, parallel to `events`. */
+  sizes: number[];
+  /** Sum of `sizes`. */
+  bytes: number;
   seq: number;
   /** `${sender}\n${id}` → seq, oldest first. */
   chatIds: Map<string, number>;
@@ -50,6 +59,7 @@ interface Conference {
 export class MemoryStore implements Store {
   readonly #clock: Clock;
   readonly #maxEvents: number;
+  readonly #maxEventBytes: number;
   readonly #maxChatIds: number;
   readonly #sessions = new Map<string, LoginSession>();
   /** token hash → userId */
@@ -63,6 +73,7 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions) {
     this.#clock = options.clock;
     this.#maxEvents = options.maxEventsPerConference ?? 5_000;
+    this.#maxEventBytes = options.maxEventBytesPerConference ?? 2 * 1024 * 1024;
     this.#maxChatIds = options.maxChatIdsPerConference ?? 5_000;
   }
 
@@ -249,6 +260,8 @@ export class MemoryStore implements Store {
         record: { room, callId: this.#nextCallId++, createdAt: this.#clock.now() },
         members: new Map(),
         events: [],
+        sizes: [],
+        bytes: 0,
         seq: 0,
         chatIds: new Map(),
       };
@@ -306,8 +319,23 @@ export class MemoryStore implements Store {
     const conf = this.#conf(room);
     conf.seq += 1;
     const event = { ...input, seq: conf.seq } as ConfEvent;
+    // Measured as the Redis store measures it: the JSON it would store.
+    const size = Buffer.byteLength(JSON.stringify(input));
     conf.events.push(event);
-    if (conf.events.length > this.#maxEvents) conf.events.splice(0, conf.events.length - this.#maxEvents);
+    conf.sizes.push(size);
+    conf.bytes += size;
+    let drop = Math.max(0, conf.events.length - this.#maxEvents);
+    let bytes = conf.bytes;
+    for (let i = 0; i < drop; i++) bytes -= conf.sizes[i] ?? 0;
+    while (bytes > this.#maxEventBytes && drop < conf.events.length - 1) {
+      bytes -= conf.sizes[drop] ?? 0;
+      drop += 1;
+    }
+    if (drop > 0) {
+      conf.events.splice(0, drop);
+      conf.sizes.splice(0, drop);
+      conf.bytes = bytes;
+    }
     return structuredClone(event);
   }
 

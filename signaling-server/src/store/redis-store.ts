@@ -15,7 +15,7 @@
  *   P handle:<handle>         hash  userId room state [socketId] [releaseReason] [originalHandle]
  *   P user-handles:<userId>   zset  handle, scored by allocation counter (so listed in allocation order)
  *   P counter:call-id         int   INCR, same wrap rule
- *   P conf:<room>             hash  room callId createdAt seq memberOrder
+ *   P conf:<room>             hash  room callId createdAt seq memberOrder logBytes (JSON bytes in the log)
  *   P members:<room>          zset  handle, scored by join order (a replacement takes the old score)
  *   P member-data:<room>      hash  handle → Participant JSON
  *   P events:<room>           stream, entry id `<seq>-0`, fields k=<kind> e=<event JSON without seq>
@@ -24,7 +24,8 @@
  *
  * Event log: a Stream, not a list, because the entry id can BE the sequence number: XADD with the
  * explicit id `<seq>-0` (seq from HINCRBY in the same script, so 1, 2, 3… with no gaps even with
- * several processes), exact `MAXLEN` trimming on every XADD, and `eventsSince(s)` is
+ * several processes), exact trimming of the oldest on every XADD (by count and by bytes: the
+ * script keeps `logBytes`, the sum of the stored JSON, and XDELs from the front), and `eventsSince(s)` is
  * `XRANGE events <s+1>-0 +`, O(log n + answer). Because ids are consecutive and trimming only
  * drops the oldest, "history was trimmed" is exactly "the first entry returned is not s+1"; no
  * separate low-water mark is needed.
@@ -58,6 +59,8 @@ export interface RedisStoreOptions {
   keyPrefix: string;
   /** Events kept per conference; older ones are trimmed and can no longer be replayed. */
   maxEventsPerConference?: number;
+  /** Bytes of events (their JSON) kept per conference; the newest event is always kept. */
+  maxEventBytesPerConference?: number;
   /** Chat client ids remembered per conference for de-duplication. */
   maxChatIdsPerConference?: number;
   /** How long past its deadline a detached session's keys stay before Redis drops them. */
@@ -271,11 +274,20 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(p))
 return 1
 `),
 
-  // KEYS: conf, events. ARGV: room, kind, event JSON (no seq), max events
+  // KEYS: conf, events. ARGV: room, kind, event JSON (no seq), max events, max bytes
   appendEvent: new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('no conference ' .. ARGV[1]) end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], seq .. '-0', 'k', ARGV[2], 'e', ARGV[3])
+redis.call('XADD', KEYS[2], seq .. '-0', 'k', ARGV[2], 'e', ARGV[3])
+local bytes = redis.call('HINCRBY', KEYS[1], 'logBytes', string.len(ARGV[3]))
+local maxEvents, maxBytes = tonumber(ARGV[4]), tonumber(ARGV[5])
+local len = redis.call('XLEN', KEYS[2])
+while len > 1 and (len > maxEvents or bytes > maxBytes) do
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+  bytes = redis.call('HINCRBY', KEYS[1], 'logBytes', -string.len(oldest[2][4]))
+  redis.call('XDEL', KEYS[2], oldest[1])
+  len = len - 1
+end
 return seq
 `),
   // KEYS: conf, events. ARGV: seq. → nil (resync) or flat [id, event JSON, …]
@@ -332,6 +344,7 @@ export class RedisStore implements Store {
   readonly #clock: Clock;
   readonly #p: string;
   readonly #maxEvents: number;
+  readonly #maxEventBytes: number;
   readonly #maxChatIds: number;
   readonly #gcGraceMs: number;
 
@@ -340,6 +353,7 @@ export class RedisStore implements Store {
     this.#clock = options.clock;
     this.#p = options.keyPrefix;
     this.#maxEvents = options.maxEventsPerConference ?? 5_000;
+    this.#maxEventBytes = options.maxEventBytesPerConference ?? 2 * 1024 * 1024;
     this.#maxChatIds = options.maxChatIdsPerConference ?? 5_000;
     this.#gcGraceMs = options.gcGraceMs ?? 60_000;
   }
@@ -536,7 +550,7 @@ export class RedisStore implements Store {
     const seq = await this.#run(
       scripts.appendEvent,
       [this.#key('conf', room), this.#key('events', room)],
-      [room, input.kind, json, this.#maxEvents],
+      [room, input.kind, json, this.#maxEvents, this.#maxEventBytes],
     );
     return { ...(JSON.parse(json) as ConfEventInput), seq: Number(seq) } as ConfEvent;
   }

@@ -317,6 +317,8 @@ export async function startNamespacedServer(options: {
     LOG_LEVEL: options.logLevel,
     // The one-process server: a REDIS_URL meant for the host (CI sets one) is unreachable here.
     REDIS_URL: '',
+    // Namespaces may hold more than one server; none is scraped.
+    METRICS_PORT: '0',
     ...options.env,
   };
   // `ip netns exec` execs node itself: the child's pid is the server's, so it can be killed.

@@ -40,6 +40,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     host: '127.0.0.1',
     logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
+    // A free port: parallel workers (and a server on this machine) would collide on 9464.
+    metrics: { port: 0, host: '127.0.0.1' },
     tls: tls ?? null,
   });
   const server = createSignalingServer({

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../signaling-server/src/clock.ts';
-import { loadConfig, REPO_ROOT } from '../../../signaling-server/src/config.ts';
+import { DEFAULT_MEMORY_LIMITS, loadConfig, REPO_ROOT } from '../../../signaling-server/src/config.ts';
 import { createLogger } from '../../../signaling-server/src/logger.ts';
+import { DEFAULT_ALLOWED_ORIGINS } from '../../../signaling-server/src/origin.ts';
 import { hashPassword, verifyPassword } from '../../../signaling-server/src/passwords.ts';
+import { DEFAULT_QUOTAS, Quotas } from '../../../signaling-server/src/quotas.ts';
 import { RateLimiter } from '../../../signaling-server/src/rate-limit.ts';
 import { makeCertificate } from '../../support/certificate.ts';
 
@@ -182,6 +184,63 @@ describe('passwords', () => {
   });
 });
 
+describe('abuse limits (issue 12)', () => {
+  it('has defaults: own origins and localhost, quotas, metrics on 127.0.0.1:9464, memory bounds', () => {
+    const config = loadConfig({});
+    expect(config.origins).toEqual({ allowed: DEFAULT_ALLOWED_ORIGINS, requireOrigin: false });
+    expect(config.origins.allowed).toContain('self');
+    expect(config.quotas).toEqual(DEFAULT_QUOTAS);
+    expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(config.memory).toEqual(DEFAULT_MEMORY_LIMITS);
+    // A replay of a full event log must fit in what one socket may have queued.
+    expect(config.memory.outboundBufferMaxBytes).toBeGreaterThan(2 * config.memory.eventLogMaxBytes);
+  });
+
+  it('reads every variable, and a bad value stops the start naming it', () => {
+    const config = loadConfig({
+      ALLOWED_ORIGINS: 'https://meet.example.com,self',
+      REQUIRE_ORIGIN: 'true',
+      QUOTA_CHAT_BURST: '5',
+      QUOTA_CHAT_PER_MIN: '10',
+      QUOTA_SIGNAL_BURST: '3000',
+      QUOTA_SIGNAL_PER_MIN: '36000',
+      QUOTA_SIGNAL_BYTES_BURST: '2000000',
+      QUOTA_SIGNAL_BYTES_PER_MIN: '30000000',
+      QUOTA_CONTROL_BURST: '7',
+      QUOTA_CONTROL_PER_MIN: '8',
+      QUOTA_DISCONNECT_AFTER: '9',
+      METRICS_PORT: '0',
+      METRICS_HOST: '0.0.0.0',
+      EVENT_LOG_MAX_EVENTS: '100',
+      EVENT_LOG_MAX_BYTES: '100000',
+      OUTBOUND_BUFFER_MAX_BYTES: '200000',
+      MAX_SESSIONS_PER_ADDRESS: '50',
+      MAX_CONFERENCES_PER_SESSION: '2',
+    });
+    expect(config.origins).toEqual({ allowed: ['https://meet.example.com', 'self'], requireOrigin: true });
+    expect(config.quotas).toEqual({
+      chat: { burst: 5, perMinute: 10 },
+      signal: { burst: 3_000, perMinute: 36_000 },
+      signalBytes: { burst: 2_000_000, perMinute: 30_000_000 },
+      control: { burst: 7, perMinute: 8 },
+      disconnectAfter: 9,
+    });
+    expect(config.metrics).toEqual({ port: 0, host: '0.0.0.0' });
+    expect(config.memory).toEqual({
+      eventLogMaxEvents: 100,
+      eventLogMaxBytes: 100_000,
+      outboundBufferMaxBytes: 200_000,
+      sessionsPerAddress: 50,
+      conferencesPerSession: 2,
+    });
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'evil' })).toThrow(/ALLOWED_ORIGINS/);
+    expect(() => loadConfig({ REQUIRE_ORIGIN: 'maybe' })).toThrow(/REQUIRE_ORIGIN/);
+    expect(() => loadConfig({ QUOTA_CHAT_BURST: '0' })).toThrow(/QUOTA_CHAT_BURST/);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ EVENT_LOG_MAX_BYTES: '10' })).toThrow(/EVENT_LOG_MAX_BYTES/);
+  });
+});
+
 describe('RateLimiter', () => {
   it('allows `limit` hits per window per key, then says when to retry', () => {
     const clock = new ManualClock(0);
@@ -221,5 +280,67 @@ describe('logger', () => {
     const text = lines.join('');
     for (const secret of ['C1', 'C2', 'S1', 'S2']) expect(text).not.toContain(`"${secret}"`);
     expect(text).toContain('"username":"1:u"');
+  });
+});
+
+describe('Quotas (token buckets)', () => {
+  it('burst, refill at the rate, refusals cost nothing, disconnect past the run, idle buckets swept', () => {
+    const clock = new ManualClock(0);
+    const quotas = new Quotas(clock, {
+      ...DEFAULT_QUOTAS,
+      chat: { burst: 2, perMinute: 600 },
+      disconnectAfter: 3,
+    });
+    expect(quotas.take('u', 'chat')).toEqual({ ok: true });
+    expect(quotas.take('u', 'chat')).toEqual({ ok: true });
+    expect(quotas.take('u', 'chat')).toEqual({
+      ok: false,
+      retryAfterMs: 100,
+      disconnect: false,
+      first: true,
+    });
+    clock.advance(40);
+    expect(quotas.take('u', 'chat')).toEqual({
+      ok: false,
+      retryAfterMs: 60,
+      disconnect: false,
+      first: false,
+    });
+    // Another session, another bucket; another kind, another bucket.
+    expect(quotas.take('v', 'chat')).toEqual({ ok: true });
+    expect(quotas.take('u', 'signal')).toEqual({ ok: true });
+    expect(quotas.take('u', 'chat')).toMatchObject({ ok: false, disconnect: false });
+    expect(quotas.take('u', 'chat')).toMatchObject({ ok: false, disconnect: true });
+    clock.advance(60);
+    expect(quotas.take('u', 'chat')).toEqual({ ok: true });
+    // chat u, chat v, signal u and its byte bucket.
+    expect(quotas.size).toBe(4);
+    clock.advance(60_000);
+    quotas.take('w', 'control');
+    expect(quotas.size).toBe(1);
+  });
+
+  it('a signal spends one relay and its bytes, both or neither', () => {
+    const clock = new ManualClock(0);
+    const quotas = new Quotas(clock, {
+      ...DEFAULT_QUOTAS,
+      signal: { burst: 100, perMinute: 6_000 },
+      signalBytes: { burst: 1_000, perMinute: 60_000 },
+    });
+    expect(quotas.take('u', 'signal', 600)).toEqual({ ok: true });
+    // 400 bytes left: refused, 200 ms until 600 are back (1 000 bytes a second); nothing spent.
+    expect(quotas.take('u', 'signal', 600)).toEqual({
+      ok: false,
+      retryAfterMs: 200,
+      disconnect: false,
+      first: true,
+    });
+    expect(quotas.take('u', 'signal', 400)).toEqual({ ok: true });
+    clock.advance(600);
+    expect(quotas.take('u', 'signal', 600)).toEqual({ ok: true });
+    // Larger than the whole burst: passes once the bucket is full.
+    clock.advance(1_000);
+    expect(quotas.take('u', 'signal', 5_000)).toEqual({ ok: true });
+    expect(quotas.take('u', 'signal', 1)).toMatchObject({ ok: false });
   });
 });

@@ -3,5 +3,6 @@ import { describeStore } from './store-suite.ts';
 
 describeStore(
   'memory',
-  (clock, { maxEvents }) => new MemoryStore({ clock, maxEventsPerConference: maxEvents }),
+  (clock, { maxEvents, maxEventBytes }) =>
+    new MemoryStore({ clock, maxEventsPerConference: maxEvents, maxEventBytesPerConference: maxEventBytes }),
 );

@@ -14,11 +14,12 @@ await describeWithRedis('RedisStore', ({ connect, prefix }) => {
 
   describeStore(
     'RedisStore',
-    (clock, { maxEvents }) =>
+    (clock, { maxEvents, maxEventBytes }) =>
       new RedisStore(redis, {
         clock,
         keyPrefix: prefix(),
         maxEventsPerConference: maxEvents,
+        maxEventBytesPerConference: maxEventBytes,
       }),
   );
 

@@ -31,7 +31,8 @@ async function twoProcesses() {
   const store = new MemoryStore({ clock });
   const staticDir = mkdtempSync(join(tmpdir(), 'meeting-static-'));
   cleanup.push(() => rmSync(staticDir, { recursive: true, force: true }));
-  const config = defaultConfig({ staticDir });
+  // Two servers in one process: each takes a free metrics port.
+  const config = defaultConfig({ staticDir, metrics: { port: 0, host: '127.0.0.1' } });
   const logger = createLogger('silent');
   const start = async () => {
     const coordination = localCoordination(clock, config.rateLimit.windowMs);

@@ -9,16 +9,21 @@ import type { ConfEventInput, Store } from '../../../signaling-server/src/store/
  */
 export function describeStore(
   name: string,
-  makeStore: (clock: ManualClock, options: { maxEvents: number }) => Promise<Store> | Store,
+  makeStore: (
+    clock: ManualClock,
+    options: { maxEvents: number; maxEventBytes: number },
+  ) => Promise<Store> | Store,
 ): void {
   describe(`Store: ${name}`, () => {
     let store: Store;
     let clock: ManualClock;
     const maxEvents = 5;
+    /** Far above what the small events of the other tests take; the bytes test fills it. */
+    const maxEventBytes = 4_096;
 
     beforeEach(async () => {
       clock = new ManualClock();
-      store = await makeStore(clock, { maxEvents });
+      store = await makeStore(clock, { maxEvents, maxEventBytes });
     });
 
     const member = (handle: number, userId = `u${handle}`): Participant => ({
@@ -231,6 +236,28 @@ export function describeStore(
         expect((await store.eventsSince('r1', 2))?.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7]);
         expect((await store.recentChat('r1', 2)).map((m) => m.id)).toEqual(['m6', 'm7']);
         expect(await store.recentChat('r1', 100)).toHaveLength(maxEvents);
+      });
+
+      it('trims by bytes too: a few big events push the oldest out; the newest is always kept', async () => {
+        await store.openConference('r1');
+        const big = (id: string, n: number): ConfEventInput => {
+          const e = chat('r1', id);
+          return e.kind === 'chat' ? { ...e, message: { ...e.message, text: 'é'.repeat(n) } } : e;
+        };
+        const size = (e: ConfEventInput) => Buffer.byteLength(JSON.stringify(e));
+        // Each ~1.5 KB (é is two bytes): two fit in 4 096 bytes, a third does not.
+        for (let i = 1; i <= 3; i++) await store.appendEvent('r1', big(`b${i}`, 700));
+        expect(size(big('b1', 700))).toBeGreaterThan(maxEventBytes / 3);
+        expect(size(big('b1', 700)) * 2).toBeLessThanOrEqual(maxEventBytes);
+        expect(await store.eventsSince('r1', 0)).toBeNull();
+        expect((await store.eventsSince('r1', 1))?.map((e) => e.seq)).toEqual([2, 3]);
+        // One event larger than the whole bound: kept alone, replayable from just before it.
+        await store.appendEvent('r1', big('huge', 3_000));
+        expect(await store.eventsSince('r1', 2)).toBeNull();
+        expect((await store.eventsSince('r1', 3))?.map((e) => e.seq)).toEqual([4]);
+        // Small events again: the big one goes once they need the room, by count or bytes.
+        for (let i = 1; i <= 5; i++) await store.appendEvent('r1', chat('r1', `s${i}`));
+        expect((await store.eventsSince('r1', 4))?.map((e) => e.seq)).toEqual([5, 6, 7, 8, 9]);
       });
 
       it('remembers chat ids per sender and conference', async () => {

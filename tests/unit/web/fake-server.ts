@@ -24,6 +24,11 @@ export async function startFakeServer() {
     /** What `login` and `ice:refresh` hand out. */
     ice: { iceServers: [] } as IceConfig,
     iceRefreshes: 0,
+    /** The next this many `chat:send`s are refused RATE_LIMITED with `chatRetryAfterMs`. */
+    chatRefusals: 0,
+    chatRetryAfterMs: 100,
+    /** Every `chat:send` as it arrived: id, and whether it was refused. */
+    chatTries: [] as { id: string; refused: boolean; at: number }[],
   };
   const roster: Participant[] = [{ handle: 50, userId: 'zed', name: 'Zed', status: 'connected' }];
 
@@ -66,6 +71,13 @@ export async function startFakeServer() {
       });
     });
     socket.on('chat:send', (req, ack) => {
+      const refused = state.chatRefusals > 0;
+      state.chatTries.push({ id: req.id, refused, at: Date.now() });
+      if (refused) {
+        state.chatRefusals -= 1;
+        const retryAfterMs = state.chatRetryAfterMs;
+        return ack({ code: ResultCode.RATE_LIMITED, message: 'too many chat messages', retryAfterMs });
+      }
       const seq = ++state.seq;
       io.to('r1').emit('conf:event', {
         room: 'r1',

@@ -120,6 +120,42 @@ describe('MeetingClient', () => {
     expect(links.map((l) => l.closed)).toEqual([true, false]);
   });
 
+  it('a chat refused RATE_LIMITED waits retryAfterMs and goes again: late, in order, nothing lost', async () => {
+    const { client, server } = await setup();
+    await client.login({ name: 'me' });
+    await client.join('r1');
+    server.state.chatRefusals = 2;
+    server.state.chatRetryAfterMs = 150;
+    const started = Date.now();
+    let outbox: readonly { state: string }[] = [];
+    const sub = client.outbox$.subscribe((entries) => {
+      outbox = entries;
+    });
+    cleanup.push(() => sub.unsubscribe());
+    const sent = ['one', 'two', 'three'].map((text) => client.sendChat(text));
+    // Queued behind the refused one, not failed.
+    await tick(50);
+    expect(outbox.map((e) => e.state)).toEqual(['pending', 'pending', 'pending']);
+    const results = await Promise.all(sent);
+    // Two refusals of the first message, 150 ms each, before anything went through.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    const tries = server.state.chatTries;
+    const first = results[0]?.id;
+    expect(tries.map((t) => [t.id === first, t.refused])).toEqual([
+      [true, true],
+      [true, true],
+      [true, false],
+      [false, false],
+      [false, false],
+    ]);
+    expect((tries[1]?.at ?? 0) - (tries[0]?.at ?? 0)).toBeGreaterThanOrEqual(140);
+    // Sequenced in the order they were written, each once.
+    expect(tries.filter((t) => !t.refused).map((t) => t.id)).toEqual(results.map((r) => r.id));
+    expect(results.map((r) => r.seq)).toEqual([6, 7, 8]);
+    await tick(20);
+    expect(client.messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+  });
+
   it('conf:ended reports CONF_END_IND with the code and tears down', async () => {
     const { client, server, links } = await setup();
     await client.login({ name: 'me' });

@@ -9,6 +9,7 @@ import {
   defer,
   exhaustMap,
   filter,
+  firstValueFrom,
   forkJoin,
   map,
   merge,
@@ -146,8 +147,13 @@ const SENDER_GONE: ReadonlySet<number> = new Set([
   ResultCode.HANDLE_SUPERSEDED,
   ResultCode.HANDLE_UNKNOWN,
   ResultCode.NOT_LOGGED_IN,
-  ResultCode.RATE_LIMITED,
 ]);
+/**
+ * A chat refused with RATE_LIMITED waits the server's `retryAfterMs` (this when it names none,
+ * at most the cap: a wrong value must not park the outbox for good), then goes again.
+ */
+const CHAT_RETRY_DEFAULT_MS = 1_000;
+const CHAT_RETRY_CAP_MS = 60_000;
 /**
  * `resume` and `conf:resume` wait for their reply for as long as their socket lives (a dead one
  * is found by the heartbeat in 4 s): the server may have spent the token or retired the handle,
@@ -604,7 +610,12 @@ export class MeetingClient {
           return; // Transport trouble: the message stays pending until the resume.
         }
         if (reply.code === 0) this.#outbox.markSent(next.id, reply.seq);
-        else if (SENDER_GONE.has(reply.code))
+        else if (reply.code === ResultCode.RATE_LIMITED) {
+          // The server's chat quota: this message and everything behind it wait, in order, then
+          // the loop sends it again (the conference, a resume or a close are checked anew).
+          const wait = Math.min(CHAT_RETRY_CAP_MS, Math.max(0, reply.retryAfterMs ?? CHAT_RETRY_DEFAULT_MS));
+          await firstValueFrom(timer(wait, this.#resumeOptions.scheduler ?? asyncScheduler));
+        } else if (SENDER_GONE.has(reply.code))
           return; // Our handle is being replaced: wait.
         else this.#outbox.markFailed(next.id, reply.code, new MeetingError(reply.code, reply.message));
       }
