@@ -230,7 +230,8 @@ export class PeerLink implements PeerLinkLike {
     const report = await pc.getStats();
     let checking = false;
     report.forEach((s: { type: string; state?: string }) => {
-      if (s.type === 'candidate-pair' && (s.state === 'in-progress' || s.state === 'waiting')) checking = true;
+      if (s.type === 'candidate-pair' && (s.state === 'in-progress' || s.state === 'waiting'))
+        checking = true;
     });
     return checking;
   }
