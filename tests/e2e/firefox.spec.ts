@@ -9,6 +9,7 @@ import { TcpBalancer } from '../support/cluster.ts';
 import {
   expectFirefoxFramesFlowing,
   firefoxFramesDecoded,
+  firefoxFramesOver,
   firefoxRemoteFrames,
   joinFirefoxByLink,
   recordFirefoxPeerConnections,
@@ -20,12 +21,15 @@ import {
   expectFramesFlowing,
   expectResumeEpisode,
   expectVideoFrom,
+  framesOver,
   history,
   joinByLink,
   ownHandle,
+  RESUME_SEQUENCE,
   remoteFrames,
   rosterNames,
 } from './support/meeting.ts';
+import { type MediaCut, prepareMediaCut } from './support/network.ts';
 
 const SCREENSHOTS = 'reports/screenshots';
 
@@ -148,4 +152,70 @@ test('a Firefox tab closing is a leave: the Chromium side drops its tile', async
   // A leave (pagehide → the SDK's destroy), not a dead socket held for the 60 s window.
   expect(await changesAbout(cleo.page, [h])).toContain('left');
   expect(await changesAbout(cleo.page, [h])).not.toContain('status');
+});
+
+test("media between Firefox and Chromium cut 8 s: Firefox's tile says reconnecting, one episode across the two, video back both ways", async ({
+  browser,
+  firefox,
+  server,
+}, testInfo) => {
+  const room = `fx-media-${Date.now()}`;
+  const fox = await joinFirefoxByLink(firefox, server.url, room, 'Fox');
+  let media: MediaCut | undefined;
+  // The CDP rule on Chromium's page drops its p2p packets both ways: the pair's only path dies.
+  const cleo = await joinByLink(browser, server.url, room, 'Cleo', {
+    beforeJoin: async (page) => {
+      media = await prepareMediaCut(page);
+    },
+  });
+  if (!media) throw new Error('media cut not prepared');
+  await expectVideoFrom(cleo.page, ['Fox']);
+  await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+  const userId = (p: { evaluate<R>(fn: () => R): Promise<R> }) =>
+    p.evaluate(() => window.meetingClient.session?.userId ?? '');
+  // Two people cut off from each other and nobody else: the pair's initiator owns the outage.
+  const foxOwns = (await userId(fox.page)) < (await userId(cleo.page));
+  const owner = foxOwns ? fox.page : cleo.page;
+  const other = foxOwns ? cleo.page : fox.page;
+  const before = { owner: (await events(owner)).length, other: (await events(other)).length };
+  const h0 = await ownHandle(owner);
+  const tileStatus = () =>
+    fox.page.text('#video-grid figure.tile:not(.local) .badge.reconnecting:not([hidden])');
+
+  const cutAt = await media.cut();
+  await expect.poll(tileStatus, { message: "Cleo's tile on Firefox says reconnecting" }).toBe('reconnecting');
+  const foxTileAt = Date.now() - cutAt;
+  await expect(cleo.page.locator('#video-grid figure.tile:not(.local)')).toHaveAttribute(
+    'data-status',
+    'reconnecting',
+  );
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await fox.page.screenshot(`${SCREENSHOTS}/firefox-peer-reconnecting.png`);
+  await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 8_000 - Date.now())));
+  const restoredAt = await media.restore();
+
+  const { records } = await expectResumeEpisode(owner, before.owner, h0);
+  expect(records[0]?.data).toMatchObject({ reason: expect.stringMatching(/^(media-stall|peer-)/) });
+  expect(
+    (await events(other)).slice(before.other).filter((e) => RESUME_SEQUENCE.includes(e)),
+    'no episode on the other side',
+  ).toEqual([]);
+  const resultMs = (records[5]?.at ?? 0) - restoredAt;
+  await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+  const foxBackMs = Date.now() - restoredAt;
+  await expectFramesFlowing(cleo.page, 'Fox');
+  await expect.poll(tileStatus).toBe('');
+  const figures = {
+    owner: foxOwns ? 'Firefox' : 'Chromium',
+    tileReconnectingOnFirefoxMs: foxTileAt,
+    noticeMs: (records[0]?.at ?? 0) - cutAt,
+    restoreToResultMs: resultMs,
+    restoreToFramesOnFirefoxMs: foxBackMs,
+    framesPerSecond: {
+      onFirefox: await firefoxFramesOver(fox.page, 'Cleo'),
+      onChromium: await framesOver(cleo.page, 'Fox'),
+    },
+  };
+  testInfo.annotations.push({ type: 'firefox media cut', description: JSON.stringify(figures) });
+  console.log(`[firefox] media cut 8 s: ${JSON.stringify(figures)}`);
 });
