@@ -22,6 +22,14 @@ export const RESUME_SEQUENCE = [
   'TSDK_E_CONF_EVT_CONF_RESUME_RESULT',
 ];
 
+/**
+ * What the history helpers need of a page: a Playwright page, or a Firefox page from the
+ * Firefox adapter (firefox.ts).
+ */
+export interface Evaluates {
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+}
+
 export interface Participant {
   name: string;
   context: BrowserContext;
@@ -54,16 +62,16 @@ export async function joinByLink(
   return { name, context, page } satisfies Participant;
 }
 
-export function history(page: Page): Promise<TsdkNotification[]> {
+export function history(page: Evaluates): Promise<TsdkNotification[]> {
   return page.evaluate(() => structuredClone(window.meetingClient.history) as TsdkNotification[]);
 }
 
-export function events(page: Page): Promise<string[]> {
+export function events(page: Evaluates): Promise<string[]> {
   return page.evaluate(() => window.meetingClient.history.map((n: { event: string }) => n.event));
 }
 
 /** The participant's current conference handle (0 when not in a conference). */
-export function ownHandle(page: Page): Promise<number> {
+export function ownHandle(page: Evaluates): Promise<number> {
   return page.evaluate(() => {
     const joins = window.meetingClient.history.filter(
       (n: { event: string; param2: number }) =>
@@ -120,7 +128,7 @@ export interface PeerDiagnostics {
 }
 
 /** The SDK's per-peer diagnostics: link generation, ICE credentials, remote tracks. */
-export function mediaDiagnostics(page: Page): Promise<PeerDiagnostics[]> {
+export function mediaDiagnostics(page: Evaluates): Promise<PeerDiagnostics[]> {
   return page.evaluate(() => window.meetingClient.mediaDiagnostics() as PeerDiagnostics[]);
 }
 
@@ -128,7 +136,7 @@ export function mediaDiagnostics(page: Page): Promise<PeerDiagnostics[]> {
  * The kinds of roster change (`joined`, `left`, `replaced`, `status`, …) a page reported in its
  * INFO_AND_STATUS_UPDATE history about any of `handles`, in order.
  */
-export async function changesAbout(page: Page, handles: number[]): Promise<string[]> {
+export async function changesAbout(page: Evaluates, handles: number[]): Promise<string[]> {
   return (await history(page))
     .filter((n) => n.event === 'TSDK_E_CONF_EVT_INFO_AND_STATUS_UPDATE')
     .map(
@@ -147,7 +155,7 @@ export async function changesAbout(page: Page, handles: number[]): Promise<strin
 }
 
 /** Chat texts the page's client holds, in order. */
-export function chatTexts(page: Page): Promise<string[]> {
+export function chatTexts(page: Evaluates): Promise<string[]> {
   return page.evaluate(() => window.meetingClient.messages.map((m: { text: string }) => m.text));
 }
 
@@ -155,7 +163,7 @@ const CONF_RESUME_RESULT = 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT';
 const RESUME_EVENTS = new Set(RESUME_SEQUENCE);
 
 /** The resume-related records (spec §3 rule 1's six) after index `before` of the page's history. */
-export async function resumeRecords(page: Page, before: number): Promise<TsdkNotification[]> {
+export async function resumeRecords(page: Evaluates, before: number): Promise<TsdkNotification[]> {
   return (await history(page)).slice(before).filter((n) => RESUME_EVENTS.has(n.event));
 }
 
@@ -165,7 +173,7 @@ export async function resumeRecords(page: Page, before: number): Promise<TsdkNot
  * CONF_RESUME_RESULT with a new handle h1 ≠ h0 whose `original_handle` is h0. Returns h1 and the records.
  */
 export async function expectResumeEpisode(
-  page: Page,
+  page: Evaluates,
   before: number,
   h0: number,
   timeout = 30_000,

@@ -2,6 +2,7 @@
  * The meeting app: a join form, then the meeting view (video grid, participants, chat), and a
  * timeline of every TSDK notification. It talks to the SDK facade only.
  */
+import { combineLatest } from 'rxjs';
 import { MeetingClient } from '../sdk/index.ts';
 import { byId } from './dom.ts';
 import { bindChat } from './views/chat.ts';
@@ -46,9 +47,15 @@ function bind(c: MeetingClient): () => void {
     joinView.hidden = view !== null;
     roomLabel.textContent = view ? `Room ${view.room}` : '';
   });
-  const link = c.connected$.subscribe((up) => {
+  // While an episode runs the old socket may still be open (Chromium's `offline` leaves it
+  // working): the indicator then says "reconnecting", not "online" under a banner saying the
+  // network was lost.
+  const link = combineLatest([c.connected$, c.resumeState$]).subscribe(([up, resume]) => {
+    const resuming = resume.kind === 'resuming-login' || resume.kind === 'resuming-conference';
+    const state = resuming ? 'reconnecting' : up ? 'online' : 'offline';
     connection.dataset.connected = String(up);
-    connection.textContent = up ? 'online' : 'offline';
+    connection.dataset.state = state;
+    connection.textContent = state;
   });
   return () => {
     for (const d of disposers) d();

@@ -1,0 +1,221 @@
+/**
+ * Firefox participants next to Chromium (issue 15). Playwright drives Chromium; the Firefox
+ * participant (Debian's firefox-esr over WebDriver BiDi) is driven from the same test through
+ * the Firefox adapter (support/firefox.ts), where every Firefox difference lives.
+ */
+import { mkdirSync } from 'node:fs';
+import { expect } from '@playwright/test';
+import { TcpBalancer } from '../support/cluster.ts';
+import {
+  expectFirefoxFramesFlowing,
+  firefoxFramesDecoded,
+  firefoxFramesOver,
+  firefoxRemoteFrames,
+  joinFirefoxByLink,
+  recordFirefoxPeerConnections,
+  test,
+} from './support/firefox.ts';
+import {
+  changesAbout,
+  events,
+  expectFramesFlowing,
+  expectResumeEpisode,
+  expectVideoFrom,
+  framesOver,
+  history,
+  joinByLink,
+  ownHandle,
+  RESUME_SEQUENCE,
+  remoteFrames,
+  rosterNames,
+} from './support/meeting.ts';
+import { type MediaCut, prepareMediaCut } from './support/network.ts';
+
+const SCREENSHOTS = 'reports/screenshots';
+
+test('a mixed room: Firefox and Chromium see each other and chat both ways', async ({
+  browser,
+  firefox,
+  server,
+}) => {
+  const room = `mixed-${Date.now()}`;
+  const fox = await joinFirefoxByLink(firefox, server.url, room, 'Fox', {
+    beforeJoin: recordFirefoxPeerConnections,
+  });
+  const cleo = await joinByLink(browser, server.url, room, 'Cleo');
+
+  // Firefox has no navigator.connection: the SDK must do without it.
+  expect(await fox.page.evaluate(() => 'connection' in navigator)).toBe(false);
+
+  await expectVideoFrom(cleo.page, ['Fox']);
+  await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+  // The stats view agrees with the tile: Firefox's decoder counts frames too.
+  const decoded = await firefoxFramesDecoded(fox.page);
+  await expect.poll(() => firefoxFramesDecoded(fox.page)).toBeGreaterThan(decoded + 5);
+  expect(await rosterNames(cleo.page)).toEqual(['Cleo', 'Fox']);
+  await expect
+    .poll(() => fox.page.evaluate(() => document.querySelectorAll('#participants li[data-handle]').length))
+    .toBe(2);
+
+  await cleo.page.locator('#chat-input').fill('hello from Chromium');
+  await cleo.page.locator('#chat-send').click();
+  await expect.poll(() => fox.page.text('#chat-log')).toContain('hello from Chromium');
+  await fox.page.fillAndClick('#chat-input', 'hello from Firefox', '#chat-send');
+  await expect(cleo.page.locator('#chat-log')).toContainText('hello from Firefox');
+
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await fox.page.screenshot(`${SCREENSHOTS}/firefox-in-meeting.png`);
+  await cleo.page.screenshot({ path: `${SCREENSHOTS}/chromium-in-meeting-with-firefox.png` });
+  expect(fox.page.errors, 'no console errors in Firefox').toEqual([]);
+});
+
+test("Firefox's signaling cut for 5 s and restored: the exact TSDK episode, a new handle linked to the original, video both ways", async ({
+  browser,
+  firefox,
+  server,
+}, testInfo) => {
+  // Firefox reaches the server (page and socket) only through this proxy: closing it is a
+  // real TCP cut of Firefox's signaling; its peer connection to Chromium is untouched.
+  const proxy = new TcpBalancer(() => [server.port]);
+  await proxy.listen();
+  try {
+    const room = `fx-cut-${Date.now()}`;
+    const fox = await joinFirefoxByLink(firefox, proxy.url, room, 'Fox');
+    const cleo = await joinByLink(browser, server.ipUrl, room, 'Cleo');
+    await expectVideoFrom(cleo.page, ['Fox']);
+    await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+    const h0 = await ownHandle(fox.page);
+    const before = (await events(fox.page)).length;
+
+    await proxy.close();
+    const cutAt = Date.now();
+    await expect
+      .poll(async () => (await events(fox.page)).slice(before))
+      .toEqual(['TSDK_E_CONF_EVT_CONF_RESUMING_IND', 'TSDK_E_LOGIN_EVT_LOGIN_RESUMING_IND']);
+    const noticedAt = (await history(fox.page))[before]?.at ?? 0;
+    // The banner and its countdown, in Firefox.
+    await expect.poll(() => fox.page.text('#status-banner')).toMatch(/Giving up in \d+ s/);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await fox.page.screenshot(`${SCREENSHOTS}/firefox-own-network-lost.png`);
+    // Media does not ride the signaling path: Fox's video keeps playing on Chromium meanwhile.
+    const during = await remoteFrames(cleo.page);
+    await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 5_000 - Date.now())));
+    expect((await remoteFrames(cleo.page)).Fox ?? 0).toBeGreaterThan((during.Fox ?? 0) + 5);
+
+    await proxy.listen();
+    const restoredAt = Date.now();
+    const { h1, records } = await expectResumeEpisode(fox.page, before, h0);
+    const resultAt = records[5]?.at ?? 0;
+    const figures = {
+      noticeMs: noticedAt - cutAt,
+      restoreToResultMs: resultAt - restoredAt,
+      h0,
+      h1,
+    };
+    testInfo.annotations.push({ type: 'firefox signaling cut', description: JSON.stringify(figures) });
+    console.log(`[firefox] signaling cut 5 s: ${JSON.stringify(figures)}`);
+    await expect.poll(() => fox.page.text('#status-banner')).toBe('');
+
+    // Chromium sees Fox's handle replaced, not a leave and a join.
+    await expect.poll(() => changesAbout(cleo.page, [h0, h1])).toContain('replaced');
+    expect(await changesAbout(cleo.page, [h0, h1])).not.toContain('left');
+    await expect(cleo.page.locator(`#video-grid video[data-handle="${h1}"]`)).toHaveCount(1);
+
+    await expectFramesFlowing(cleo.page, 'Fox');
+    await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+    await fox.page.fillAndClick('#chat-input', 'back from Firefox', '#chat-send');
+    await expect(cleo.page.locator('#chat-log')).toContainText('back from Firefox');
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a Firefox tab closing is a leave: the Chromium side drops its tile', async ({
+  browser,
+  firefox,
+  server,
+}, testInfo) => {
+  const room = `fx-close-${Date.now()}`;
+  const fox = await joinFirefoxByLink(firefox, server.url, room, 'Fox');
+  const cleo = await joinByLink(browser, server.url, room, 'Cleo');
+  await expectVideoFrom(cleo.page, ['Fox']);
+  const h = await ownHandle(fox.page);
+  expect(Object.keys(await firefoxRemoteFrames(fox.page))).toEqual(['Cleo']);
+
+  const closedAt = Date.now();
+  await fox.page.close();
+  await expect(cleo.page.locator('#video-grid video[data-name="Fox"]')).toHaveCount(0);
+  const goneMs = Date.now() - closedAt;
+  testInfo.annotations.push({ type: 'firefox pagehide → tile gone', description: `${goneMs} ms` });
+  console.log(`[firefox] tab closed → tile gone on Chromium in ${goneMs} ms`);
+  expect(await rosterNames(cleo.page)).toEqual(['Cleo']);
+  // A leave (pagehide → the SDK's destroy), not a dead socket held for the 60 s window.
+  expect(await changesAbout(cleo.page, [h])).toContain('left');
+  expect(await changesAbout(cleo.page, [h])).not.toContain('status');
+});
+
+test("media between Firefox and Chromium cut 8 s: Firefox's tile says reconnecting, one episode across the two, video back both ways", async ({
+  browser,
+  firefox,
+  server,
+}, testInfo) => {
+  const room = `fx-media-${Date.now()}`;
+  const fox = await joinFirefoxByLink(firefox, server.url, room, 'Fox');
+  let media: MediaCut | undefined;
+  // The CDP rule on Chromium's page drops its p2p packets both ways: the pair's only path dies.
+  const cleo = await joinByLink(browser, server.url, room, 'Cleo', {
+    beforeJoin: async (page) => {
+      media = await prepareMediaCut(page);
+    },
+  });
+  if (!media) throw new Error('media cut not prepared');
+  await expectVideoFrom(cleo.page, ['Fox']);
+  await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+  const userId = (p: { evaluate<R>(fn: () => R): Promise<R> }) =>
+    p.evaluate(() => window.meetingClient.session?.userId ?? '');
+  // Two people cut off from each other and nobody else: the pair's initiator owns the outage.
+  const foxOwns = (await userId(fox.page)) < (await userId(cleo.page));
+  const owner = foxOwns ? fox.page : cleo.page;
+  const other = foxOwns ? cleo.page : fox.page;
+  const before = { owner: (await events(owner)).length, other: (await events(other)).length };
+  const h0 = await ownHandle(owner);
+  const tileStatus = () =>
+    fox.page.text('#video-grid figure.tile:not(.local) .badge.reconnecting:not([hidden])');
+
+  const cutAt = await media.cut();
+  await expect.poll(tileStatus, { message: "Cleo's tile on Firefox says reconnecting" }).toBe('reconnecting');
+  const foxTileAt = Date.now() - cutAt;
+  await expect(cleo.page.locator('#video-grid figure.tile:not(.local)')).toHaveAttribute(
+    'data-status',
+    'reconnecting',
+  );
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await fox.page.screenshot(`${SCREENSHOTS}/firefox-peer-reconnecting.png`);
+  await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 8_000 - Date.now())));
+  const restoredAt = await media.restore();
+
+  const { records } = await expectResumeEpisode(owner, before.owner, h0);
+  expect(records[0]?.data).toMatchObject({ reason: expect.stringMatching(/^(media-stall|peer-)/) });
+  expect(
+    (await events(other)).slice(before.other).filter((e) => RESUME_SEQUENCE.includes(e)),
+    'no episode on the other side',
+  ).toEqual([]);
+  const resultMs = (records[5]?.at ?? 0) - restoredAt;
+  await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+  const foxBackMs = Date.now() - restoredAt;
+  await expectFramesFlowing(cleo.page, 'Fox');
+  await expect.poll(tileStatus).toBe('');
+  const figures = {
+    owner: foxOwns ? 'Firefox' : 'Chromium',
+    tileReconnectingOnFirefoxMs: foxTileAt,
+    noticeMs: (records[0]?.at ?? 0) - cutAt,
+    restoreToResultMs: resultMs,
+    restoreToFramesOnFirefoxMs: foxBackMs,
+    framesPerSecond: {
+      onFirefox: await firefoxFramesOver(fox.page, 'Cleo'),
+      onChromium: await framesOver(cleo.page, 'Fox'),
+    },
+  };
+  testInfo.annotations.push({ type: 'firefox media cut', description: JSON.stringify(figures) });
+  console.log(`[firefox] media cut 8 s: ${JSON.stringify(figures)}`);
+});
