@@ -2,7 +2,8 @@
  * An episode a media trigger started reports success when media flows again, not when the
  * signaling resume alone is done (spec §5); the 60 s rule still bounds it. Virtual time.
  */
-import { NEVER } from 'rxjs';
+import { NEVER, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { RESUME_WINDOW_MS, ResultCode } from '../../../shared/src/index.ts';
 import type { Trigger } from '../../../web/src/sdk/resume/ports.ts';
@@ -10,6 +11,7 @@ import {
   CONF_INFO,
   CONFERENCE,
   FakePorts,
+  type FakePortsScript,
   H0,
   H1,
   newScheduler,
@@ -21,20 +23,36 @@ import {
 
 const T = (reason: Trigger['reason']): Trigger => ({ reason });
 const H2 = 3003;
+type Cold = TestScheduler['createColdObservable'];
+
+/**
+ * One run: the login resumes in 50 ms and the conference in 30 ms unless `script` says
+ * otherwise; `triggers` is a hot marble over `values`.
+ */
+function episode(
+  triggers: string,
+  values: Record<string, Trigger>,
+  script: (cold: Cold) => FakePortsScript,
+): { log: ReturnType<typeof runPipeline>; ports: FakePorts } {
+  const ts = newScheduler();
+  let ports!: FakePorts;
+  const log = runPipeline(ts, ({ hot, cold }) => {
+    ports = new FakePorts(ts, {
+      login: [() => cold('50ms (a|)', { a: SESSION })],
+      conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
+      ...script(cold as Cold),
+    });
+    return { triggers$: hot(triggers, values) as Observable<Trigger>, online$: NEVER, ports };
+  });
+  return { log, ports };
+}
 
 describe('a media-triggered episode', () => {
   for (const reason of ['media-stall', 'peer-disconnected', 'peer-failed'] as const) {
     it(`${reason}: takes the new handle at once, reports CONF_RESUME_RESULT when media is back`, () => {
-      const ts = newScheduler();
-      let ports!: FakePorts;
-      const log = runPipeline(ts, ({ hot, cold }) => {
-        ports = new FakePorts(ts, {
-          login: [() => cold('50ms (a|)', { a: SESSION })],
-          conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
-          media: [() => cold('8000ms a', { a: true })],
-        });
-        return { triggers$: hot('a', { a: T(reason) }), online$: NEVER, ports };
-      });
+      const { log, ports } = episode('a', { a: T(reason) }, (cold) => ({
+        media: [() => cold('8000ms a', { a: true })],
+      }));
       expect(summary(log)).toEqual([
         ['CONF_RESUMING_IND', H0, 0, 0],
         ['LOGIN_RESUMING_IND', 0, 0, 0],
@@ -53,30 +71,13 @@ describe('a media-triggered episode', () => {
   }
 
   it('a signaling trigger keeps its meaning: the RESULT when the conference resumed, no media wait', () => {
-    const ts = newScheduler();
-    let ports!: FakePorts;
-    const log = runPipeline(ts, ({ hot, cold }) => {
-      ports = new FakePorts(ts, {
-        login: [() => cold('50ms (a|)', { a: SESSION })],
-        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
-        media: [() => NEVER],
-      });
-      return { triggers$: hot('a', { a: T('socket-disconnect') }), online$: NEVER, ports };
-    });
+    const { log, ports } = episode('a', { a: T('socket-disconnect') }, () => ({ media: [() => NEVER] }));
     expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 80]);
     expect(ports.mediaCalls).toEqual([]);
   });
 
   it('media never back: still resuming at 59 999, CONF_RESUME_RESULT(h0, timeout) at 60 000 (login already resumed)', () => {
-    const ts = newScheduler();
-    const log = runPipeline(ts, ({ hot, cold }) => {
-      const ports = new FakePorts(ts, {
-        login: [() => cold('50ms (a|)', { a: SESSION })],
-        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
-        media: [() => NEVER],
-      });
-      return { triggers$: hot('a', { a: T('media-stall') }), online$: NEVER, ports };
-    });
+    const { log } = episode('a', { a: T('media-stall') }, () => ({ media: [() => NEVER] }));
     expect(stateAt(log, RESUME_WINDOW_MS - 1)).toBe('resuming-conference');
     expect(summary(log).slice(-2)).toEqual([
       ['LOGIN_RESUME_RESULT', 0, 0, 50],
@@ -86,40 +87,28 @@ describe('a media-triggered episode', () => {
   });
 
   it('more media triggers while waiting start nothing: one episode for a 20 s outage', () => {
-    const ts = newScheduler();
-    const log = runPipeline(ts, ({ hot, cold }) => {
-      const ports = new FakePorts(ts, {
-        login: [() => cold('50ms (a|)', { a: SESSION })],
-        conf: [() => cold('30ms (a|)', { a: CONF_INFO })],
-        media: [() => cold('20000ms a', { a: true })],
-      });
-      const triggers$ = hot('a 6000ms b 9999ms c', {
-        a: T('media-stall'),
-        b: T('peer-disconnected'),
-        c: T('peer-failed'),
-      });
-      return { triggers$, online$: NEVER, ports };
-    });
+    const { log } = episode(
+      'a 6000ms b 9999ms c',
+      { a: T('media-stall'), b: T('peer-disconnected'), c: T('peer-failed') },
+      (cold) => ({ media: [() => cold('20000ms a', { a: true })] }),
+    );
     const events = summary(log).map(([e]) => e);
     expect(events.filter((e) => e === 'CONF_RESUMING_IND')).toHaveLength(1);
     expect(summary(log).at(-1)).toEqual(['CONF_RESUME_RESULT', H1, 0, 20_080]);
   });
 
   it('the socket dies while waiting for media: silent re-login, the conference resumed from the new handle, RESULT names the original', () => {
-    const ts = newScheduler();
-    let ports!: FakePorts;
-    const log = runPipeline(ts, ({ hot, cold }) => {
-      ports = new FakePorts(ts, {
-        login: [() => cold('50ms (a|)', { a: SESSION })],
+    const { log, ports } = episode(
+      'a 2999ms b',
+      { a: T('media-stall'), b: T('socket-disconnect') },
+      (cold) => ({
         conf: [
           () => cold('30ms (a|)', { a: CONF_INFO }),
           () => cold('30ms (a|)', { a: { ...CONF_INFO, handle: H2, originalHandle: H1 } }),
         ],
         media: [() => NEVER, () => cold('1000ms a', { a: true })],
-      });
-      const triggers$ = hot('a 2999ms b', { a: T('media-stall'), b: T('socket-disconnect') });
-      return { triggers$, online$: NEVER, ports };
-    });
+      }),
+    );
     expect(ports.loginCalls).toEqual([0, 3_000]);
     expect(ports.confContexts).toEqual([CONFERENCE, { ...CONFERENCE, handle: H1 }]);
     const result = summary(log).filter(([e]) => e === 'CONF_RESUME_RESULT');

@@ -584,23 +584,11 @@ export class Mesh {
   }
 
   #publishUnreachable(userId: string, unreachable: boolean): void {
-    if (this.#destroyed) return;
-    const current = this.#unreachable.value;
-    if (current.has(userId) === unreachable) return;
-    const next = new Set(current);
-    if (unreachable) next.add(userId);
-    else next.delete(userId);
-    this.#unreachable.next(next);
+    if (!this.#destroyed) setMembership(this.#unreachable, userId, unreachable);
   }
 
   #publishReconnecting(userId: string, reconnecting: boolean, { recovered = true } = {}): void {
-    if (this.#destroyed) return;
-    const current = this.#reconnecting.value;
-    if (current.has(userId) === reconnecting) return;
-    const next = new Set(current);
-    if (reconnecting) next.add(userId);
-    else next.delete(userId);
-    this.#reconnecting.next(next);
+    if (this.#destroyed || !setMembership(this.#reconnecting, userId, reconnecting)) return;
     if (!reconnecting && recovered) this.#recovered.next({ userId });
   }
 
@@ -666,4 +654,18 @@ export class Mesh {
 /** Whether `link` is still the current link of `userId` (a sample from a replaced link is void). */
 function member(members: ReadonlyMap<string, Member>, userId: string, link: PeerLinkLike): boolean {
   return members.get(userId)?.link === link;
+}
+
+/** Adds `userId` to the set or takes it out, publishing a new set; false when nothing changed. */
+function setMembership(
+  subject: BehaviorSubject<ReadonlySet<string>>,
+  userId: string,
+  member: boolean,
+): boolean {
+  if (subject.value.has(userId) === member) return false;
+  const next = new Set(subject.value);
+  if (member) next.add(userId);
+  else next.delete(userId);
+  subject.next(next);
+  return true;
 }
