@@ -30,6 +30,10 @@ export const resumeSchema = z.strictObject({
 
 export const logoutSchema = z.strictObject({});
 
+/** The JSON body of `POST LEAVE_BEACON_PATH` (http-paths.ts). */
+export const leaveBeaconSchema = resumeSchema;
+export type LeaveBeaconRequest = z.infer<typeof leaveBeaconSchema>;
+
 export const confJoinSchema = z.strictObject({ room: roomId });
 
 export const confLeaveSchema = z.strictObject({ handle });

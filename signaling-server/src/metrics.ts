@@ -67,6 +67,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly leaveBeacons = new Counter({
+    name: 'signaling_leave_beacons_total',
+    help: 'Leave beacons of closing pages (POST /leave), by result: left, rejected, rate-limited',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   readonly quotaDisconnects = new Counter({
     name: 'signaling_quota_disconnects_total',
     help: 'Sockets disconnected for sending far past a per-session quota, by quota',

@@ -176,17 +176,25 @@ export function createSeats(deps: CoreDeps) {
 
   /** Logout: leave every conference (others see `left` reason logout) and forget the session. */
   async function logout(socket: AppSocket, userId: string): Promise<void> {
+    await endUser(userId, 'logout');
+    socket.data.userId = undefined;
+    socket.data.name = undefined;
+    socket.data.loginResumed = false;
+  }
+
+  /**
+   * Every seat of the session, held ones too, is given up (others see `left` with `reason`), and
+   * the session is forgotten: its token stops working.
+   */
+  async function endUser(userId: string, reason: 'left' | 'logout'): Promise<void> {
     for (const r of await store.handlesOf(userId)) {
       if (r.state !== 'live') continue;
       await locks.run(r.room, async () => {
         const current = await store.getHandle(r.handle);
-        if (current?.state === 'live') await leaveLocked(current, 'logout');
+        if (current?.state === 'live') await leaveLocked(current, reason);
       });
     }
     await endSession(userId);
-    socket.data.userId = undefined;
-    socket.data.name = undefined;
-    socket.data.loginResumed = false;
   }
 
   async function endSession(userId: string): Promise<void> {
@@ -214,6 +222,7 @@ export function createSeats(deps: CoreDeps) {
     releaseNode,
     onDeadline,
     logout,
+    endUser,
     participant,
   };
 }

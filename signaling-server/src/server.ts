@@ -8,6 +8,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
+import { LEAVE_BEACON_PATH } from '../../shared/src/http-paths.ts';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, LIMITS } from '../../shared/src/timing.ts';
 import { AddressSessions } from './address-sessions.ts';
 import type { Clock } from './clock.ts';
@@ -16,8 +17,10 @@ import { type Coordination, localCoordination } from './coordination.ts';
 import type { Deadlines } from './deadlines.ts';
 import { authHandlers } from './handlers/auth.ts';
 import { conferenceHandlers, disconnectHandler } from './handlers/conference.ts';
+import { type LeaveBeaconResult, leaveBeaconHandler } from './handlers/leave-beacon.ts';
 import { relayHandlers } from './handlers/relay.ts';
 import { resumeHandlers } from './handlers/resume.ts';
+import { leaveBeaconRoute } from './leave-beacon-route.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
@@ -79,6 +82,8 @@ export interface App {
   logThrottle: LogThrottle;
   metrics: Metrics;
   quotas: Quotas;
+  /** A closing page's leave beacon, by its session's resume token (handlers/leave-beacon.ts). */
+  leaveBeacon: (token: string, address: string) => Promise<LeaveBeaconResult>;
 }
 
 /**
@@ -143,6 +148,7 @@ export function createApp({
     logThrottle: core.logThrottle,
     metrics: core.metrics,
     quotas,
+    leaveBeacon: leaveBeaconHandler(deps),
   };
 }
 
@@ -177,6 +183,10 @@ export function createSignalingServer({
           }),
         );
       });
+      return;
+    }
+    if (req.url === LEAVE_BEACON_PATH) {
+      onLeaveBeacon(req, res);
       return;
     }
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
@@ -261,6 +271,7 @@ export function createSignalingServer({
   });
 
   const app = createApp({ config, store, clock, logger, io, coordination, processMetrics });
+  const onLeaveBeacon = leaveBeaconRoute({ leave: app.leaveBeacon, logger });
   coordination.watchNodes(app.releaseNode);
 
   // engine.io's upgrade listener runs only for an allowed Origin; others get a plain 403.

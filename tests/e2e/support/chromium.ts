@@ -5,7 +5,9 @@ import type { LaunchOptions } from '@playwright/test';
 export function chromiumPath(): string {
   const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(path)) {
-    throw new Error(`Chromium not found at ${path}: run .ci/install-deps or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium not found at ${path}: run scripts/install-test-deps.sh (as root) or set CHROMIUM_PATH`,
+    );
   }
   return path;
 }

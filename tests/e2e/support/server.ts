@@ -18,6 +18,8 @@ export interface TestServer {
   /** `http://127.0.0.1:PORT` (`https://` with `tls`): socket.io-client closes its transport on `offline` at once. */
   ipUrl: string;
   port: number;
+  /** `/metrics`, on its own port (plain HTTP on 127.0.0.1). */
+  metricsUrl: string;
   clock: JumpClock;
   close(): Promise<void>;
 }
@@ -50,13 +52,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock,
     logger: createLogger(config.logLevel),
   });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port, metricsPort } = await server.listen(0, '127.0.0.1');
   const scheme = tls ? 'https' : 'http';
   return {
     url: `${scheme}://localhost:${port}`,
     ipUrl: `${scheme}://127.0.0.1:${port}`,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     clock,
     close: () => server.close(),
   };
+}
+
+/** One series' value from a Prometheus text page, e.g. `name{label="x"}`; 0 when absent. */
+export async function metric(metricsUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return Number(line?.slice(series.length + 1) ?? 0);
 }

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatMessage } from '../../../shared/src/index.ts';
 import { ResultCode, TSDK_E_CONFIG_LOCAL_ADDRESS, TsdkEvent } from '../../../shared/src/index.ts';
 import { MeetingClient } from '../../../web/src/sdk/meeting-client.ts';
@@ -191,6 +191,25 @@ describe('MeetingClient', () => {
     await expect(client.logout()).rejects.toMatchObject(invalid);
     expect(() => client.tsdk_set_config_param(TSDK_E_CONFIG_LOCAL_ADDRESS, {})).toThrow(/closed/);
     expect(client.history.length).toBeGreaterThan(0);
+  });
+
+  it('destroy (the page going away) sends the leave beacon with the session token, once', async () => {
+    const { client } = await setup();
+    const beacons: [string, unknown][] = [];
+    vi.stubGlobal('navigator', { sendBeacon: (url: string, body: unknown) => beacons.push([url, body]) > 0 });
+    cleanup.push(() => {
+      vi.unstubAllGlobals();
+    });
+    client.destroy(); // before login: no session, nothing to end
+    expect(beacons).toEqual([]);
+
+    const { client: joined, server } = await setup();
+    await joined.login({ name: 'me' });
+    await joined.join('r1');
+    joined.destroy();
+    joined.destroy();
+    expect(beacons).toEqual([[`${server.url}/leave`, JSON.stringify({ token: 'token-0123456789abcdef' })]]);
+    expect(joined.closed).toBe(true);
   });
 
   it('join before login, or twice, is INVALID_STATE', async () => {

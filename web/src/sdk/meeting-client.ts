@@ -65,6 +65,7 @@ import {
   watchOnline,
   watchPeerTroubles,
 } from './resume/watch-network.ts';
+import { sendLeaveBeacon } from './signal/leave-beacon.ts';
 import { SignalClient, type SignalClientOptions } from './signal/signal-client.ts';
 import { SignalTransportError } from './signal/transport-error.ts';
 
@@ -538,8 +539,10 @@ export class MeetingClient {
 
   /**
    * Closes everything at once (the page is going away): no notifications, and no waiting. The
-   * server is told the participant left, best effort, so the others do not keep a seat for a
-   * closed tab for the whole resume window.
+   * server is told the participant left, so the others do not keep a seat for a closed tab for
+   * the whole resume window: over the socket (fastest, when it is up) and by a beacon (which the
+   * browser delivers even when the page dies before the socket frame leaves; it also ends the
+   * login session, whose token nobody holds any more).
    */
   destroy(): void {
     if (this.#closed) return;
@@ -548,9 +551,10 @@ export class MeetingClient {
       this.#signal
         .request('conf:leave', { handle: conf.handle }, { timeoutMs: LEAVE_TIMEOUT_MS })
         .catch(() => {
-          // The page is gone; the seat is released when the resume window ends anyway.
+          // The page is gone; the beacon below says the same.
         });
     }
+    if (this.#resumeToken !== null) sendLeaveBeacon(this.#signal.url, this.#resumeToken);
     this.#teardownConference();
     this.#close();
   }
