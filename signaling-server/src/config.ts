@@ -294,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signalBytes: bucketVars(env, 'SIGNAL_BYTES', base.quotas.signalBytes),
       control: bucketVars(env, 'CONTROL', base.quotas.control),
       disconnectAfter: limit('QUOTA_DISCONNECT_AFTER', base.quotas.disconnectAfter),
+      slowReadingAfter: limit('QUOTA_SLOW_READING_AFTER', base.quotas.slowReadingAfter),
     },
     metrics: {
       port: intVar(env, 'METRICS_PORT', base.metrics.port, 0, 65_535),

@@ -74,6 +74,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly readPauses = new Counter({
+    name: 'signaling_read_pauses_total',
+    help: 'Times the server stopped reading a socket that kept sending past its quota (QUOTA_SLOW_READING_AFTER)',
+    registers: [this.registry],
+  });
+
   readonly quotaDisconnects = new Counter({
     name: 'signaling_quota_disconnects_total',
     help: 'Sockets disconnected for sending far past a per-session quota, by quota',

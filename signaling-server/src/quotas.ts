@@ -52,7 +52,20 @@ export interface QuotaConfig {
    * reaches this, in a fraction of a second of flooding.
    */
   disconnectAfter: number;
+  /**
+   * Refusals in a row in one bucket after which the server also stops reading the session's
+   * socket until its next token is due (10; at most MAX_READ_PAUSE_MS at a time). Refusing is
+   * cheap, but every refused event was still read, unmasked and parsed (a 15 KB offer each), and
+   * libuv reads a busy socket up to 2 MB at a time: one flooding socket held the event loop for
+   * 40–100 ms stretches, and an honest chat line waited behind them. Paused, the flood waits in
+   * the sender's own TCP buffers. A client honouring `retryAfterMs` is refused once, never 10
+   * times in a row.
+   */
+  slowReadingAfter: number;
 }
+
+/** The longest one read pause lasts: well inside the 2 s heartbeat timeout, so a pong is late, never lost. */
+export const MAX_READ_PAUSE_MS = 1_000;
 
 export const DEFAULT_QUOTAS: Readonly<QuotaConfig> = {
   chat: { burst: 30, perMinute: 60 },
@@ -60,6 +73,7 @@ export const DEFAULT_QUOTAS: Readonly<QuotaConfig> = {
   signalBytes: { burst: 1_048_576, perMinute: 15 * 1_048_576 },
   control: { burst: 60, perMinute: 120 },
   disconnectAfter: 100,
+  slowReadingAfter: 10,
 };
 
 export type QuotaClass = 'chat' | 'signal' | 'control';
@@ -76,6 +90,8 @@ export type QuotaDecision =
       retryAfterMs: number;
       /** Past `disconnectAfter` refusals in a row: disconnect the sender. */
       disconnect: boolean;
+      /** From `slowReadingAfter` refusals in a row: stop reading the sender this long (else 0). */
+      pauseReadingMs: number;
       /** The first refusal of a run: log it, not the run behind it. */
       first: boolean;
     };
@@ -133,10 +149,13 @@ export class Quotas {
     const wait = (b: Bucket, name: BucketName, need: number) =>
       // Rounded down by a hair first: 0.999 tokens at 1 a second is 1 ms away, not 2.
       b.tokens >= need ? 0 : Math.ceil((need - b.tokens) / (this.config[name].perMinute / 60_000) - 1e-6);
+    const retryAfterMs = Math.max(1, wait(count, kind, 1), size ? wait(size, 'signalBytes', cost) : 0);
     return {
       ok: false,
-      retryAfterMs: Math.max(1, wait(count, kind, 1), size ? wait(size, 'signalBytes', cost) : 0),
+      retryAfterMs,
       disconnect: count.refusedInARow > this.config.disconnectAfter,
+      pauseReadingMs:
+        count.refusedInARow >= this.config.slowReadingAfter ? Math.min(retryAfterMs, MAX_READ_PAUSE_MS) : 0,
       first: count.refusedInARow === 1,
     };
   }

@@ -8,6 +8,7 @@ import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { type QuotaClass, type Quotas, quotaClassOf } from './quotas.ts';
+import { pauseReading } from './read-pause.ts';
 import { type AppSocket, fail, type Handler, type Handlers } from './types.ts';
 
 type AnyAck = (reply: unknown) => void;
@@ -120,6 +121,8 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     if (decision.first) log.warn({ userId: socket.data.userId, quota: kind, event: name }, 'quota exceeded');
     if (!decision.disconnect) {
       reply(ack, name, fail(ResultCode.RATE_LIMITED, QUOTA_WORDS[kind], decision.retryAfterMs));
+      if (decision.pauseReadingMs > 0 && pauseReading(socket, decision.pauseReadingMs))
+        metrics?.readPauses.inc();
       return false;
     }
     if (!disconnecting) {

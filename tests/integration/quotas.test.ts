@@ -103,6 +103,46 @@ describe('chat quota', () => {
   });
 });
 
+describe('reading paused for a sender that ignores retryAfterMs', () => {
+  /** A ping's round trip on this client, in wall-clock ms (the pause is real time: it is TCP's). */
+  async function pingMs(c: TestClient): Promise<number> {
+    const started = performance.now();
+    ok(await c.call('ping', {}));
+    return performance.now() - started;
+  }
+
+  it('after slowReadingAfter refusals in a row its next event is read only when a token is due; others are untouched', async () => {
+    // 600 a minute: a token every 100 ms, so the pause is 100 ms of real time.
+    server = await startServer({
+      config: { quotas: { chat: { burst: 1, perMinute: 600 }, slowReadingAfter: 3 } },
+    });
+    const { ann, bob, ja, jb } = await pair();
+    ok(await chat(ann.client, ja.handle, 'first'));
+    // Two refusals: a burst a person could make. Not paused.
+    for (const id of ['x1', 'x2'])
+      expect((await chat(ann.client, ja.handle, id)).code).toBe(ResultCode.RATE_LIMITED);
+    expect(await pingMs(ann.client)).toBeLessThan(60);
+    // The third in a row: the server stops reading Ann until her next token (100 ms). The reply
+    // still comes at once (writing is not paused); what she sends next waits in TCP.
+    expect(await chat(ann.client, ja.handle, 'x3')).toMatchObject({
+      code: ResultCode.RATE_LIMITED,
+      retryAfterMs: 100,
+    });
+    const paused = pingMs(ann.client);
+    expect(await pingMs(bob.client)).toBeLessThan(60);
+    expect(await paused).toBeGreaterThanOrEqual(80);
+    const metrics = await (await fetch(server.metricsUrl)).text();
+    expect(metrics).toContain('signaling_read_pauses_total 1');
+    // Nothing was lost: she is read again, in order, and her chat passes once a token is due.
+    server.clock.advance(100);
+    ok(await chat(ann.client, ja.handle, 'after'));
+    await bob.client.until(() =>
+      bob.client.events.some((e) => e.kind === 'chat' && e.message.id === 'after'),
+    );
+    ok(await chat(bob.client, jb.handle, 'bob too'));
+  });
+});
+
 describe('signal quota', () => {
   /** A 16-person mesh: `n` guests in one room, each with its handle. */
   async function mesh(n: number) {

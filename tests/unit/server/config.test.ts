@@ -209,6 +209,7 @@ describe('abuse limits (issue 12)', () => {
       QUOTA_CONTROL_BURST: '7',
       QUOTA_CONTROL_PER_MIN: '8',
       QUOTA_DISCONNECT_AFTER: '9',
+      QUOTA_SLOW_READING_AFTER: '4',
       METRICS_PORT: '0',
       METRICS_HOST: '0.0.0.0',
       EVENT_LOG_MAX_EVENTS: '100',
@@ -224,6 +225,7 @@ describe('abuse limits (issue 12)', () => {
       signalBytes: { burst: 2_000_000, perMinute: 30_000_000 },
       control: { burst: 7, perMinute: 8 },
       disconnectAfter: 9,
+      slowReadingAfter: 4,
     });
     expect(config.metrics).toEqual({ port: 0, host: '0.0.0.0' });
     expect(config.memory).toEqual({
@@ -284,12 +286,13 @@ describe('logger', () => {
 });
 
 describe('Quotas (token buckets)', () => {
-  it('burst, refill at the rate, refusals cost nothing, disconnect past the run, idle buckets swept', () => {
+  it('burst, refill at the rate, refusals cost nothing, reading paused then disconnect past the run, idle buckets swept', () => {
     const clock = new ManualClock(0);
     const quotas = new Quotas(clock, {
       ...DEFAULT_QUOTAS,
       chat: { burst: 2, perMinute: 600 },
       disconnectAfter: 3,
+      slowReadingAfter: 2,
     });
     expect(quotas.take('u', 'chat')).toEqual({ ok: true });
     expect(quotas.take('u', 'chat')).toEqual({ ok: true });
@@ -297,13 +300,16 @@ describe('Quotas (token buckets)', () => {
       ok: false,
       retryAfterMs: 100,
       disconnect: false,
+      pauseReadingMs: 0,
       first: true,
     });
     clock.advance(40);
+    // The second refusal in a row: this sender ignores `retryAfterMs`, stop reading it till then.
     expect(quotas.take('u', 'chat')).toEqual({
       ok: false,
       retryAfterMs: 60,
       disconnect: false,
+      pauseReadingMs: 60,
       first: false,
     });
     // Another session, another bucket; another kind, another bucket.
@@ -333,6 +339,7 @@ describe('Quotas (token buckets)', () => {
       ok: false,
       retryAfterMs: 200,
       disconnect: false,
+      pauseReadingMs: 0,
       first: true,
     });
     expect(quotas.take('u', 'signal', 400)).toEqual({ ok: true });
