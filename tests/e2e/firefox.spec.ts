@@ -5,9 +5,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { expect } from '@playwright/test';
+import { ResultCode } from '../../shared/src/result-codes.ts';
+import { RESUME_WINDOW_MS } from '../../shared/src/timing.ts';
 import { TcpBalancer } from '../support/cluster.ts';
+import { bySeverity, firefoxAxe } from './support/axe.ts';
 import {
   expectFirefoxFramesFlowing,
+  type FirefoxPage,
   firefoxFramesDecoded,
   firefoxFramesOver,
   firefoxRemoteFrames,
@@ -126,6 +130,64 @@ test("Firefox's signaling cut for 5 s and restored: the exact TSDK episode, a ne
     await expectFirefoxFramesFlowing(fox.page, 'Cleo');
     await fox.page.fillAndClick('#chat-input', 'back from Firefox', '#chat-send');
     await expect(cleo.page.locator('#chat-log')).toContainText('back from Firefox');
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('Firefox: axe on the join form and the meeting view; back after the 60 s window, it is told the meeting could not be resumed', async ({
+  browser,
+  firefox,
+  server,
+}, testInfo) => {
+  const axeIn = async (page: FirefoxPage, where: string) => {
+    const { violations, passes } = await firefoxAxe(page);
+    expect(passes, 'axe ran its rules').toBeGreaterThan(10);
+    const { serious, lesser } = bySeverity(violations);
+    if (lesser.length > 0)
+      testInfo.annotations.push({ type: `axe firefox ${where}`, description: lesser.join('; ') });
+    return serious;
+  };
+  const proxy = new TcpBalancer(() => [server.port]);
+  await proxy.listen();
+  try {
+    const room = `fx-late-${Date.now()}`;
+    const fox = await joinFirefoxByLink(firefox, proxy.url, room, 'Fox', {
+      beforeJoin: async (page) => {
+        await page.goto(proxy.url);
+        await expect.poll(() => page.isVisible('#join-form')).toBe(true);
+        expect(await axeIn(page, 'join form'), 'join form').toEqual([]);
+      },
+    });
+    const cleo = await joinByLink(browser, server.ipUrl, room, 'Cleo');
+    await expectVideoFrom(cleo.page, ['Fox']);
+    await expectFirefoxFramesFlowing(fox.page, 'Cleo');
+    expect(await axeIn(fox.page, 'meeting view'), 'meeting view').toEqual([]);
+    const h0 = await ownHandle(fox.page);
+
+    // Fox's signaling is cut, and the server's 60 s window passes (its clock jumps): the seat is
+    // released and the login session expires. When Fox's path comes back, its resume is refused.
+    await proxy.close();
+    await expect.poll(() => fox.page.text('#status-banner')).toMatch(/Giving up in \d+ s/);
+    // The server holds the seat (Cleo is told) before its clock jumps past the hold.
+    await expect.poll(() => changesAbout(cleo.page, [h0])).toContain('status');
+    server.clock.advance(RESUME_WINDOW_MS + 1_000);
+    await expect.poll(() => changesAbout(cleo.page, [h0])).toContain('left');
+    await proxy.listen();
+    await expect
+      .poll(() => fox.page.text('#status-banner'), { timeout: 15_000 })
+      .toContain('could not be resumed');
+    await expect.poll(() => fox.page.isVisible('#join-form')).toBe(true);
+    // The episode's failure, as TSDK tells it: the login resume refused, then the conference's.
+    const rejected = ResultCode.RESUME_TOKEN_REJECTED;
+    expect((await history(fox.page)).slice(-3).map((n) => [n.event, n.param1, n.param2])).toEqual([
+      ['TSDK_E_LOGIN_EVT_AUTH_FAILED', 0, rejected],
+      ['TSDK_E_LOGIN_EVT_LOGIN_RESUME_RESULT', 0, rejected],
+      ['TSDK_E_CONF_EVT_CONF_RESUME_RESULT', h0, rejected],
+    ]);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await fox.page.screenshot(`${SCREENSHOTS}/firefox-given-up.png`);
+    expect(await axeIn(fox.page, 'given up'), 'given up').toEqual([]);
   } finally {
     await proxy.close();
   }

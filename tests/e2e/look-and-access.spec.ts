@@ -2,11 +2,12 @@
  * How the app looks and whether everyone can use it (issue 15): screenshots of the main states
  * into reports/screenshots/ (look at them: a state that looks wrong is a bug), and axe-core on
  * the join form and the meeting view: no serious or critical violation, and the join form and the
- * chat work from the keyboard alone. Chromium; the Firefox screenshots come from firefox.spec.ts.
+ * chat work from the keyboard alone. Chromium; Firefox's screenshots and axe run in firefox.spec.ts.
  */
 import { mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
+import { bySeverity } from './support/axe.ts';
 import { test } from './support/fixtures.ts';
 import { events, expectVideoFrom, history, joinByLink } from './support/meeting.ts';
 import { prepareMediaCut } from './support/network.ts';
@@ -25,15 +26,13 @@ async function shoot(page: Page, name: string): Promise<void> {
 async function seriousViolations(page: Page, where: string): Promise<string[]> {
   const { violations, passes } = await new AxeBuilder({ page }).analyze();
   expect(passes.length, 'axe ran its rules').toBeGreaterThan(10);
-  const lines = (impacts: (string | null | undefined)[]) =>
-    violations
-      .filter((v) => impacts.includes(v.impact))
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  const lesser = lines(['moderate', 'minor', null, undefined]);
+  const { serious, lesser } = bySeverity(
+    violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) })),
+  );
   if (lesser.length > 0) {
     test.info().annotations.push({ type: `axe ${where}, moderate/minor`, description: lesser.join('; ') });
   }
-  return lines(['serious', 'critical']);
+  return serious;
 }
 
 test('axe: the join form and the meeting view have no serious or critical violation; join and chat by keyboard', async ({
