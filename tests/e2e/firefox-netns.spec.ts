@@ -6,6 +6,7 @@
  * again both ways. Skipped with the lab's reason where namespaces cannot be built.
  */
 import type { Page, TestInfo } from '@playwright/test';
+import type { TsdkNotification } from '../../shared/src/index.ts';
 import {
   expectFirefoxFramesFlowing,
   type FirefoxPage,
@@ -79,6 +80,42 @@ function foxTileLog(page: Page): Promise<[number, string][]> {
   return page.evaluate(() => (window as unknown as { foxTile: [number, string][] }).foxTile);
 }
 
+/** What both sides said since `since`, and Chromium's tiles: read when a test fails. */
+async function diagnose(fox: FirefoxPage, cleo: Page, since: number) {
+  const line = (n: TsdkNotification) => {
+    const d = n.data as { change?: string; reason?: string } | null;
+    return `${n.at - since}ms ${n.event} p1=${n.param1} p2=${n.param2} ${d?.change ?? d?.reason ?? ''}`.trim();
+  };
+  const after = (h: TsdkNotification[]) => h.filter((n) => n.at >= since).map(line);
+  return {
+    firefox: after(await history(fox).catch(() => [])),
+    chromium: after(await history(cleo).catch(() => [])),
+    chromiumTiles: await cleo
+      .locator('#video-grid figure.tile')
+      .evaluateAll((tiles) =>
+        tiles.map((t) => {
+          const v = t.querySelector('video');
+          return `${v?.dataset.name}#${v?.dataset.handle} ${(t as HTMLElement).dataset.status}`;
+        }),
+      )
+      .catch(() => []),
+  };
+}
+
+/** Runs `checks`; when one fails, reports {@link diagnose} first. */
+async function diagnosed<R>(
+  testInfo: TestInfo,
+  pages: { fox: FirefoxPage; cleo: Page; since: number },
+  checks: () => Promise<R>,
+): Promise<R> {
+  try {
+    return await checks();
+  } catch (err) {
+    await report(testInfo, await diagnose(pages.fox, pages.cleo, pages.since));
+    throw err;
+  }
+}
+
 async function report(testInfo: TestInfo, figures: Record<string, unknown>): Promise<void> {
   const body = JSON.stringify(figures);
   console.log(`[${testInfo.title}] ${body}`);
@@ -95,18 +132,21 @@ test("Firefox's IP address changes: the exact TSDK episode on Firefox, a new han
   const before = (await history(fox.page)).length;
 
   const change = await lab.changeIp();
-  const { h1, records } = await expectResumeEpisode(fox.page, before, h0);
-  expect(await ownHandle(fox.page)).toBe(h1);
+  const pages = { fox: fox.page, cleo: cleo.page, since: change.at };
+  const { h1, records, framesOnChromiumAt } = await diagnosed(testInfo, pages, async () => {
+    const { h1, records } = await expectResumeEpisode(fox.page, before, h0);
 
-  // Chromium sees Fox's handle replaced, not a leave and a join: one tile, on the new handle.
-  await expect.poll(() => changesAbout(cleo.page, [h0, h1])).toContain('replaced');
-  expect(await changesAbout(cleo.page, [h0, h1])).not.toContain('left');
-  await expect(cleo.page.locator(`#video-grid video[data-handle="${h1}"]`)).toHaveCount(1);
-  await expect(cleo.page.locator('#video-grid video[data-remote="true"]')).toHaveCount(1);
+    // Chromium sees Fox's handle replaced, not a leave and a join: one tile, on the new handle.
+    await expect.poll(() => changesAbout(cleo.page, [h0, h1])).toContain('replaced');
+    expect(await changesAbout(cleo.page, [h0, h1])).not.toContain('left');
+    await expect(cleo.page.locator(`#video-grid video[data-handle="${h1}"]`)).toHaveCount(1);
+    await expect(cleo.page.locator('#video-grid video[data-remote="true"]')).toHaveCount(1);
 
-  await expectFramesFlowing(cleo.page, 'Fox');
-  const framesOnChromiumAt = Date.now();
-  await Promise.all([expectFirefoxFramesFlowing(fox.page, 'Cleo'), expectFirefoxDecoding(fox.page)]);
+    await expectFramesFlowing(cleo.page, 'Fox');
+    const framesOnChromiumAt = Date.now();
+    await Promise.all([expectFirefoxFramesFlowing(fox.page, 'Cleo'), expectFirefoxDecoding(fox.page)]);
+    return { h1, records, framesOnChromiumAt };
+  });
   await report(testInfo, {
     change: change.detail,
     trigger: (records[0]?.data as { reason?: string } | undefined)?.reason,
@@ -131,26 +171,30 @@ test("Firefox's link down for 4 s: Chromium's tile for Firefox says reconnecting
   const beforeOnCleo = (await events(cleo.page)).length;
 
   const outage = await linkOutageA(lab, 4_000);
-  // The tile turned `reconnecting` while Firefox was cut off (the log keeps the moment).
-  await expect
-    .poll(async () => (await foxTileLog(cleo.page)).find(([, s]) => s === 'reconnecting')?.[0] ?? null, {
-      message: "Chromium's tile for Fox says reconnecting",
-    })
-    .not.toBeNull();
-  const reconnectingAt = (await foxTileLog(cleo.page)).find(([, s]) => s === 'reconnecting')?.[0] ?? 0;
-  expect(reconnectingAt).toBeGreaterThanOrEqual(outage.at);
+  const pages = { fox: fox.page, cleo: cleo.page, since: outage.at };
+  const { h1, records, reconnectingAt } = await diagnosed(testInfo, pages, async () => {
+    // The tile turned `reconnecting` while Firefox was cut off (the log keeps the moment).
+    await expect
+      .poll(async () => (await foxTileLog(cleo.page)).find(([, s]) => s === 'reconnecting')?.[0] ?? null, {
+        message: "Chromium's tile for Fox says reconnecting",
+      })
+      .not.toBeNull();
+    const reconnectingAt = (await foxTileLog(cleo.page)).find(([, s]) => s === 'reconnecting')?.[0] ?? 0;
+    expect(reconnectingAt).toBeGreaterThanOrEqual(outage.at);
 
-  const { h1, records } = await expectResumeEpisode(fox.page, before, h0);
-  await expect.poll(() => changesAbout(cleo.page, [h0, h1])).toContain('replaced');
-  expect(await changesAbout(cleo.page, [h0, h1])).not.toContain('left');
-  await expect(cleo.page.locator(`#video-grid video[data-handle="${h1}"]`)).toHaveCount(1);
+    const { h1, records } = await expectResumeEpisode(fox.page, before, h0);
+    await expect.poll(() => changesAbout(cleo.page, [h0, h1])).toContain('replaced');
+    expect(await changesAbout(cleo.page, [h0, h1])).not.toContain('left');
+    await expect(cleo.page.locator(`#video-grid video[data-handle="${h1}"]`)).toHaveCount(1);
 
-  await expectFramesFlowing(cleo.page, 'Fox');
-  await Promise.all([expectFirefoxFramesFlowing(fox.page, 'Cleo'), expectFirefoxDecoding(fox.page)]);
-  // Live again on Chromium's screen: the badge went once video came back.
-  await expect.poll(async () => (await foxTileLog(cleo.page)).at(-1)?.[1]).toBe('connected');
-  // Chromium's own network never broke: it ran no episode of its own.
-  expect((await events(cleo.page)).slice(beforeOnCleo)).not.toContain('TSDK_E_CONF_EVT_CONF_RESUMING_IND');
+    await expectFramesFlowing(cleo.page, 'Fox');
+    await Promise.all([expectFirefoxFramesFlowing(fox.page, 'Cleo'), expectFirefoxDecoding(fox.page)]);
+    // Live again on Chromium's screen: the badge went once video came back.
+    await expect.poll(async () => (await foxTileLog(cleo.page)).at(-1)?.[1]).toBe('connected');
+    // Chromium's own network never broke: it ran no episode of its own.
+    expect((await events(cleo.page)).slice(beforeOnCleo)).not.toContain('TSDK_E_CONF_EVT_CONF_RESUMING_IND');
+    return { h1, records, reconnectingAt };
+  });
   await report(testInfo, {
     outageMs: outage.doneAt - outage.at,
     downToTileReconnectingMs: reconnectingAt - outage.at,
