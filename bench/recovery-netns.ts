@@ -17,11 +17,11 @@ export const NETNS_SCENARIOS = ['ip-change', 'gapless-switch', 'switch-gap'];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Media flowing both ways (first media through a relay can take a while), then this long before the change. */
-const SETTLE_BEFORE_MS = 2_500;
+export const SETTLE_BEFORE_MS = 2_500;
 /** After the recovery, before counting episodes: a late second episode shows up in this window. */
-const SETTLE_AFTER_MS = 3_000;
+export const SETTLE_AFTER_MS = 3_000;
 
-async function poll<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
+export async function poll<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -31,7 +31,7 @@ async function poll<T>(probe: () => Promise<T | null>, timeoutMs: number): Promi
 }
 
 /** The first moment at or after `since` when frames kept moving (the next one within 200 ms). */
-async function steadyFramesAt(page: Page, name: string, since: number): Promise<number | null> {
+export async function steadyFramesAt(page: Page, name: string, since: number): Promise<number | null> {
   return poll(
     () =>
       page.evaluate(

@@ -7,7 +7,9 @@
  * `gapless-switch`, `switch-gap`: flat lab, direct path); NAT lab (root, coturn) — the IP change
  * and the gapless switch behind NATs, through TURN (`nat-ip-change`, `nat-switch`,
  * recovery-nat.ts), compared in a second table with their direct-path counterparts of the same
- * run (difference of the medians; goal: within 300 ms). The namespace and NAT runs are
+ * run (difference of the medians; goal: within 300 ms); and the IP change with Firefox ESR as A,
+ * the participant whose address changes (`firefox-ip-change`, recovery-firefox.ts; B is
+ * Chromium), next to Chromium's `ip-change`. The namespace and NAT runs are
  * interleaved (one run of each wanted scenario in turn), so load drifting on the machine hits
  * them alike.
  * Per run: change → CONF_RESUMING_IND, → CONF_RESUME_RESULT, → frames again on each side;
@@ -34,6 +36,7 @@ import { joinByLink } from '../tests/e2e/support/meeting.ts';
 import { prepareMediaCut } from '../tests/e2e/support/network.ts';
 import { startTestServer } from '../tests/e2e/support/server.ts';
 import { framesBackAt, installFrameMonitor } from './frames-monitor.ts';
+import { FIREFOX_SCENARIOS, runFirefoxScenario } from './recovery-firefox.ts';
 import { DIRECT_COUNTERPART, NAT_SCENARIOS, runNatScenario } from './recovery-nat.ts';
 import { NETNS_SCENARIOS, runNetnsScenario } from './recovery-netns.ts';
 import { summarize } from './stats.ts';
@@ -256,12 +259,16 @@ try {
   await browser.close();
 }
 // One run of each wanted namespace scenario in turn, `runs` times.
-const labScenarios = [...NETNS_SCENARIOS, ...NAT_SCENARIOS].filter(wanted);
+const labScenarios = [...NETNS_SCENARIOS, ...NAT_SCENARIOS, ...FIREFOX_SCENARIOS].filter(wanted);
 const labSamples: Sample[] = [];
 for (let i = 0; i < runs; i++) {
   for (const scenario of labScenarios) {
     for (const mode of modes) {
-      const run = NAT_SCENARIOS.includes(scenario) ? runNatScenario : runNetnsScenario;
+      const run = NAT_SCENARIOS.includes(scenario)
+        ? runNatScenario
+        : FIREFOX_SCENARIOS.includes(scenario)
+          ? runFirefoxScenario
+          : runNetnsScenario;
       labSamples.push(...(await run(scenario, mode, 1, { trace: values.trace ?? false })));
     }
   }

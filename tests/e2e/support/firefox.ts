@@ -132,12 +132,17 @@ export async function joinFirefoxByLink(
   baseUrl: string,
   room: string,
   name: string,
-  options: { beforeJoin?: (page: FirefoxPage) => Promise<unknown> } = {},
+  options: {
+    beforeJoin?: (page: FirefoxPage) => Promise<unknown>;
+    /** More of the deep link's query, e.g. `recovery=naive` (as joinByLink's `query`). */
+    query?: string;
+  } = {},
 ): Promise<FirefoxParticipant> {
   const context = await browser.createBrowserContext();
   const page = wrap(await context.newPage());
   await options.beforeJoin?.(page);
-  await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`);
+  const query = options.query ? `&${options.query}` : '';
+  await page.goto(`${baseUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}${query}`);
   await expect.poll(() => page.isVisible('#meeting'), { message: `${name} sees the meeting` }).toBe(true);
   await expect.poll(() => ownHandle(page)).toBeGreaterThan(0);
   return { name, page, context };
