@@ -240,6 +240,8 @@ async function attacker(url: string, room: string, victims: number[], until: num
   const kinds = { chat: tally(), signal: tally(), joinLeave: tally() };
   let logins = 0;
   let disconnects = 0;
+  /** Why the server's side ended each of its sockets ('ping timeout': its pong sat behind its own flood). */
+  const reasons: Record<string, number> = {};
   const sdp = `v=0\r\n${'a=x-flood:0123456789abcdef0123456789abcdef0123456789\r\n'.repeat(300)}`;
   while (performance.now() < until) {
     let socket: Client;
@@ -259,11 +261,13 @@ async function attacker(url: string, room: string, victims: number[], until: num
       continue;
     }
     const handle = Number((joined as Record<string, unknown>).handle);
-    const closed = new Promise<void>((r) => socket.once('disconnect', () => r()));
+    const closed = new Promise<string>((r) => socket.once('disconnect', (reason) => r(reason)));
     let open = true;
-    void closed.then(() => {
+    void closed.then((reason) => {
       open = false;
+      if (reason === 'io client disconnect') return;
       disconnects += 1;
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
     });
     let n = 0;
     const pump = async (t: Tally, next: () => Promise<{ code: number }>) => {
@@ -297,7 +301,7 @@ async function attacker(url: string, room: string, victims: number[], until: num
     // A reconnecting script: back a second later with a fresh guest login.
     if (performance.now() < until) await new Promise((r) => setTimeout(r, 1_000));
   }
-  return { kinds, logins, disconnects };
+  return { kinds, logins, disconnects, reasons };
 }
 
 /**
@@ -473,7 +477,7 @@ async function serverCounters(metricsUrl: string): Promise<Record<string, number
     metricsText
       .split('\n')
       .filter((l) =>
-        /^(signaling_(quota_disconnects_total|slow_receivers_total|origin_refused_total|address_limited_total|rate_limited_total)|nodejs_eventloop_lag_(max|p99)_seconds )/.test(
+        /^(signaling_(quota_disconnects_total|read_pauses_total|slow_receivers_total|origin_refused_total|address_limited_total|rate_limited_total)|nodejs_eventloop_lag_(max|p99)_seconds )/.test(
           l,
         ),
       )
@@ -521,6 +525,9 @@ try {
     }));
   const logins = rounds.reduce((n, r) => n + r.attack.logins, 0);
   const disconnects = rounds.reduce((n, r) => n + r.attack.disconnects, 0);
+  const reasons: Record<string, number> = {};
+  for (const r of rounds)
+    for (const [why, n] of Object.entries(r.attack.reasons)) reasons[why] = (reasons[why] ?? 0) + n;
   const resumes = rounds.map((r) => r.resumed);
   const resumeMs = resumes.map((r) => r.ms).sort((a, b) => a - b);
 
@@ -531,7 +538,7 @@ try {
     rounds: ROUNDS,
     defaults: 'npm run serve (its node flags), in-memory, every limit at its default',
     loadAverage1m: +(loadavg()[0] ?? 0).toFixed(2),
-    attacker: { kinds, logins, disconnects },
+    attacker: { kinds, logins, disconnects, disconnectReasons: reasons },
     victims: { ann: ann.fromAttacker, bob: bob.fromAttacker },
     serverCounters: counters,
     rssMB: { beforeFirstRound: +rssBefore.toFixed(1), worstRoundGrowth: +rssGrowth.toFixed(1) },
@@ -558,7 +565,11 @@ try {
   const md = [
     `# bench:abuse (${result.measuredAt}, ${ROUNDS} rounds of ${SECONDS} s alone + ${SECONDS} s flood, node ${process.version})`,
     '',
-    `Machine load average (1 min) at the end: ${result.loadAverage1m}. Attacker, all rounds: ${logins} logins (a fresh guest a second after each cut), ${disconnects} disconnects by the server.`,
+    `Machine load average (1 min) at the end: ${result.loadAverage1m}. Attacker, all rounds: ${logins} logins (a fresh guest a second after each cut), ${disconnects} sockets ended by the server (${Object.entries(
+      reasons,
+    )
+      .map(([why, n]) => `${why} ${n}`)
+      .join(', ')}); the server stopped reading it ${counters.signaling_read_pauses_total ?? 0} times.`,
     '',
     '| attacker event (all rounds) | sent | accepted | RATE_LIMITED | other (another rule refused it, or its socket was cut) |',
     '|---|---|---|---|---|',
