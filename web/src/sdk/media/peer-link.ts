@@ -3,6 +3,7 @@
  * else, and so are its privates: `_pc` (it has no public accessor for the RTCPeerConnection)
  * and, in restartIce, the negotiation flags that would hold a new offer behind a lost one.
  */
+import { statsOf } from './bounded-stats.ts';
 import './shims.ts';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import SimplePeer from 'simple-peer';
@@ -86,7 +87,7 @@ const DECODE_POLL_MS = 100;
 const DECODING_RUN_TO_STOP = 3;
 /** Inbound video bytes and decoded frames, and inbound audio bytes (null: no inbound stream yet). */
 async function inboundMedia(pc: RTCPeerConnection): Promise<DecodeSample | null> {
-  const report = await pc.getStats();
+  const report = await statsOf(pc);
   let bytes = 0;
   let frames = 0;
   let audioBytes = 0;
@@ -199,7 +200,7 @@ export class PeerLink implements PeerLinkLike {
   async inboundBytes(): Promise<number | null> {
     const pc = this.peerConnection;
     if (!pc) return null;
-    const report = await pc.getStats();
+    const report = await statsOf(pc);
     let pairId: string | undefined;
     let rtp: number | null = null;
     const pairs = new Map<
@@ -227,7 +228,7 @@ export class PeerLink implements PeerLinkLike {
   async iceChecking(): Promise<boolean> {
     const pc = this.peerConnection;
     if (!pc || (pc.connectionState !== 'new' && pc.connectionState !== 'connecting')) return false;
-    const report = await pc.getStats();
+    const report = await statsOf(pc);
     let checking = false;
     report.forEach((s: { type: string; state?: string }) => {
       if (s.type === 'candidate-pair' && (s.state === 'in-progress' || s.state === 'waiting'))
