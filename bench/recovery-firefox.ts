@@ -24,7 +24,14 @@ import { NetnsLab } from '../tests/e2e/support/netns.ts';
 import { recordPeerConnections, selectedCandidatePairs } from '../tests/e2e/support/network.ts';
 import { installFrameMonitor } from './frames-monitor.ts';
 import type { Mode, Sample } from './recovery.ts';
-import { failedRun, poll, SETTLE_AFTER_MS, SETTLE_BEFORE_MS, steadyFramesAt } from './recovery-netns.ts';
+import {
+  failedRun,
+  poll,
+  SETTLE_AFTER_MS,
+  SETTLE_BEFORE_MS,
+  sinceChange,
+  steadyFramesAt,
+} from './recovery-netns.ts';
 
 export const FIREFOX_SCENARIOS = ['firefox-ip-change'];
 
@@ -154,10 +161,7 @@ async function runOnce(lab: NetnsLab, firefox: NamespacedFirefox, mode: Mode, ro
   const sample: Sample = {
     scenario,
     mode,
-    toResumingInd: times?.resuming == null ? null : times.resuming - at,
-    toResumeResult: times ? times.result - at : null,
-    framesOnA: framesA === null ? null : framesA - at,
-    framesOnB: framesB === null ? null : framesB - at,
+    ...sinceChange(at, framesA, framesB, times),
     episodesOnA: await episodes(ada.page),
     episodesOnB: await episodes(bob.page),
     pathA: await ada.page.raw.evaluate(PATH).then(String, () => 'none'),

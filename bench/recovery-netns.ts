@@ -145,10 +145,7 @@ export async function measureChange(
   const sample: Sample = {
     scenario,
     mode,
-    toResumingInd: times?.resuming == null ? null : times.resuming - at,
-    toResumeResult: times ? times.result - at : null,
-    framesOnA: framesA === null ? null : framesA - at,
-    framesOnB: framesB === null ? null : framesB - at,
+    ...sinceChange(at, framesA, framesB, times),
     episodesOnA: await episodes(a),
     episodesOnB: await episodes(b),
     pathA: await pathOf(a),
@@ -160,6 +157,21 @@ export async function measureChange(
     await printTrace(a, b, at);
   }
   return sample;
+}
+
+/** A change's milestones as ms after it (null: never seen). */
+export function sinceChange(
+  at: number,
+  framesA: number | null,
+  framesB: number | null,
+  times: { resuming: number | null; result: number } | null,
+): Pick<Sample, 'toResumingInd' | 'toResumeResult' | 'framesOnA' | 'framesOnB'> {
+  return {
+    toResumingInd: times?.resuming == null ? null : times.resuming - at,
+    toResumeResult: times ? times.result - at : null,
+    framesOnA: framesA === null ? null : framesA - at,
+    framesOnB: framesB === null ? null : framesB - at,
+  };
 }
 
 /** A run that could not be measured (e.g. media never flowed before the change): counted as `never`. */
