@@ -53,7 +53,16 @@ const signalId = z
 const outageOwner = z.enum(['you', 'me', 'nobody']);
 /** simple-peer's signal data, and our own restart, keyframe and probe messages (issue: media recovery). */
 const signalData = z.union([
-  z.strictObject({ type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: sdp.optional() }),
+  z.strictObject({
+    type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
+    sdp: sdp.optional(),
+    /**
+     * On an answer: the ICE username fragment of the offer it answers. The initiator may have
+     * replaced an offer (an ICE restart sent again after a lost socket) and both answers come
+     * back; only the one for its current offer may be applied.
+     */
+    offerUfrag: z.string().min(1).max(256).optional(),
+  }),
   z.strictObject({
     type: z.literal('candidate'),
     candidate: z.strictObject({

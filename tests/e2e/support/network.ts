@@ -162,7 +162,7 @@ export interface PeerConnectionEvent {
   /** Index of the peer connection in creation order. */
   pc: number;
   at: number;
-  kind: 'created' | 'ice' | 'connection' | 'candidate' | 'closed' | 'config';
+  kind: 'created' | 'ice' | 'connection' | 'candidate' | 'closed' | 'config' | 'sdp';
   /** For `config` (at creation and on every `setConfiguration` with ICE servers): the policy and the TURN usernames (`<expiry>:<user>`, no credential). */
   value: string;
 }
@@ -215,6 +215,30 @@ export async function recordPeerConnections(context: BrowserContext): Promise<vo
           const c = e.candidate;
           if (c?.candidate) push('candidate', `${c.type ?? '?'} ${c.address ?? '?'} ${c.protocol ?? ''}`);
         });
+      }
+      // Which offers and answers each side applied, and whether the browser took them: a restart
+      // offer that never reaches the answerer looks, from candidates and states alone, like a
+      // path that will not come back.
+      override async setLocalDescription(d?: RTCLocalSessionDescriptionInit): Promise<void> {
+        return this.#described('local', () => super.setLocalDescription(d), d);
+      }
+      override async setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
+        return this.#described('remote', () => super.setRemoteDescription(d), d);
+      }
+      async #described(
+        side: string,
+        apply: () => Promise<void>,
+        d?: RTCSessionDescriptionInit | RTCLocalSessionDescriptionInit,
+      ): Promise<void> {
+        const ufrag = (sdp?: string) => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1] ?? '?';
+        try {
+          await apply();
+          const applied = side === 'local' ? this.localDescription : this.remoteDescription;
+          this.#push('sdp', `${side} ${applied?.type ?? d?.type ?? '?'} ufrag=${ufrag(applied?.sdp)}`);
+        } catch (e) {
+          this.#push('sdp', `${side} ${d?.type ?? '?'} refused: ${(e as Error).message.slice(0, 120)}`);
+          throw e;
+        }
       }
       override setConfiguration(config?: RTCConfiguration): void {
         super.setConfiguration(config);

@@ -108,6 +108,7 @@ const CASES: Record<string, Case> = {
       { from: 1, to: 2, data: { type: 'offer', sdp: 'v=0' } },
       { from: 1, to: 2, data: { type: 'answer', sdp: long(LIMITS.signalBytes) } },
       { from: 1, to: 2, data: { type: 'rollback' } },
+      { from: 1, to: 2, data: { type: 'answer', sdp: 'v=0', offerUfrag: 'KoFA' } },
       {
         from: 1,
         to: 2,
@@ -131,6 +132,8 @@ const CASES: Record<string, Case> = {
     ],
     invalid: [
       { from: 1, to: 2 },
+      { from: 1, to: 2, data: { type: 'answer', sdp: 'v=0', offerUfrag: '' } },
+      { from: 1, to: 2, data: { type: 'answer', sdp: 'v=0', offerUfrag: long(257) } },
       { from: 1, data: { renegotiate: true } },
       { from: 0, to: 2, data: { renegotiate: true } },
       { from: 1, to: 2, data: { renegotiate: false } },

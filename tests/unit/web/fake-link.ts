@@ -46,8 +46,11 @@ export class FakeLink implements PeerLinkLike {
   iceChecking(): Promise<boolean> {
     return Promise.resolve(this.checking);
   }
-  restartIce(): boolean {
+  /** How many restarts were asked to replace an unanswered offer. */
+  replacedOffers = 0;
+  restartIce({ replaceUnanswered = false }: { replaceUnanswered?: boolean } = {}): boolean {
     this.restarts++;
+    if (replaceUnanswered) this.replacedOffers++;
     return this.initiator;
   }
   readonly iceConfigs: { iceServers: RTCIceServer[]; iceTransportPolicy: RTCIceTransportPolicy }[] = [];

@@ -196,6 +196,8 @@ describe('Mesh', () => {
     link.awaitingAnswer = true;
     mesh.rekey('b', 12);
     expect(link.restarts).toBe(1);
+    // That offer will never be answered: the restart replaces it rather than waiting behind it.
+    expect(link.replacedOffers).toBe(1);
   });
 
   it('a restart request lost to a dead socket is asked again after a resume, until an offer comes', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  acceptsAnswer,
   fromWireSignal,
+  iceUfrag,
   isInitiator,
   isRestartSignal,
   toWireSignal,
@@ -32,6 +34,38 @@ describe('wire signals', () => {
     expect(toWireSignal({ type: 'offer', sdp: 'v=0' })).toEqual({ type: 'offer', sdp: 'v=0' });
     expect(fromWireSignal({ type: 'answer', sdp: 'v=0' })).toEqual({ type: 'answer', sdp: 'v=0' });
     expect(fromWireSignal({ renegotiate: true })).toEqual({ type: 'renegotiate', renegotiate: true });
+  });
+
+  it('never hands simple-peer the offer ufrag an answer carries', () => {
+    expect(fromWireSignal({ type: 'answer', sdp: 'v=0', offerUfrag: 'abcd' })).toEqual({
+      type: 'answer',
+      sdp: 'v=0',
+    });
+  });
+
+  it('reads the ICE ufrag of a session description', () => {
+    expect(iceUfrag('v=0\r\na=ice-ufrag:Ab+1\r\na=ice-pwd:x\r\n')).toBe('Ab+1');
+    expect(iceUfrag('v=0\r\n')).toBeNull();
+    expect(iceUfrag(undefined)).toBeNull();
+  });
+
+  describe('which answer an offerer applies', () => {
+    it('two answers crossing our newest offer: only the one to it, once', () => {
+      // Offers UpPU then KoFA (a restart sent again); the answer to UpPU arrives first.
+      expect(acceptsAnswer({ offerUfrag: 'UpPU' }, 'KoFA', null)).toBe(false);
+      expect(acceptsAnswer({ offerUfrag: 'KoFA' }, 'KoFA', null)).toBe(true);
+      // The same answer delivered again before simple-peer has applied the first copy.
+      expect(acceptsAnswer({ offerUfrag: 'KoFA' }, 'KoFA', 'KoFA')).toBe(false);
+    });
+
+    it('no offer waiting: no answer applies', () => {
+      expect(acceptsAnswer({ offerUfrag: 'KoFA' }, null, null)).toBe(false);
+      expect(acceptsAnswer({}, null, null)).toBe(false);
+    });
+
+    it('an answer from an older client (no offer ufrag) applies to the waiting offer', () => {
+      expect(acceptsAnswer({}, 'KoFA', 'KoFA')).toBe(true);
+    });
   });
 
   it('recognises restart requests', () => {

@@ -500,7 +500,7 @@ export class Mesh {
     const link = member.link;
     if (!link || link.closed) return;
     if (link.initiator) {
-      if (link.awaitingAnswer) link.restartIce();
+      if (link.awaitingAnswer) link.restartIce({ replaceUnanswered: true });
     } else if (member.restartAsked) {
       this.#send(member.userId, { type: 'restart', rebuild: false });
     }

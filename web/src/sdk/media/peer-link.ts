@@ -10,7 +10,7 @@ import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../../../shared/src/index.ts';
 import { ReceivedBytes } from './received-bytes.ts';
 import { type DecodeSample, type DecodeWatch, idleDecodeWatch, watchDecoding } from './starved-decoder.ts';
-import { type ControlSignal, fromWireSignal, toWireSignal } from './wire.ts';
+import { acceptsAnswer, type ControlSignal, fromWireSignal, iceUfrag, toWireSignal } from './wire.ts';
 
 export interface LinkState {
   iceConnectionState: RTCIceConnectionState;
@@ -59,8 +59,12 @@ export interface PeerLinkLike {
   inboundBytes(): Promise<number | null>;
   /** Not connected yet, and some ICE candidate pair is still waiting or being checked. */
   iceChecking(): Promise<boolean>;
-  /** ICE restart + renegotiation, on the initiator only (see environment.md). */
-  restartIce(): boolean;
+  /**
+   * ICE restart + renegotiation, on the initiator only (see environment.md). Behind an
+   * unanswered offer the restart waits for its answer, unless `replaceUnanswered` (the offer was
+   * sent to a socket that has died since) or the offer is older than OFFER_LOST_MS.
+   */
+  restartIce(options?: { replaceUnanswered?: boolean }): boolean;
   /** New STUN/TURN servers (fresh credentials): used from the next gathering (ICE restart) on. */
   setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy): void;
   /** The path is known to be broken: our decoder is watched until frames flow again. */
@@ -82,6 +86,12 @@ export type PeerLinkFactory = (options: PeerLinkOptions) => PeerLinkLike;
 
 const KEYFRAME_SPACING_MS = 300;
 const RESTART_SPACING_MS = 250;
+/**
+ * An offer unanswered this long is taken as lost, and a restart replaces it. Sooner, a second
+ * offer would cross the first: the answerer gets overlapping offers (simple-peer destroys the
+ * peer when an answer it is creating no longer fits), and two answers come back.
+ */
+const OFFER_LOST_MS = 3_000;
 const DECODE_POLL_MS = 100;
 /** Frames decoded in this many samples in a row: the recovery is over. */
 const DECODING_RUN_TO_STOP = 3;
@@ -120,6 +130,9 @@ export class PeerLink implements PeerLinkLike {
   #keyframesForced = 0;
   #lastKeyframeAt = Number.NEGATIVE_INFINITY;
   #lastRestartAt = Number.NEGATIVE_INFINITY;
+  #offeredAt = Number.NEGATIVE_INFINITY;
+  /** The ICE ufrag of our offer whose answer was handed to simple-peer. */
+  #answered: string | null = null;
   #decodeTimer: ReturnType<typeof setInterval> | null = null;
   readonly #recovering = new BehaviorSubject(false);
   readonly #received = new ReceivedBytes();
@@ -149,7 +162,12 @@ export class PeerLink implements PeerLinkLike {
 
     this.#peer.on('signal', (data) => {
       const wire = toWireSignal(data);
-      if (wire) options.onSignal(wire);
+      if (!wire) return;
+      // simple-peer answers the offer it just applied: our remote description.
+      const offerUfrag = iceUfrag(this.#pc?.remoteDescription?.sdp);
+      const isAnswer = 'type' in wire && wire.type === 'answer';
+      if ('type' in wire && wire.type === 'offer') this.#offeredAt = Date.now();
+      options.onSignal(isAnswer && offerUfrag ? { ...wire, offerUfrag } : wire);
     });
     this.#peer.on('stream', (stream: MediaStream) => this.#stream.next(stream));
     // simple-peer emits 'error' before 'close'; an unhandled 'error' would throw.
@@ -183,14 +201,18 @@ export class PeerLink implements PeerLinkLike {
 
   signal(data: Exclude<SignalData, ControlSignal>): void {
     if (this.closed || this.#peer.destroyed) return;
-    // The answer to an offer we replaced (see restartIce): simple-peer would destroy the peer on
-    // the failed setRemoteDescription. The answer to our current offer follows.
-    if ('type' in data && data.type === 'answer' && !this.awaitingAnswer) return;
+    // The answer to an offer we replaced (see restartIce and acceptsAnswer): simple-peer would
+    // destroy the peer on the failed setRemoteDescription. The answer to our current offer follows.
+    if ('type' in data && data.type === 'answer') {
+      const waitingOn = this.awaitingAnswer ? (iceUfrag(this.#pc?.localDescription?.sdp) ?? '') : null;
+      if (!acceptsAnswer(data, waitingOn, this.#answered)) return;
+      this.#answered = waitingOn;
+    }
     // An offer with new ICE credentials is the initiator's ICE restart: our path is being
     // replaced, so our decoder is watched until frames flow on the new one.
     if ('type' in data && data.type === 'offer' && data.sdp) {
-      const ufrag = /a=ice-ufrag:(\S+)/.exec(data.sdp)?.[1];
-      const current = this.#pc?.remoteDescription?.sdp.match(/a=ice-ufrag:(\S+)/)?.[1];
+      const ufrag = iceUfrag(data.sdp);
+      const current = iceUfrag(this.#pc?.remoteDescription?.sdp);
       if (ufrag && current && ufrag !== current) this.#markBroken();
     }
     this.#peer.signal(fromWireSignal(data));
@@ -237,7 +259,7 @@ export class PeerLink implements PeerLinkLike {
     return checking;
   }
 
-  restartIce(): boolean {
+  restartIce({ replaceUnanswered = false }: { replaceUnanswered?: boolean } = {}): boolean {
     if (!this.initiator || this.closed || !this.#pc) return false;
     this.#markBroken();
     // Triggers come in bursts (our episode, their handle change, a timer): one offer serves them.
@@ -250,13 +272,14 @@ export class PeerLink implements PeerLinkLike {
       _isNegotiating: boolean;
       _queuedNegotiation: boolean;
     };
-    // simple-peer queues a negotiation behind an unanswered offer until the answer comes; an
-    // offer relayed to a socket that was already dead is never answered, so send a new one.
-    if (this.awaitingAnswer) {
+    this.#pc.restartIce();
+    // simple-peer queues a negotiation behind an unanswered offer until the answer comes, and the
+    // browser keeps the restart for that next offer. An offer relayed to a socket that was
+    // already dead is never answered: that one is replaced.
+    if (this.awaitingAnswer && (replaceUnanswered || now - this.#offeredAt >= OFFER_LOST_MS)) {
       peer._isNegotiating = false;
       peer._queuedNegotiation = false;
     }
-    this.#pc.restartIce();
     peer.negotiate();
     return true;
   }
@@ -309,7 +332,7 @@ export class PeerLink implements PeerLinkLike {
 
   diagnostics(): LinkDiagnostics {
     const pc = this.peerConnection;
-    const ufrag = pc?.localDescription?.sdp.match(/a=ice-ufrag:(\S+)/)?.[1] ?? null;
+    const ufrag = iceUfrag(pc?.localDescription?.sdp);
     return {
       localUfrag: ufrag,
       remoteTrackIds: pc ? pc.getReceivers().flatMap((r) => (r.track ? [r.track.id] : [])) : [],

@@ -74,6 +74,30 @@ export function toWireSignal(data: SimplePeer.SignalData): SignalData | null {
   return null;
 }
 
+/** The ICE username fragment of a session description (it changes with every ICE restart). */
+export function iceUfrag(sdp: string | undefined): string | null {
+  return /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1] ?? null;
+}
+
+/**
+ * Whether an answer may be applied to the offer we wait on (`waitingOn`: its ICE ufrag; null
+ * when we wait on none). Two answers can cross our newest offer (the first for an offer it
+ * replaced: an ICE restart sent again after a lost socket) and arrive before either is applied:
+ * the stale one would be taken as this offer's, with the wrong ICE credentials, and the right
+ * one would then fail and destroy the peer. So only the answer to the current offer goes through,
+ * once (`answered`: the ufrag of the offer whose answer was already applied). An answer without
+ * `offerUfrag` (an older client) is applied whenever an offer waits, as before.
+ */
+export function acceptsAnswer(
+  answer: { offerUfrag?: string | undefined },
+  waitingOn: string | null,
+  answered: string | null,
+): boolean {
+  if (waitingOn === null) return false;
+  if (answer.offerUfrag === undefined) return true;
+  return answer.offerUfrag === waitingOn && answered !== waitingOn;
+}
+
 /** A wire message in simple-peer's shape (control messages never get here). */
 export function fromWireSignal(data: Exclude<SignalData, ControlSignal>): SimplePeer.SignalData {
   if ('renegotiate' in data) return { type: 'renegotiate', renegotiate: true };
@@ -86,5 +110,5 @@ export function fromWireSignal(data: Exclude<SignalData, ControlSignal>): Simple
   if (data.type === 'candidate') {
     return { type: 'candidate', candidate: data.candidate as RTCIceCandidate };
   }
-  return data as RTCSessionDescriptionInit;
+  return data.sdp === undefined ? { type: data.type } : { type: data.type, sdp: data.sdp };
 }
