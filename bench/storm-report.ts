@@ -2,7 +2,7 @@
  * The storm bench's outputs: the markdown table and the latency chart, from the results.
  */
 import { RESUME_WINDOW_MS } from '../shared/src/timing.ts';
-import type { StormResult } from './storm-run.ts';
+import type { StormResult } from './storm-result.ts';
 import { lineChart, type Panel, type Series } from './svg-chart.ts';
 
 export const GOAL = { n: 10_000, resumedPct: 100, p99Ms: 2_000, loopLagP99Ms: 100 } as const;

@@ -17,9 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RESUME_WINDOW_MS } from '../shared/src/timing.ts';
 import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_CAP_MS } from '../web/src/sdk/resume/retry-policy.ts';
+import { LOAD_CORE, pinProcess, SERVER_CORE } from './storm-children.ts';
 import { LOOP_RESOLUTION_MS, type StoreKind, type SystemKind } from './storm-protocol.ts';
 import { chart, GOAL, goalText, label, markdown, type StormError, type StormReport } from './storm-report.ts';
-import { LOAD_CORE, pinProcess, runStorm, SERVER_CORE, type StormResult } from './storm-run.ts';
+import type { StormResult } from './storm-result.ts';
+import { runStorm } from './storm-run.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
