@@ -23,7 +23,6 @@ import { expectFramesFlowing, joinByLink } from '../tests/e2e/support/meeting.ts
 import { NetnsLab } from '../tests/e2e/support/netns.ts';
 import { recordPeerConnections, selectedCandidatePairs } from '../tests/e2e/support/network.ts';
 import { installFrameMonitor } from './frames-monitor.ts';
-import type { Mode, Sample } from './recovery.ts';
 import {
   failedRun,
   poll,
@@ -32,6 +31,7 @@ import {
   sinceChange,
   steadyFramesAt,
 } from './recovery-netns.ts';
+import type { Mode, Sample } from './recovery-sample.ts';
 
 export const FIREFOX_SCENARIOS = ['firefox-ip-change'];
 

@@ -16,8 +16,8 @@
  * Needs root and coturn.
  */
 import { NatLab } from '../tests/e2e/support/nat-lab.ts';
-import type { Mode, Sample } from './recovery.ts';
 import { failedRun, measureChange, meetInLab } from './recovery-netns.ts';
+import type { Mode, Sample } from './recovery-sample.ts';
 
 export const NAT_SCENARIOS = ['nat-ip-change', 'nat-switch'];
 

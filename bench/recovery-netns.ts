@@ -9,7 +9,7 @@ import { expectFramesFlowing, joinByLink, type Participant } from '../tests/e2e/
 import { type NetChange, NetnsLab } from '../tests/e2e/support/netns.ts';
 import { recordPeerConnections, selectedCandidatePairs } from '../tests/e2e/support/network.ts';
 import { installFrameMonitor } from './frames-monitor.ts';
-import type { Mode, Sample } from './recovery.ts';
+import type { Mode, Sample } from './recovery-sample.ts';
 import { formatTrace, installRtcTrace, readRtcTrace } from './rtc-trace.ts';
 
 export const NETNS_SCENARIOS = ['ip-change', 'gapless-switch', 'switch-gap'];
