@@ -25,34 +25,26 @@
  * the range, and no IPv6; teardown from `dispose()`, at exit and on SIGINT/SIGTERM, also when
  * `create()` fails half way; `create()` first removes leftovers of crashed runs.
  * Names: `natlab-<pid36>-<hex>-{pub,nata,cgna,natb,a,b}`. Requires root, iproute2, iptables
- * and coturn.
+ * and coturn. The wiring is nat-lab-net.ts, coturn and the server's ICE variables nat-lab-turn.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from '@playwright/test';
-import { type Coturn, startCoturn, type TurnTransport } from '../../support/coturn.ts';
+import type { Coturn } from '../../support/coturn.ts';
 import { CHROMIUM_ARGS } from './chromium.ts';
+import { LabTimers, type NetChange, switchOver, type UdpBlackhole, udpBlackhole } from './lab-changes.ts';
 import {
   buildNatNetwork,
   NAT_LAB_ADDRESSES,
   NAT_TEST_RANGE,
   type NatLabRole,
-  PUBLIC_PEERS,
   UPLINK,
   type Uplink,
   uplinkLines,
 } from './nat-lab-net.ts';
-import type { NetChange, UdpBlackhole } from './netns.ts';
-import { netnsSupport } from './netns.ts';
-
-export type { NatLabRole, Uplink } from './nat-lab-net.ts';
-export { NAT_LAB_ADDRESSES, NAT_TEST_RANGE } from './nat-lab-net.ts';
-
-const NAME_PREFIX = 'natlab-';
-
+import { type NatLabIceOptions, serverIceEnv, startLabCoturn } from './nat-lab-turn.ts';
 import {
   acquireHostBlackhole,
   chromiumWrapper,
@@ -68,24 +60,14 @@ import {
   sh,
   startNamespacedServer,
 } from './netns-kit.ts';
+import { netnsSupport } from './netns-support.ts';
 
-/**
- * The ICE configuration the lab's signaling server hands out (its STUN_URLS, TURN_URLS,
- * TURN_SECRET, TURN_TTL_S, ICE_TRANSPORT_POLICY), all pointing at the lab's coturn.
- */
-export interface NatLabIceOptions {
-  /** The lab's coturn as the STUN server (default true). */
-  stun?: boolean;
-  /** The lab's coturn as the TURN server over these transports, with its secret (default none). */
-  turn?: TurnTransport[];
-  /** Lifetime of each TURN credential, seconds (default: the server's). */
-  ttlS?: number;
-  /** `relay`: relay candidates only (default: the server's, `all`). */
-  policy?: 'all' | 'relay';
-}
+export type { NatLabRole, Uplink } from './nat-lab-net.ts';
+export { NAT_LAB_ADDRESSES, NAT_TEST_RANGE } from './nat-lab-net.ts';
+export type { NatLabIceOptions } from './nat-lab-turn.ts';
+export { natLabSkipReason } from './netns-support.ts';
 
-/** The coturn port in the core: a fresh namespace, so it is free, and known before coturn starts. */
-const TURN_PORT = 3478;
+const NAME_PREFIX = 'natlab-';
 
 export interface NatLabOptions {
   /** A's spare (carrier) uplink at start: down and unaddressed (default), or up and addressed. */
@@ -103,19 +85,6 @@ export interface NatLabOptions {
   log?: (line: string) => void;
 }
 
-/** Whether NAT-lab tests must be skipped, and why (never in CI: there the lab's error fails). */
-export function natLabSkipReason(): string | null {
-  if (process.env.CI === 'true') return null;
-  const { ok, reason } = netnsSupport();
-  if (!ok) return `NAT-lab tests skipped: ${reason}`;
-  try {
-    execFileSync('sh', ['-c', `command -v ${process.env.TURNSERVER ?? 'turnserver'}`], { stdio: 'ignore' });
-  } catch {
-    return 'NAT-lab tests skipped: `turnserver` is not available (scripts/install-test-deps.sh installs coturn)';
-  }
-  return null;
-}
-
 /** Removes leftovers of crashed NAT-lab runs (namespaces, temp dirs, host routes). */
 export function cleanupStaleNatLabs(): string[] {
   return cleanupStale(NAME_PREFIX, NAT_TEST_RANGE);
@@ -131,7 +100,7 @@ export class NatLab {
   readonly #options: NatLabOptions;
   readonly #tmp: string;
   readonly #browsers = new Set<Browser>();
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new LabTimers();
   readonly #t0 = Date.now();
   /** coturn's static-auth-secret, also the server's TURN_SECRET (the server starts first). */
   readonly #turnSecret = `natlab-${randomBytes(16).toString('hex')}`;
@@ -188,23 +157,11 @@ export class NatLab {
         logLevel: options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn',
         // Through the NATs: proves routing, masquerading and the guards.
         checkFrom: [lab.ns.a, lab.ns.b],
-        env: lab.#serverIceEnv(),
+        env: serverIceEnv(lab.#options.ice, lab.#turnSecret),
       });
       lab.timings.serverMs = Date.now() - t;
       t = Date.now();
-      lab.#turn = await startCoturn({
-        netns: lab.ns.pub,
-        addresses: [NAT_LAB_ADDRESSES.turn],
-        // Public addresses only, as a production TURN server denies private ranges: Chrome's
-        // permissions for private host candidates get 403 instead of relayed packets that the
-        // core would drop (coturn's relay also must not send into the blackhole: EINVAL).
-        allowedPeers: [PUBLIC_PEERS],
-        // A fresh namespace: these are free.
-        port: TURN_PORT,
-        relayPorts: { min: 49152, max: 49651 },
-        secret: lab.#turnSecret,
-        realm: 'natlab.test',
-      });
+      lab.#turn = await startLabCoturn(lab.ns.pub, lab.#turnSecret);
       lab.timings.turnMs = Date.now() - t;
     } catch (err) {
       await lab.dispose();
@@ -213,20 +170,6 @@ export class NatLab {
     const { networkMs, serverMs, turnMs } = lab.timings;
     lab.log(`ready: network ${networkMs} ms, server ${serverMs} ms, coturn ${turnMs} ms`);
     return lab;
-  }
-
-  /** The server's ICE variables for `options.ice`; every one set, so none is inherited. */
-  #serverIceEnv(): Record<string, string> {
-    const ice = this.#options.ice;
-    const at = `${NAT_LAB_ADDRESSES.turn}:${TURN_PORT}`;
-    const turn = ice?.turn ?? [];
-    return {
-      STUN_URLS: ice && ice.stun !== false ? `stun:${at}` : '',
-      TURN_URLS: turn.map((t) => `turn:${at}?transport=${t}`).join(','),
-      TURN_SECRET: turn.length > 0 ? this.#turnSecret : '',
-      TURN_TTL_S: ice?.ttlS !== undefined ? String(ice.ttlS) : '',
-      ICE_TRANSPORT_POLICY: ice?.policy ?? '',
-    };
   }
 
   log(message: string): void {
@@ -346,16 +289,7 @@ export class NatLab {
       this.#up[newUplink] = true;
       return Date.now();
     };
-    let at: number;
-    let doneAt: number;
-    if (gapMs <= 0) {
-      doneAt = await up();
-      at = await down();
-    } else {
-      at = await down();
-      await this.#sleep(gapMs);
-      doneAt = await up();
-    }
+    const { at, doneAt } = await switchOver(gapMs, up, down, (ms) => this.#timers.sleep(ms));
     this.#active = newUplink;
     return this.#record({
       kind: 'switchInterface',
@@ -385,51 +319,25 @@ export class NatLab {
       doneAt: Date.now(),
       detail: `${where} drops UDP`,
     });
-    let resolveLifted: (c: NetChange) => void = () => {};
-    const lifted = new Promise<NetChange>((r) => {
-      resolveLifted = r;
+    const handle = udpBlackhole(change, async () => {
+      const liftAt = Date.now();
+      if (!this.#disposed)
+        for (const nat of nats) await this.exec(nat, 'iptables', ['-D', 'FORWARD', ...rule]);
+      this.#udpBlocks.delete(handle);
+      return this.#record({
+        kind: 'liftUdp',
+        at: liftAt,
+        doneAt: Date.now(),
+        detail: `${where} forwards UDP again`,
+      });
     });
-    let lifting: Promise<NetChange> | null = null;
-    const handle: UdpBlackhole = {
-      change,
-      lifted,
-      lift: () => {
-        lifting ??= (async () => {
-          const liftAt = Date.now();
-          if (!this.#disposed)
-            for (const nat of nats) await this.exec(nat, 'iptables', ['-D', 'FORWARD', ...rule]);
-          this.#udpBlocks.delete(handle);
-          const c = this.#record({
-            kind: 'liftUdp',
-            at: liftAt,
-            doneAt: Date.now(),
-            detail: `${where} forwards UDP again`,
-          });
-          resolveLifted(c);
-          return c;
-        })();
-        return lifting;
-      },
-    };
     this.#udpBlocks.add(handle);
     if (forMs !== undefined) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
+      this.#timers.after(forMs, () => {
         handle.lift().catch((err) => this.log(`lifting the UDP block failed: ${(err as Error).message}`));
-      }, forMs);
-      this.#timers.add(timer);
+      });
     }
     return handle;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((r) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        r();
-      }, ms);
-      this.#timers.add(timer);
-    });
   }
 
   /** Chromium inside A's or B's namespace, the server's origin treated as secure; closed at teardown. */
@@ -473,7 +381,6 @@ export class NatLab {
   disposeSync(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     // Everything inside (Chromium, the server, coturn) was started by this lab.
     if (this.#created) deleteNamespaces(Object.values(this.ns));

@@ -21,22 +21,22 @@
  * owner process (its pid is in the names, and is the route's metric) is gone.
  *
  * Requires root, iproute2 and iptables. Names: `rmt-<pid36>-<rand>-{a,r,b}`.
+ * The wiring is netns-net.ts, the support check netns-support.ts, and what both labs share about
+ * network changes lab-changes.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type LaunchOptions } from '@playwright/test';
 import { CHROMIUM_ARGS } from './chromium.ts';
+import { LabTimers, type NetChange, switchOver, type UdpBlackhole, udpBlackhole } from './lab-changes.ts';
 import {
   acquireHostBlackhole,
-  addVeth,
   chromiumWrapper,
   cleanupStale,
   deleteNamespaces,
   disposeAtExit,
   forgetAtExit,
-  guardNamespace,
   ipBatch,
   type NamespacedServer,
   newLabId,
@@ -45,44 +45,14 @@ import {
   sh,
   startNamespacedServer,
 } from './netns-kit.ts';
+import { buildNetnsNetwork, LAB_ADDRESSES, type Role, TEST_RANGE } from './netns-net.ts';
+import { netnsSupport } from './netns-support.ts';
 
-/** The whole test range. Nothing in it may ever reach a real network. */
-export const TEST_RANGE = '10.200.0.0/16';
+export type { NetChange, UdpBlackhole } from './lab-changes.ts';
+export { LAB_ADDRESSES, type Role, TEST_RANGE } from './netns-net.ts';
+export { netnsSkipReason, netnsSupport } from './netns-support.ts';
+
 const NAME_PREFIX = 'rmt-';
-
-export type Role = 'a' | 'r' | 'b';
-
-/** Addresses of the lab (fixed: each lab has its own namespaces, so labs never collide). */
-export const LAB_ADDRESSES = {
-  server: '10.200.0.1',
-  a: {
-    eth0: { net: '10.200.1', gw: '10.200.1.1', first: 2 },
-    eth1: { net: '10.200.3', gw: '10.200.3.1', first: 2 },
-  },
-  b: { eth0: { net: '10.200.2', gw: '10.200.2.1', host: '10.200.2.2' } },
-} as const;
-
-/** One network change, with wall-clock times (ms since epoch) for benchmarks. */
-export interface NetChange {
-  kind: 'changeIp' | 'switchInterface' | 'blackholeUdp' | 'liftUdp';
-  /** When the old path stopped working (address removed, link down, DROP rule in place). */
-  at: number;
-  /** When the new path was usable (new address, link up with default route, rule removed). */
-  doneAt: number;
-  /** A's address before and after (changeIp / switchInterface). */
-  from?: string;
-  to?: string;
-  detail: string;
-}
-
-export interface UdpBlackhole {
-  /** The DROP rule's change record. */
-  change: NetChange;
-  /** Removes the rule now (idempotent); resolves with the lift's record. */
-  lift(): Promise<NetChange>;
-  /** Resolves when the rule is lifted (by `forMs` or by `lift()`). */
-  lifted: Promise<NetChange>;
-}
 
 export interface NetnsLabOptions {
   /** Port of the signaling server inside R (default 8080: R is a fresh namespace). */
@@ -93,33 +63,6 @@ export interface NetnsLabOptions {
   staticDir?: string;
   /** Log sink (default console.log). */
   log?: (line: string) => void;
-}
-
-/** Whether this process can build a lab here; `reason` says why not. Never throws. */
-export function netnsSupport(): { ok: boolean; reason: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces need Linux' };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'network namespaces need root (uid 0)' };
-  for (const [cmd, args] of [
-    ['ip', ['-V']],
-    ['iptables', ['--version']],
-  ] as const) {
-    try {
-      execFileSync(cmd, [...args], { stdio: 'ignore' });
-    } catch {
-      return { ok: false, reason: `\`${cmd}\` is not available (install iproute2/iptables)` };
-    }
-  }
-  return { ok: true, reason: '' };
-}
-
-/**
- * Whether the real-network tests must be skipped, and why: only outside CI and only when the
- * machine cannot build a lab. In CI (`CI=true`) this never skips: the lab's error fails the test.
- */
-export function netnsSkipReason(): string | null {
-  if (process.env.CI === 'true') return null;
-  const { ok, reason } = netnsSupport();
-  return ok ? null : `real-network tests skipped: ${reason}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +97,7 @@ export class NetnsLab {
   readonly #options: NetnsLabOptions;
   readonly #tmp: string;
   readonly #browsers = new Set<Browser>();
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new LabTimers();
   #server: NamespacedServer | null = null;
   #disposed = false;
   #created = false;
@@ -238,34 +181,11 @@ export class NetnsLab {
   }
 
   async #build(): Promise<void> {
-    const { a, r, b } = this.ns;
     // Safety first: nothing in the test range may reach the host's real routes.
     acquireHostBlackhole(TEST_RANGE);
     this.#holdsRoute = true;
     this.#created = true;
-    for (const ns of [a, r, b]) await sh('ip', ['netns', 'add', ns]);
-    for (const ns of [a, r, b]) await guardNamespace(ns, TEST_RANGE);
-    // Veths created inside the namespaces: no test interface ever exists in the host namespace.
-    await addVeth(a, 'eth0', r, 'a0');
-    await addVeth(a, 'eth1', r, 'a1');
-    await addVeth(b, 'eth0', r, 'b0');
-    const ip = (role: Role, ...args: string[]) => sh('ip', ['-n', this.ns[role], ...args]);
-    for (const role of ['a', 'r', 'b'] as const) await ip(role, 'link', 'set', 'lo', 'up');
-    // R: router and server host.
-    await this.exec('r', 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
-    await ip('r', 'addr', 'add', `${LAB_ADDRESSES.server}/32`, 'dev', 'lo');
-    await ip('r', 'addr', 'add', `${LAB_ADDRESSES.a.eth0.gw}/24`, 'dev', 'a0');
-    await ip('r', 'addr', 'add', `${LAB_ADDRESSES.a.eth1.gw}/24`, 'dev', 'a1');
-    await ip('r', 'addr', 'add', `${LAB_ADDRESSES.b.eth0.gw}/24`, 'dev', 'b0');
-    for (const dev of ['a0', 'a1', 'b0']) await ip('r', 'link', 'set', dev, 'up');
-    // A: eth0 active, eth1 (the spare) down and unaddressed until a switch.
-    await ip('a', 'addr', 'add', `${this.addressA}/24`, 'dev', 'eth0');
-    await ip('a', 'link', 'set', 'eth0', 'up');
-    await ip('a', 'route', 'add', 'default', 'via', LAB_ADDRESSES.a.eth0.gw, 'dev', 'eth0');
-    // B.
-    await ip('b', 'addr', 'add', `${this.addressB}/24`, 'dev', 'eth0');
-    await ip('b', 'link', 'set', 'eth0', 'up');
-    await ip('b', 'route', 'add', 'default', 'via', LAB_ADDRESSES.b.eth0.gw, 'dev', 'eth0');
+    await buildNetnsNetwork(this.ns, this.addressA, this.addressB);
     this.log(
       `up: A ${this.ns.a} ${this.addressA} (spare eth1 down), R ${this.ns.r} server ${LAB_ADDRESSES.server}, ` +
         `B ${this.ns.b} ${this.addressB}; host blackhole ${TEST_RANGE} metric ${process.pid}`,
@@ -375,16 +295,7 @@ export class NetnsLab {
       ]);
       return Date.now();
     };
-    let at: number;
-    let doneAt: number;
-    if (gapMs <= 0) {
-      doneAt = await up();
-      at = await down();
-    } else {
-      at = await down();
-      await this.#sleep(gapMs);
-      doneAt = await up();
-    }
+    const { at, doneAt } = await switchOver(gapMs, up, down, (ms) => this.#timers.sleep(ms));
     this.#active = newDev;
     const to = this.addressA;
     return this.#record({
@@ -414,47 +325,24 @@ export class NetnsLab {
       doneAt: Date.now(),
       detail: 'R drops forwarded UDP',
     });
-    let liftResult: Promise<NetChange> | null = null;
-    let resolveLifted: (c: NetChange) => void = () => {};
-    const lifted = new Promise<NetChange>((r) => {
-      resolveLifted = r;
+    const handle = udpBlackhole(change, async () => {
+      const liftAt = Date.now();
+      if (!this.#disposed) await this.exec('r', 'iptables', ['-D', ...rule]);
+      this.#pendingUdp = null;
+      return this.#record({
+        kind: 'liftUdp',
+        at: liftAt,
+        doneAt: Date.now(),
+        detail: `R forwards UDP again after ${liftAt - at} ms`,
+      });
     });
-    const lift = () => {
-      liftResult ??= (async () => {
-        const liftAt = Date.now();
-        if (!this.#disposed) await this.exec('r', 'iptables', ['-D', ...rule]);
-        this.#pendingUdp = null;
-        const c = this.#record({
-          kind: 'liftUdp',
-          at: liftAt,
-          doneAt: Date.now(),
-          detail: `R forwards UDP again after ${liftAt - at} ms`,
-        });
-        resolveLifted(c);
-        return c;
-      })();
-      return liftResult;
-    };
-    const handle: UdpBlackhole = { change, lift, lifted };
     this.#pendingUdp = handle;
     if (forMs !== undefined) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        lift().catch((err) => this.log(`lifting UDP blackhole failed: ${(err as Error).message}`));
-      }, forMs);
-      this.#timers.add(timer);
+      this.#timers.after(forMs, () => {
+        handle.lift().catch((err) => this.log(`lifting UDP blackhole failed: ${(err as Error).message}`));
+      });
     }
     return handle;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((r) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        r();
-      }, ms);
-      this.#timers.add(timer);
-    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -477,7 +365,6 @@ export class NetnsLab {
   disposeSync(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const server = this.#server?.child;
     if (server?.pid && server.exitCode === null) {
