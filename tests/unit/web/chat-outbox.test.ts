@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode } from '../../../shared/src/index.ts';
-import { ChatOutbox } from '../../../web/src/sdk/chat-outbox.ts';
+import { ChatOutbox } from '../../../web/src/sdk/conference/chat-outbox.ts';
 
 describe('chat outbox', () => {
   it('keeps messages pending in order, resolves each with its seq once sent', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfEvent, Participant } from '../../../shared/src/index.ts';
-import { applyConfEvent, type ConferenceState } from '../../../web/src/sdk/conference-state.ts';
+import { applyConfEvent, type ConferenceState } from '../../../web/src/sdk/conference/conference-state.ts';
 
 const p = (handle: number, userId: string, name = userId): Participant => ({
   handle,

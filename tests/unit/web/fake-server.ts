@@ -29,6 +29,8 @@ export async function startFakeServer() {
     chatRetryAfterMs: 100,
     /** Every `chat:send` as it arrived: id, and whether it was refused. */
     chatTries: [] as { id: string; refused: boolean; at: number }[],
+    /** Live events that reach a joining socket before its join reply does. */
+    beforeJoinReply: [] as ConfEvent[],
   };
   const roster: Participant[] = [{ handle: 50, userId: 'zed', name: 'Zed', status: 'connected' }];
 
@@ -53,6 +55,7 @@ export async function startFakeServer() {
       const handle = state.nextHandle++;
       socket.join(req.room);
       const me: Participant = { handle, userId: 'u-me', name: 'Me', status: 'connected' };
+      for (const e of state.beforeJoinReply) socket.emit('conf:event', e);
       ack({
         code: 0,
         handle,

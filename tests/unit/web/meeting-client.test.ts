@@ -76,6 +76,31 @@ describe('MeetingClient', () => {
     expect(links[0]?.initiator).toBe(true); // 'u-me' < 'zed'
   });
 
+  it('events that beat the join reply: applied after JOIN_CONF_RESULT, those the snapshot holds dropped', async () => {
+    const { client, server } = await setup();
+    await client.login({ name: 'me' });
+    const bob = { handle: 60, userId: 'bob', name: 'Bob', status: 'connected' as const };
+    server.state.beforeJoinReply = [
+      // Already in the join's snapshot (seq 5): a duplicate.
+      { room: 'r1', seq: 5, at: 0, kind: 'status', handle: 50, status: 'reconnecting' },
+      // After the snapshot: Bob joined between the server's reply and its arrival.
+      { room: 'r1', seq: 6, at: 0, kind: 'joined', participant: bob },
+    ];
+    const { handle } = await client.join('r1');
+    await tick(0);
+    expect(client.history.map((n) => n.event).slice(-2)).toEqual([
+      TsdkEvent.JOIN_CONF_RESULT,
+      TsdkEvent.INFO_AND_STATUS_UPDATE,
+    ]);
+    expect(client.history.at(-1)).toMatchObject({ param1: handle, data: { change: 'joined' } });
+    expect(client.conference?.lastSeq).toBe(6);
+    expect(client.conference?.roster.map((p) => [p.userId, p.status])).toEqual([
+      ['zed', 'connected'],
+      ['u-me', 'connected'],
+      ['bob', 'connected'],
+    ]);
+  });
+
   it('applies conference events in order, ignores duplicates, rekeys on replace, keeps chat apart', async () => {
     const { client, server, links } = await setup();
     await client.login({ name: 'me' });

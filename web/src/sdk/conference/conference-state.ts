@@ -2,7 +2,7 @@
  * The conference as this client sees it, and the pure function that applies one conference
  * event to it. No side effects: the facade derives media and notifications from the result.
  */
-import type { ConfEvent, Participant } from '../../../shared/src/index.ts';
+import type { ConfEvent, Participant } from '../../../../shared/src/index.ts';
 
 export interface ConferenceState {
   readonly roster: readonly Participant[];
