@@ -23,6 +23,16 @@ const owned = await redisOrReason(startPersistentRedis);
 const { cluster, balancer, connect, guest } = useCluster({ owned });
 const describeRedisAway = owned instanceof Error ? describe.skip : describe;
 
+/** Ann on node 1 and Bob on node 2, both in `room`, Ann having seen Bob join. */
+async function annAndBob(n1: ServerProcess, n2: ServerProcess, room: string) {
+  const a = await guest(n1.url, 'Ann');
+  const b = await guest(n2.url, 'Bob');
+  const ja = await a.client.join(room);
+  const jb = await b.client.join(room);
+  await a.client.until(() => a.client.events.length >= 1, 'B joined');
+  return { a, b, ja, jb };
+}
+
 describeRedisAway(`Redis away${owned instanceof Error ? ` (skipped: ${owned.message})` : ''}`, () => {
   it('a process cut off from Redis alone is taken for dead; back, it drops its sockets and they resume (replaced, never left)', async () => {
     // Node 1 reaches Redis through a TCP proxy: closing it is a network cut between the two.
@@ -32,11 +42,7 @@ describeRedisAway(`Redis away${owned instanceof Error ? ` (skipped: ${owned.mess
       ServerProcess,
       ServerProcess,
     ];
-    const a = await guest(n1.url, 'Ann');
-    const b = await guest(n2.url, 'Bob');
-    const ja = await a.client.join('r4');
-    const jb = await b.client.join('r4');
-    await a.client.until(() => a.client.events.length >= 1, 'B joined');
+    const { a, b, ja, jb } = await annAndBob(n1, n2, 'r4');
     const bFrom = b.client.events.length;
 
     await proxy.close();
@@ -89,11 +95,7 @@ describeRedisAway(`Redis away${owned instanceof Error ? ` (skipped: ${owned.mess
       ServerProcess,
       ServerProcess,
     ];
-    const a = await guest(n1.url, 'Ann');
-    const b = await guest(n2.url, 'Bob');
-    const ja = await a.client.join('r3');
-    const jb = await b.client.join('r3');
-    await a.client.until(() => a.client.events.length >= 1, 'B joined');
+    const { a, b, ja, jb } = await annAndBob(n1, n2, 'r3');
     const before = await chat(a.client, ja.handle, 'before');
     await b.client.until(hasSeq(b.client, before.seq), 'chat before');
     const [aFrom, bFrom] = [a.client.events.length, b.client.events.length];
