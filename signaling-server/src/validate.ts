@@ -1,5 +1,4 @@
-import type { z } from 'zod';
-import type { ClientEventName, Failure } from '../../shared/src/protocol.ts';
+import type { ClientEventName } from '../../shared/src/protocol.ts';
 import { ResultCode, resultCodeName } from '../../shared/src/result-codes.ts';
 import { clientEventSchemas } from '../../shared/src/schemas.ts';
 import type { Clock } from './clock.ts';
@@ -7,6 +6,7 @@ import { SerialQueue } from './keyed-mutex.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { parsePayload } from './parse-payload.ts';
 import { type QuotaClass, type Quotas, quotaClassOf } from './quotas.ts';
 import { pauseReading } from './read-pause.ts';
 import { type AppSocket, fail, type Handler, type Handlers } from './types.ts';
@@ -163,7 +163,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
       return;
     }
     const payload = args.slice(0, -1);
-    const parsed = parse(name, payload);
+    const parsed = parsePayload(name, payload);
     if (!parsed.ok) {
       badInput('invalid payload', { event: name, issue: parsed.issue });
       reply(ack, name, parsed.reply);
@@ -229,36 +229,4 @@ export function bindSocket(socket: AppSocket, deps: GateDeps): SocketGate {
   socket.onAny((event: unknown, ...args: unknown[]) => gate.receive(event, args));
   socket.on('disconnect', (reason) => void gate.disconnected(reason));
   return gate;
-}
-
-type Parsed = { ok: true; data: unknown } | { ok: false; reply: Failure; issue: string };
-
-/**
- * The payload parsed by its schema, or the INVALID_PARAM reply. Never throws. The reply names
- * the first issue in zod's words (which may quote the sender's own unknown key names); the log
- * gets only the path and the issue code, so nothing the client sent is ever written to a log.
- */
-function parse(event: ClientEventName, payload: unknown[]): Parsed {
-  if (payload.length !== 1) {
-    const message = `expected exactly one payload and an ack, got ${payload.length} payloads`;
-    return { ok: false, reply: fail(ResultCode.INVALID_PARAM, message), issue: 'arguments' };
-  }
-  const schema: z.ZodType = clientEventSchemas[event];
-  try {
-    const parsed = schema.safeParse(payload[0]);
-    if (parsed.success) return { ok: true, data: parsed.data };
-    const issue = parsed.error.issues[0];
-    const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'payload';
-    return {
-      ok: false,
-      reply: fail(ResultCode.INVALID_PARAM, `${path}: ${issue?.message ?? 'invalid'}`.slice(0, 200)),
-      issue: `${path}: ${issue?.code ?? 'invalid'}`.slice(0, 200),
-    };
-  } catch {
-    return {
-      ok: false,
-      reply: fail(ResultCode.INVALID_PARAM, 'payload could not be read'),
-      issue: 'unreadable',
-    };
-  }
 }

@@ -4,7 +4,8 @@ import type { ClientEventName } from '../../shared/src/protocol.ts';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { clientEventSchemas } from '../../shared/src/schemas.ts';
 import { LIMITS } from '../../shared/src/timing.ts';
-import { fuzzInput, safeString } from '../unit/server/fuzz-harness.ts';
+import { fuzzInput } from '../unit/server/fuzz-generators.ts';
+import { safeString } from '../unit/server/fuzz-harness.ts';
 import { startServer, type TestClient, UNLIMITED_QUOTAS } from './helpers.ts';
 
 /**

@@ -123,3 +123,45 @@ export interface ConferenceRecord {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A conference event before the store numbers it. */
 export type ConfEventInput = DistributiveOmit<ConfEvent, 'seq'>;
+
+/*
+ * The store's concerns, each implemented by a module of its own (`memory/`, `redis/`) and put
+ * together by `ComposedStore`. Picked from `Store` so that there stays one contract.
+ */
+export type SessionStore = Pick<
+  Store,
+  | 'createSession'
+  | 'getSession'
+  | 'setToken'
+  | 'takeToken'
+  | 'attachSession'
+  | 'detachSession'
+  | 'deleteSession'
+  | 'usersOnNode'
+>;
+export type HandleStore = Pick<
+  Store,
+  | 'allocateHandle'
+  | 'getHandle'
+  | 'handlesOf'
+  | 'bindHandle'
+  | 'linkHandle'
+  | 'retireHandle'
+  | 'releaseHandle'
+  | 'deleteHandle'
+>;
+export type ConferenceStore = Pick<
+  Store,
+  | 'openConference'
+  | 'getConference'
+  | 'deleteConference'
+  | 'members'
+  | 'addMember'
+  | 'removeMember'
+  | 'replaceMember'
+  | 'setMemberStatus'
+>;
+export type EventLogStore = Pick<
+  Store,
+  'appendEvent' | 'lastSeq' | 'eventsSince' | 'recentChat' | 'chatSeq' | 'recordChat'
+>;

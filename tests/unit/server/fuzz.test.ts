@@ -2,7 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EVENTS, FuzzHarness, fuzz, fuzzInput } from './fuzz-harness.ts';
+import { EVENTS, fuzzInput } from './fuzz-generators.ts';
+import { FuzzHarness, fuzz } from './fuzz-harness.ts';
 
 /**
  * Property-based fuzzing of every client→server event, in-process against the real gate,
