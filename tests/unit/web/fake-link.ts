@@ -6,7 +6,7 @@ import type {
   LinkState,
   PeerLinkLike,
   PeerLinkOptions,
-} from '../../../web/src/sdk/media/peer-link.ts';
+} from '../../../web/src/sdk/media/link-types.ts';
 
 export class FakeLink implements PeerLinkLike {
   readonly initiator: boolean;

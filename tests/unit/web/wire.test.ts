@@ -5,6 +5,7 @@ import {
   iceUfrag,
   isInitiator,
   isRestartSignal,
+  OfferQueue,
   toWireSignal,
 } from '../../../web/src/sdk/media/wire.ts';
 
@@ -65,6 +66,35 @@ describe('wire signals', () => {
 
     it('an answer from an older client (no offer ufrag) applies to the waiting offer', () => {
       expect(acceptsAnswer({}, 'KoFA', 'KoFA')).toBe(true);
+    });
+  });
+
+  describe('offers one at a time on the answering side', () => {
+    it('an offer that arrives while the first is being answered waits, with its candidates, until the answer is out', () => {
+      const q = new OfferQueue<string>();
+      expect(q.admit('offer-1', true)).toBe(true);
+      expect(q.admit('cand-1a', false)).toBe(true); // the offer being answered takes its candidates
+      expect(q.admit('offer-2', true)).toBe(false);
+      expect(q.admit('cand-2a', false)).toBe(false);
+      expect(q.answered()).toEqual(['offer-2', 'cand-2a']);
+    });
+
+    it('only the newest held offer is worth answering', () => {
+      const q = new OfferQueue<string>();
+      q.admit('offer-1', true);
+      q.admit('offer-2', true);
+      q.admit('cand-2a', false);
+      q.admit('offer-3', true);
+      q.admit('cand-3a', false);
+      expect(q.answered()).toEqual(['offer-3', 'cand-3a']);
+    });
+
+    it('nothing held: everything goes through, and an answer releases nothing', () => {
+      const q = new OfferQueue<string>();
+      expect(q.admit('cand', false)).toBe(true);
+      expect(q.admit('offer-1', true)).toBe(true);
+      expect(q.answered()).toEqual([]);
+      expect(q.admit('offer-2', true)).toBe(true);
     });
   });
 

@@ -2,7 +2,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { ConfEvent, Participant } from '../../../shared/src/index.ts';
 import type { Logger } from './logger.ts';
-import type { PeerLinkFactory } from './media/peer-link.ts';
+import type { PeerLinkFactory } from './media/link-types.ts';
 import type { RecoveryMode } from './media/recover-media.ts';
 import type { RetryPolicy } from './resume/retry-policy.ts';
 import type { NetworkInputs } from './resume/watch-network.ts';

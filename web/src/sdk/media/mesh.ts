@@ -3,18 +3,24 @@
  * (stable across a resume; handles are not). Media never talks to the server: it hands
  * outgoing signals to an injected port and is fed incoming ones.
  */
-import {
-  asyncScheduler,
-  BehaviorSubject,
-  interval,
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-} from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import type { SignalData } from '../../../../shared/src/index.ts';
-import type { LinkDiagnostics, LinkState, PeerLinkFactory, PeerLinkLike } from './peer-link.ts';
-import { type StallSample, type StallTrack, trackStalls } from './stall-detector.ts';
+import { publishLinkStatus } from './link-status.ts';
+import type { PeerLinkFactory, PeerLinkLike } from './link-types.ts';
+import { LocalMedia } from './local-media.ts';
+import { MeshStatus } from './mesh-status.ts';
+import {
+  type Member,
+  type MeshOptions,
+  newMember,
+  type PeerDiagnostics,
+  type PeerSnapshot,
+  type SignalPort,
+  snapshotOf,
+} from './mesh-types.ts';
+import { RestartProtocol } from './restart-protocol.ts';
+import { SignalMailbox } from './signal-mailbox.ts';
+import { StallWatch } from './stall-watch.ts';
 import {
   isInitiator,
   isKeyframeRequest,
@@ -23,171 +29,91 @@ import {
   type OutageSignal,
 } from './wire.ts';
 
-/** How the mesh reaches the remote side; the facade carries it over the signaling socket. */
-export interface SignalPort {
-  sendSignal(toHandle: number, data: SignalData): void;
-}
+export type { MeshOptions, PeerDiagnostics, PeerSnapshot, SignalPort } from './mesh-types.ts';
 
-export interface PeerSnapshot extends LinkState {
-  userId: string;
-  handle: number;
-  initiator: boolean;
-  /** 1 for the first link to this participant, +1 for each rebuild. */
-  generation: number;
-}
-
-export interface MeshOptions {
-  port: SignalPort;
-  createLink: PeerLinkFactory;
-  /** Obtains the local camera+microphone; called at most once. */
-  getUserMedia?: () => Promise<MediaStream>;
-  /** None by default: loopback / LAN. The server's configuration replaces it (`setIceConfig`). */
-  iceServers?: RTCIceServer[];
-  /**
-   * A participant whose first link has not connected this long is reported in `unreachable$`
-   * (the network blocks the path: no relay, or UDP blocked with no TURN over TCP).
-   */
-  unreachableAfterMs?: number;
-  now?: () => number;
-  /** Drives the media-stall polling (virtual time in tests). */
-  scheduler?: SchedulerLike;
-  /**
-   * Inbound-bytes polling period and the silence that counts as a stall. Audio and video flow
-   * without pause (50+ packets/s), so 700 ms of silence is a dead path, not a quiet one. With a
-   * 200 ms poll a stall is seen 0.7–1.1 s after the last packet, which leaves room to tell both
-   * participants within 1.5 s (the probe exchange adds a few ms, a loaded machine more).
-   */
-  stallPollMs?: number;
-  stallMs?: number;
-  /** After a broken path, get our starved decoders a keyframe from the other side (default true). */
-  keyframeOnRecovery?: boolean;
-  /** Where the outage protocol's messages go (outage-arbiter.ts); the mesh only carries them. */
-  onOutageSignal?: (userId: string, data: OutageSignal) => void;
-}
-
-/** One link as a test or a support page sees it. */
-export interface PeerDiagnostics extends LinkDiagnostics {
-  userId: string;
-  handle: number;
-  generation: number;
-}
-
-interface Member {
-  userId: string;
-  handle: number;
-  link: PeerLinkLike | null;
-  linkSubs: Subscription | null;
-  generation: number;
-  createdAt: number;
-  /** Signals that arrived before the link existed (local media still starting). */
-  pending: SignalData[];
-  /** We asked the initiator for an ICE restart and no offer has come since. */
-  restartAsked: boolean;
-  /** A link to this participant has been connected at least once. */
-  everConnected: boolean;
-  /** Runs out when no link to this participant connected in time. */
-  reachDeadline: Subscription | null;
-}
-
-/**
- * A path that received something this recently works. A healthy path has grown within one poll
- * (200 ms); when one path is reported stalled (700 ms), another cut at the same instant has been
- * silent at least one poll less (500 ms). Between the two.
- */
-const PATH_OK_SILENCE_MS = 400;
 /**
  * A first connection takes ~0.2 s on a LAN and ~1–3 s through a relay; ten seconds without one
  * means the path is blocked, and the user should be told rather than left with a black tile.
  */
 const UNREACHABLE_AFTER_MS = 10_000;
-/** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
-const REBUILD_DEDUPE_MS = 2_000;
-/** Bound on signals kept for a handle we do not know yet. */
-const MAX_PENDING_PER_HANDLE = 256;
-const MAX_PENDING_HANDLES = 32;
 
-function defaultGetUserMedia(): Promise<MediaStream> {
-  return navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+interface LinkOptions {
+  createLink: PeerLinkFactory;
+  iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  keyframeOnRecovery: boolean;
 }
 
 export class Mesh {
   readonly #port: SignalPort;
-  readonly #createLink: PeerLinkFactory;
-  readonly #getUserMedia: () => Promise<MediaStream>;
-  #iceServers: RTCIceServer[];
-  #iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  readonly #local: LocalMedia;
+  /** How links are made, and with which ICE servers (the server's replace them: `setIceConfig`). */
+  readonly #linkOptions: LinkOptions;
   readonly #unreachableAfterMs: number;
   readonly #now: () => number;
   readonly #scheduler: SchedulerLike;
-  readonly #stallPollMs: number;
-  readonly #stallMs: number;
-  readonly #keyframeOnRecovery: boolean;
   readonly #onOutageSignal: (userId: string, data: OutageSignal) => void;
-  #stallWatch: Subscription | null = null;
-  #stallTracks: ReadonlyMap<string, StallTrack> = new Map();
+  readonly #stallWatch: StallWatch;
+  readonly #status = new MeshStatus();
+  readonly #mailbox = new SignalMailbox();
+  readonly #restarts = new RestartProtocol({
+    send: (userId, data) => this.#send(userId, data),
+    connect: (member) => this.#connect(member),
+    initiates: (member) => this.#initiates(member),
+    canConnect: () => this.#local.settled,
+    now: () => this.#now(),
+  });
 
   #localUserId: string | null = null;
   #localHandle: number | null = null;
   /** The last non-null own handle: a new one means we resumed on a new socket. */
   #lastHandle: number | null = null;
-  #localStream: MediaStream | null = null;
-  #media: Promise<MediaStream | null> | null = null;
-  #mediaSettled = false;
   #destroyed = false;
   readonly #members = new Map<string, Member>();
   readonly #userByHandle = new Map<number, string>();
-  /** Signals from a handle not mapped yet (e.g. before the roster update that names it). */
-  readonly #unknown = new Map<number, SignalData[]>();
-  /** Outgoing signals held while we have no valid own handle (mid-resume). */
-  readonly #outbox: { userId: string; data: SignalData }[] = [];
-
-  readonly #remoteStreams = new BehaviorSubject<ReadonlyMap<string, MediaStream>>(new Map());
-  readonly #peers = new BehaviorSubject<ReadonlyMap<string, PeerSnapshot>>(new Map());
-  readonly #peerChanges = new Subject<PeerSnapshot>();
-  readonly #localStream$ = new BehaviorSubject<MediaStream | null>(null);
   readonly #stalls = new Subject<{ userId: string }>();
-  readonly #reconnecting = new BehaviorSubject<ReadonlySet<string>>(new Set());
-  readonly #unreachable = new BehaviorSubject<ReadonlySet<string>>(new Set());
-  readonly #recovered = new Subject<{ userId: string }>();
 
   /** userId → the participant's incoming stream. */
-  readonly remoteStreams$: Observable<ReadonlyMap<string, MediaStream>> = this.#remoteStreams.asObservable();
+  readonly remoteStreams$: Observable<ReadonlyMap<string, MediaStream>> = this.#status.remoteStreams$;
   /** userId → the state of that participant's link (ICE / connection state, closed). */
-  readonly peers$: Observable<ReadonlyMap<string, PeerSnapshot>> = this.#peers.asObservable();
+  readonly peers$: Observable<ReadonlyMap<string, PeerSnapshot>> = this.#status.peers$;
   /** Every change of any link's state: triggers for the resume pipeline (`disconnected`/`failed`). */
-  readonly peerState$: Observable<PeerSnapshot> = this.#peerChanges.asObservable();
-  readonly localStream$: Observable<MediaStream | null> = this.#localStream$.asObservable();
+  readonly peerState$: Observable<PeerSnapshot> = this.#status.peerState$;
+  readonly localStream$: Observable<MediaStream | null>;
   /** A connected peer from which no media bytes arrived for `stallMs` (once per stall). */
   readonly mediaStalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
-  /**
-   * Participants whose media is being recovered: from a broken path (a stall, ICE trouble, a
-   * restart) or a rebuilt link until their media decodes steadily again (truthful tiles).
-   */
-  readonly reconnecting$: Observable<ReadonlySet<string>> = this.#reconnecting.asObservable();
-  /**
-   * Participants no link to whom has ever connected within `unreachableAfterMs`: the network
-   * blocks the path (recovery keeps trying; one that connects leaves the set).
-   */
-  readonly unreachable$: Observable<ReadonlySet<string>> = this.#unreachable.asObservable();
+  /** Participants whose media is being recovered, until it decodes steadily again (truthful tiles). */
+  readonly reconnecting$: Observable<ReadonlySet<string>> = this.#status.reconnecting$;
+  /** Participants no link to whom connected within `unreachableAfterMs`: the network blocks the path. */
+  readonly unreachable$: Observable<ReadonlySet<string>> = this.#status.unreachable$;
   /** A participant leaves `reconnecting$` because its media decodes again. */
-  readonly mediaRecovered$: Observable<{ userId: string }> = this.#recovered.asObservable();
+  readonly mediaRecovered$: Observable<{ userId: string }> = this.#status.recovered$;
 
   constructor(options: MeshOptions) {
     this.#port = options.port;
-    this.#createLink = options.createLink;
-    this.#getUserMedia = options.getUserMedia ?? defaultGetUserMedia;
-    this.#iceServers = options.iceServers ?? [];
+    this.#local = new LocalMedia(options.getUserMedia);
+    this.localStream$ = this.#local.stream$;
+    const { createLink, iceServers = [], keyframeOnRecovery = true } = options;
+    this.#linkOptions = { createLink, iceServers, iceTransportPolicy: 'all', keyframeOnRecovery };
     this.#unreachableAfterMs = options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS;
     this.#now = options.now ?? Date.now;
     this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#stallPollMs = options.stallPollMs ?? 200;
-    this.#stallMs = options.stallMs ?? 700;
-    this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
     this.#onOutageSignal = options.onOutageSignal ?? (() => {});
+    this.#stallWatch = new StallWatch({
+      links: () => this.#members.values(),
+      onStall: (userId) => {
+        this.#members.get(userId)?.link?.markBroken();
+        this.#stalls.next({ userId });
+      },
+      now: this.#now,
+      scheduler: this.#scheduler,
+      pollMs: options.stallPollMs ?? 200,
+      stallMs: options.stallMs ?? 700,
+    });
   }
 
   get localStream(): MediaStream | null {
-    return this.#localStream;
+    return this.#local.stream;
   }
 
   get localHandle(): number | null {
@@ -196,7 +122,7 @@ export class Mesh {
 
   /** userId → the current state of the link to that participant. */
   get peers(): ReadonlyMap<string, PeerSnapshot> {
-    return this.#peers.value;
+    return this.#status.peers;
   }
 
   /** Who we are: decides which side of each pair initiates. */
@@ -208,11 +134,10 @@ export class Mesh {
   setLocalHandle(handle: number | null): void {
     this.#localHandle = handle;
     if (handle === null) return;
-    const queued = this.#outbox.splice(0);
-    for (const { userId, data } of queued) this.#send(userId, data);
+    for (const { userId, data } of this.#mailbox.takeOutgoing()) this.#send(userId, data);
     // Our previous socket may have died with offers or restart requests in it.
     if (this.#lastHandle !== null && handle !== this.#lastHandle)
-      for (const member of this.#members.values()) this.#renegotiateLost(member);
+      for (const member of this.#members.values()) this.#restarts.renegotiateLost(member);
     this.#lastHandle = handle;
   }
 
@@ -221,23 +146,10 @@ export class Mesh {
    * null when media is unavailable (the mesh then only receives).
    */
   startLocalMedia(): Promise<MediaStream | null> {
-    this.#media ??= this.#getUserMedia()
-      .then(
-        (stream) => stream,
-        () => null,
-      )
-      .then((stream) => {
-        this.#mediaSettled = true;
-        if (this.#destroyed) {
-          for (const t of stream?.getTracks() ?? []) t.stop();
-          return null;
-        }
-        this.#localStream = stream;
-        this.#localStream$.next(stream);
-        for (const m of this.#members.values()) if (!m.link) this.#connect(m);
-        return stream;
-      });
-    return this.#media;
+    return this.#local.start(() => {
+      if (this.#destroyed) return;
+      for (const m of this.#members.values()) if (!m.link) this.#connect(m);
+    });
   }
 
   /** Opens a link to a participant (no-op for ourselves or someone already known). */
@@ -249,22 +161,11 @@ export class Mesh {
       this.rekey(userId, handle);
       return;
     }
-    const member: Member = {
-      userId,
-      handle,
-      link: null,
-      linkSubs: null,
-      generation: 0,
-      createdAt: this.#now(),
-      pending: [],
-      restartAsked: false,
-      everConnected: false,
-      reachDeadline: null,
-    };
+    const member = newMember(userId, handle, this.#now());
     this.#members.set(userId, member);
     this.#userByHandle.set(handle, userId);
     this.#adoptUnknown(member);
-    if (this.#mediaSettled) this.#connect(member);
+    if (this.#local.settled) this.#connect(member);
     else void this.startLocalMedia();
   }
 
@@ -278,7 +179,7 @@ export class Mesh {
     this.#userByHandle.set(handle, userId);
     this.#adoptUnknown(member);
     this.#publishPeer(member);
-    this.#renegotiateLost(member);
+    this.#restarts.renegotiateLost(member);
   }
 
   /** A signal relayed from `fromHandle`. */
@@ -286,11 +187,8 @@ export class Mesh {
     if (this.#destroyed) return;
     const userId = this.#userByHandle.get(fromHandle);
     const member = userId === undefined ? undefined : this.#members.get(userId);
-    if (!member) {
-      this.#holdUnknown(fromHandle, data);
-      return;
-    }
-    this.#deliver(member, data);
+    if (member) this.#deliver(member, data);
+    else this.#mailbox.holdIncoming(fromHandle, data);
   }
 
   removePeer(userId: string): void {
@@ -300,46 +198,22 @@ export class Mesh {
     this.#userByHandle.delete(member.handle);
     this.#closeLink(member);
     member.reachDeadline?.unsubscribe();
-    this.#publishReconnecting(userId, false, { recovered: false });
-    this.#publishUnreachable(userId, false);
-    const peers = new Map(this.#peers.value);
-    peers.delete(userId);
-    this.#peers.next(peers);
-    for (let i = this.#outbox.length - 1; i >= 0; i--)
-      if (this.#outbox[i]?.userId === userId) this.#outbox.splice(i, 1);
+    this.#status.forget(userId);
+    this.#mailbox.dropOutgoing(userId);
   }
 
-  /**
-   * A new connection to the participant, on the same local stream. Both sides must start over,
-   * so the other side is told with a `restart` signal (before our new offer, if we offer).
-   */
+  /** A new link to the participant on the same local stream; both sides start over (restart-protocol.ts). */
   rebuildPeer(userId: string): void {
     this.#assertOpen();
     const member = this.#members.get(userId);
-    if (!member || !this.#mediaSettled) return;
-    if (this.#initiates(member)) {
-      this.#send(userId, { type: 'restart', rebuild: true });
-      this.#connect(member);
-    } else {
-      this.#connect(member);
-      this.#send(userId, { type: 'restart', rebuild: true });
-    }
+    if (member) this.#restarts.rebuild(member);
   }
 
-  /**
-   * The fast path: ICE restart on a live connection. Only the initiator can restart, so the
-   * other side asks it to. A dead link is rebuilt instead.
-   */
+  /** ICE restart on a live link (asked of the initiator); a dead link is rebuilt. */
   restartIce(userId: string): void {
     this.#assertOpen();
     const member = this.#members.get(userId);
-    if (!member?.link) return;
-    if (member.link.closed) this.rebuildPeer(userId);
-    else if (member.link.initiator) member.link.restartIce();
-    else {
-      member.restartAsked = true;
-      this.#send(userId, { type: 'restart', rebuild: false });
-    }
+    if (member) this.#restarts.restart(member);
   }
 
   /**
@@ -347,8 +221,7 @@ export class Mesh {
    * link takes them for its next gathering, every new link is made with them.
    */
   setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy = 'all'): void {
-    this.#iceServers = iceServers;
-    this.#iceTransportPolicy = iceTransportPolicy;
+    Object.assign(this.#linkOptions, { iceServers, iceTransportPolicy });
     for (const m of this.#members.values()) m.link?.setIceConfig(iceServers, iceTransportPolicy);
   }
 
@@ -357,37 +230,33 @@ export class Mesh {
     this.#send(userId, data);
   }
 
-  /**
-   * Whether some participant other than `userId` still sends us media: a connected link whose
-   * bytes grew within PATH_OK_SILENCE_MS at the last poll.
-   */
+  /** Whether some participant other than `userId` still sends us media (stall-watch.ts). */
   pathsOkExcept(userId: string): boolean {
-    const now = this.#now();
-    for (const m of this.#members.values()) {
-      if (m.userId === userId || !m.link || m.link.closed || m.link.state.connectionState !== 'connected')
-        continue;
-      const track = this.#stallTracks.get(m.userId);
-      if (track && now - track.since < PATH_OK_SILENCE_MS) return true;
-    }
-    return false;
+    return this.#stallWatch.pathsOkExcept(userId);
   }
 
   /** Whether the participant's media reaches us: a connected link that is not being recovered. */
   flowingFrom(userId: string): boolean {
-    const link = this.#members.get(userId)?.link;
-    return !!link && !link.closed && !link.recovering && link.state.connectionState === 'connected';
+    const link = this.#liveLink(userId);
+    return !!link && !link.recovering && link.state.connectionState === 'connected';
   }
 
   /** Whether the link to the participant has never connected and its ICE checks are still going. */
   iceChecking(userId: string): Promise<boolean> {
-    const link = this.#members.get(userId)?.link;
-    return link && !link.closed ? link.iceChecking().catch(() => false) : Promise.resolve(false);
+    return (
+      this.#liveLink(userId)
+        ?.iceChecking()
+        .catch(() => false) ?? Promise.resolve(false)
+    );
   }
 
   /** Media bytes received from the participant (null: no live link). */
   inboundBytes(userId: string): Promise<number | null> {
-    const link = this.#members.get(userId)?.link;
-    return link && !link.closed ? link.inboundBytes().catch(() => null) : Promise.resolve(null);
+    return (
+      this.#liveLink(userId)
+        ?.inboundBytes()
+        .catch(() => null) ?? Promise.resolve(null)
+    );
   }
 
   diagnostics(): PeerDiagnostics[] {
@@ -403,66 +272,17 @@ export class Mesh {
     if (this.#destroyed) return;
     for (const userId of [...this.#members.keys()]) this.removePeer(userId);
     this.#destroyed = true;
-    this.#stallWatch?.unsubscribe();
-    for (const t of this.#localStream?.getTracks() ?? []) t.stop();
-    this.#localStream = null;
-    this.#localStream$.next(null);
-    this.#outbox.length = 0;
-    this.#unknown.clear();
-    for (const s of [
-      this.#remoteStreams,
-      this.#peers,
-      this.#peerChanges,
-      this.#localStream$,
-      this.#stalls,
-      this.#reconnecting,
-      this.#unreachable,
-      this.#recovered,
-    ])
-      s.complete();
+    this.#stallWatch.stop();
+    this.#local.stop();
+    this.#mailbox.clear();
+    this.#status.close();
+    this.#stalls.complete();
   }
 
   /** Closes every link but keeps the local stream (leaving a conference, staying logged in). */
   clear(): void {
     for (const userId of [...this.#members.keys()]) this.removePeer(userId);
-    this.#outbox.length = 0;
-    this.#unknown.clear();
-  }
-
-  /** Polls inbound bytes of connected links while there are any. */
-  #watchStalls(): void {
-    if (this.#stallWatch || this.#destroyed) return;
-    let polling = false;
-    this.#stallWatch = interval(this.#stallPollMs, this.#scheduler).subscribe(() => {
-      if (polling) return;
-      const links = [...this.#members.values()].flatMap((m) =>
-        m.link && !m.link.closed && m.link.state.connectionState === 'connected'
-          ? [{ userId: m.userId, link: m.link }]
-          : [],
-      );
-      polling = true;
-      void Promise.all(
-        links.map(
-          ({ userId, link }): Promise<StallSample> =>
-            link.inboundBytes().then(
-              (bytesReceived) => ({
-                userId,
-                bytesReceived: member(this.#members, userId, link) ? bytesReceived : null,
-              }),
-              () => ({ userId, bytesReceived: null }),
-            ),
-        ),
-      ).then((samples) => {
-        polling = false;
-        if (this.#destroyed) return;
-        const { tracks, stalled } = trackStalls(this.#stallTracks, samples, this.#now(), this.#stallMs);
-        this.#stallTracks = tracks;
-        for (const userId of stalled) {
-          this.#members.get(userId)?.link?.markBroken();
-          this.#stalls.next({ userId });
-        }
-      });
-    });
+    this.#mailbox.clear();
   }
 
   #initiates(member: Member): boolean {
@@ -472,7 +292,7 @@ export class Mesh {
 
   #deliver(member: Member, data: SignalData): void {
     if (isRestartSignal(data)) {
-      this.#onRestart(member, data.rebuild);
+      this.#restarts.requested(member, data.rebuild);
       return;
     }
     if (isKeyframeRequest(data)) {
@@ -491,50 +311,16 @@ export class Mesh {
     member.link.signal(data);
   }
 
-  /**
-   * What we sent to a socket that had died by then is lost, and nothing tells us: an offer never
-   * answered would stall simple-peer's negotiation for good, and a restart request never acted
-   * on leaves the path dead until a rebuild. Sent again once either side has a new socket.
-   */
-  #renegotiateLost(member: Member): void {
-    const link = member.link;
-    if (!link || link.closed) return;
-    if (link.initiator) {
-      if (link.awaitingAnswer) link.restartIce({ replaceUnanswered: true });
-    } else if (member.restartAsked) {
-      this.#send(member.userId, { type: 'restart', rebuild: false });
-    }
-  }
-
-  #onRestart(member: Member, rebuild: boolean): void {
-    if (!this.#mediaSettled) return;
-    const link = member.link;
-    if (this.#initiates(member)) {
-      if (!rebuild && link && !link.closed) {
-        link.restartIce();
-        return;
-      }
-      // The other side reset its end (or ours is dead): offer on a new link, unless ours is
-      // brand new — then both sides asked at once and our fresh offer already answers it.
-      if (link && !link.closed && this.#now() - member.createdAt < REBUILD_DEDUPE_MS) return;
-      this.#connect(member);
-    } else if (rebuild) {
-      // The initiator started over: wait for its new offer on a fresh link.
-      this.#connect(member);
-    }
-  }
-
   /** (Re)creates the member's link, replacing any old one. */
   #connect(member: Member): void {
     this.#closeLink(member);
     member.generation += 1;
     member.createdAt = this.#now();
-    const link = this.#createLink({
+    const { createLink, ...linkOptions } = this.#linkOptions;
+    const link = createLink({
+      ...linkOptions,
       initiator: this.#initiates(member),
-      stream: this.#localStream,
-      iceServers: this.#iceServers,
-      iceTransportPolicy: this.#iceTransportPolicy,
-      keyframeOnRecovery: this.#keyframeOnRecovery,
+      stream: this.#local.stream,
       onSignal: (data) => {
         if (member.link === link) this.#send(member.userId, data);
       },
@@ -545,32 +331,14 @@ export class Mesh {
     member.link = link;
     // A rebuilt link replaces a broken path: reconnecting until its media decodes.
     if (member.generation > 1) link.markBroken();
-    // state$ replays the current state at once: that publishes the new link.
-    member.reachDeadline ??= this.#scheduler.schedule(() => {
-      if (!member.everConnected && this.#members.get(member.userId) === member)
-        this.#publishUnreachable(member.userId, true);
-    }, this.#unreachableAfterMs);
-    const subs = link.state$.subscribe(() => {
-      if (member.link !== link) return;
-      if (link.state.connectionState === 'connected' && !member.everConnected) {
-        member.everConnected = true;
-        this.#publishUnreachable(member.userId, false);
-      }
-      this.#publishPeer(member);
-      this.#publishReconnecting(member.userId, link.closed || link.recovering);
+    member.linkSubs = publishLinkStatus(member, link, {
+      status: this.#status,
+      scheduler: this.#scheduler,
+      unreachableAfterMs: this.#unreachableAfterMs,
+      current: (m) => this.#members.get(m.userId) === m,
+      publishPeer: (m) => this.#publishPeer(m),
     });
-    subs.add(
-      link.recovering$.subscribe((recovering) => {
-        if (member.link === link) this.#publishReconnecting(member.userId, link.closed || recovering);
-      }),
-    );
-    subs.add(
-      link.stream$.subscribe((stream) => {
-        if (member.link === link) this.#setRemoteStream(member.userId, stream);
-      }),
-    );
-    member.linkSubs = subs;
-    this.#watchStalls();
+    if (!this.#destroyed) this.#stallWatch.start();
     for (const data of member.pending.splice(0)) this.#deliver(member, data);
   }
 
@@ -580,92 +348,34 @@ export class Mesh {
     member.linkSubs = null;
     member.link = null;
     link?.destroy();
-    this.#setRemoteStream(member.userId, null);
-  }
-
-  #publishUnreachable(userId: string, unreachable: boolean): void {
-    if (!this.#destroyed) setMembership(this.#unreachable, userId, unreachable);
-  }
-
-  #publishReconnecting(userId: string, reconnecting: boolean, { recovered = true } = {}): void {
-    if (this.#destroyed || !setMembership(this.#reconnecting, userId, reconnecting)) return;
-    if (!reconnecting && recovered) this.#recovered.next({ userId });
+    this.#status.remoteStream(member.userId, null);
   }
 
   #send(userId: string, data: SignalData): void {
     const member = this.#members.get(userId);
     if (!member || this.#destroyed) return;
     if (this.#localHandle === null) {
-      this.#outbox.push({ userId, data });
+      this.#mailbox.holdOutgoing(userId, data);
       return;
     }
     this.#port.sendSignal(member.handle, data);
   }
 
-  #holdUnknown(handle: number, data: SignalData): void {
-    let list = this.#unknown.get(handle);
-    if (!list) {
-      if (this.#unknown.size >= MAX_PENDING_HANDLES) return;
-      list = [];
-      this.#unknown.set(handle, list);
-    }
-    if (list.length < MAX_PENDING_PER_HANDLE) list.push(data);
-  }
-
   #adoptUnknown(member: Member): void {
-    const held = this.#unknown.get(member.handle);
-    if (!held) return;
-    this.#unknown.delete(member.handle);
-    for (const data of held) this.#deliver(member, data);
-  }
-
-  #setRemoteStream(userId: string, stream: MediaStream | null): void {
-    const current = this.#remoteStreams.value;
-    if ((current.get(userId) ?? null) === stream) return;
-    const next = new Map(current);
-    if (stream) next.set(userId, stream);
-    else next.delete(userId);
-    this.#remoteStreams.next(next);
+    for (const data of this.#mailbox.takeIncoming(member.handle)) this.#deliver(member, data);
   }
 
   #publishPeer(member: Member): void {
-    if (this.#destroyed) return;
-    const state: LinkState = member.link
-      ? member.link.state
-      : { iceConnectionState: 'new', connectionState: 'new', closed: false };
-    const snapshot: PeerSnapshot = {
-      ...state,
-      userId: member.userId,
-      handle: member.handle,
-      initiator: this.#localUserId !== null && this.#initiates(member),
-      generation: member.generation,
-    };
-    const peers = new Map(this.#peers.value);
-    peers.set(member.userId, snapshot);
-    this.#peers.next(peers);
-    this.#peerChanges.next(snapshot);
+    if (!this.#destroyed)
+      this.#status.peer(snapshotOf(member, this.#localUserId !== null && this.#initiates(member)));
+  }
+
+  #liveLink(userId: string): PeerLinkLike | null {
+    const link = this.#members.get(userId)?.link;
+    return link && !link.closed ? link : null;
   }
 
   #assertOpen(): void {
     if (this.#destroyed) throw new Error('mesh is destroyed');
   }
-}
-
-/** Whether `link` is still the current link of `userId` (a sample from a replaced link is void). */
-function member(members: ReadonlyMap<string, Member>, userId: string, link: PeerLinkLike): boolean {
-  return members.get(userId)?.link === link;
-}
-
-/** Adds `userId` to the set or takes it out, publishing a new set; false when nothing changed. */
-function setMembership(
-  subject: BehaviorSubject<ReadonlySet<string>>,
-  userId: string,
-  member: boolean,
-): boolean {
-  if (subject.value.has(userId) === member) return false;
-  const next = new Set(subject.value);
-  if (member) next.add(userId);
-  else next.delete(userId);
-  subject.next(next);
-  return true;
 }

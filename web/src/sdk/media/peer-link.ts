@@ -3,86 +3,28 @@
  * else, and so are its privates: `_pc` (it has no public accessor for the RTCPeerConnection)
  * and, in restartIce, the negotiation flags that would hold a new offer behind a lost one.
  */
-import { statsOf } from './bounded-stats.ts';
 import './shims.ts';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../../../shared/src/index.ts';
+import { watchDecoder } from './decoder-watch.ts';
+import { pairsBeingChecked, selectedPairBytes } from './link-stats.ts';
+import type {
+  LinkDiagnostics,
+  LinkState,
+  PeerLinkFactory,
+  PeerLinkLike,
+  PeerLinkOptions,
+} from './link-types.ts';
 import { ReceivedBytes } from './received-bytes.ts';
-import { type DecodeSample, type DecodeWatch, idleDecodeWatch, watchDecoding } from './starved-decoder.ts';
-import { acceptsAnswer, type ControlSignal, fromWireSignal, iceUfrag, toWireSignal } from './wire.ts';
-
-export interface LinkState {
-  iceConnectionState: RTCIceConnectionState;
-  connectionState: RTCPeerConnectionState;
-  /** simple-peer destroyed itself (e.g. on connectionState `failed`) or was destroyed. */
-  closed: boolean;
-}
-
-export interface PeerLinkOptions {
-  initiator: boolean;
-  stream: MediaStream | null;
-  iceServers: RTCIceServer[];
-  /** `relay`: TURN only (the server says so); default `all`. */
-  iceTransportPolicy?: RTCIceTransportPolicy;
-  /** A message for the remote side, already in the wire shape. */
-  onSignal: (data: SignalData) => void;
-  /**
-   * After a broken path, ask the other side for a keyframe when our decoder gets bytes but
-   * decodes nothing (default true): without one the video stays frozen 1.3–2.3 s
-   * (environment.md). `onKeyframeNeeded` carries the request.
-   */
-  keyframeOnRecovery?: boolean;
-  onKeyframeNeeded?: () => void;
-}
-
-/** What a test or a support page can see of one link. */
-export interface LinkDiagnostics {
-  /** Local ICE username fragment: it changes with every ICE restart. */
-  localUfrag: string | null;
-  remoteTrackIds: string[];
-  iceRestarts: number;
-  keyframesForced: number;
-}
-
-/** What the mesh needs from a link: lets tests use a fake instead of WebRTC. */
-export interface PeerLinkLike {
-  readonly initiator: boolean;
-  readonly state$: Observable<LinkState>;
-  readonly state: LinkState;
-  readonly stream$: Observable<MediaStream | null>;
-  readonly closed: boolean;
-  /** Our offer is out and unanswered (it may have gone to a socket that was already dead). */
-  readonly awaitingAnswer: boolean;
-  signal(data: Exclude<SignalData, ControlSignal>): void;
-  /** A counter of bytes received from this peer that only grows (null before any path or stream). */
-  inboundBytes(): Promise<number | null>;
-  /** Not connected yet, and some ICE candidate pair is still waiting or being checked. */
-  iceChecking(): Promise<boolean>;
-  /**
-   * ICE restart + renegotiation, on the initiator only (see environment.md). Behind an
-   * unanswered offer the restart waits for its answer, unless `replaceUnanswered` (the offer was
-   * sent to a socket that has died since) or the offer is older than OFFER_LOST_MS.
-   */
-  restartIce(options?: { replaceUnanswered?: boolean }): boolean;
-  /** New STUN/TURN servers (fresh credentials): used from the next gathering (ICE restart) on. */
-  setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy): void;
-  /** The path is known to be broken: our decoder is watched until frames flow again. */
-  markBroken(): void;
-  /**
-   * From a broken path (or a rebuilt link) until its media decodes steadily again: what the
-   * tile shows as "reconnecting", and what "media flows again" means for an episode's RESULT.
-   */
-  readonly recovering: boolean;
-  readonly recovering$: Observable<boolean>;
-  /** The other side's decoder is starved: restart our video encoders with a keyframe. */
-  forceKeyframe(): Promise<void>;
-  diagnostics(): LinkDiagnostics;
-  readonly peerConnection: RTCPeerConnection | null;
-  destroy(): void;
-}
-
-export type PeerLinkFactory = (options: PeerLinkOptions) => PeerLinkLike;
+import {
+  acceptsAnswer,
+  type ControlSignal,
+  fromWireSignal,
+  iceUfrag,
+  OfferQueue,
+  toWireSignal,
+} from './wire.ts';
 
 const KEYFRAME_SPACING_MS = 300;
 const RESTART_SPACING_MS = 250;
@@ -92,27 +34,6 @@ const RESTART_SPACING_MS = 250;
  * peer when an answer it is creating no longer fits), and two answers come back.
  */
 const OFFER_LOST_MS = 3_000;
-const DECODE_POLL_MS = 100;
-/** Frames decoded in this many samples in a row: the recovery is over. */
-const DECODING_RUN_TO_STOP = 3;
-/** Inbound video bytes and decoded frames, and inbound audio bytes (null: no inbound stream yet). */
-async function inboundMedia(pc: RTCPeerConnection): Promise<DecodeSample | null> {
-  const report = await statsOf(pc);
-  let bytes = 0;
-  let frames = 0;
-  let audioBytes = 0;
-  let any = false;
-  report.forEach((s: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number }) => {
-    if (s.type !== 'inbound-rtp') return;
-    any = true;
-    if (s.kind === 'audio') audioBytes += s.bytesReceived ?? 0;
-    if (s.kind !== 'video') return;
-    bytes += s.bytesReceived ?? 0;
-    frames += s.framesDecoded ?? 0;
-  });
-  return any ? { at: Date.now(), bytes, frames, audioBytes } : null;
-}
-
 /** The RTCPeerConnection behind a simple-peer instance: the one place that reads `_pc`. */
 function peerConnectionOf(peer: SimplePeer.Instance): RTCPeerConnection | null {
   return (peer as unknown as { _pc?: RTCPeerConnection })._pc ?? null;
@@ -133,7 +54,9 @@ export class PeerLink implements PeerLinkLike {
   #offeredAt = Number.NEGATIVE_INFINITY;
   /** The ICE ufrag of our offer whose answer was handed to simple-peer. */
   #answered: string | null = null;
-  #decodeTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #offers = new OfferQueue<Exclude<SignalData, ControlSignal>>();
+  /** Stops the decoder watch while one runs (decoder-watch.ts). */
+  #endDecoderWatch: (() => void) | null = null;
   readonly #recovering = new BehaviorSubject(false);
   readonly #received = new ReceivedBytes();
   readonly recovering$: Observable<boolean> = this.#recovering.asObservable();
@@ -168,6 +91,7 @@ export class PeerLink implements PeerLinkLike {
       const isAnswer = 'type' in wire && wire.type === 'answer';
       if ('type' in wire && wire.type === 'offer') this.#offeredAt = Date.now();
       options.onSignal(isAnswer && offerUfrag ? { ...wire, offerUfrag } : wire);
+      if (isAnswer) for (const held of this.#offers.answered()) this.signal(held);
     });
     this.#peer.on('stream', (stream: MediaStream) => this.#stream.next(stream));
     // simple-peer emits 'error' before 'close'; an unhandled 'error' would throw.
@@ -201,6 +125,7 @@ export class PeerLink implements PeerLinkLike {
 
   signal(data: Exclude<SignalData, ControlSignal>): void {
     if (this.closed || this.#peer.destroyed) return;
+    if (!this.#offers.admit(data, 'type' in data && data.type === 'offer')) return;
     // The answer to an offer we replaced (see restartIce and acceptsAnswer): simple-peer would
     // destroy the peer on the failed setRemoteDescription. The answer to our current offer follows.
     if ('type' in data && data.type === 'answer') {
@@ -222,41 +147,14 @@ export class PeerLink implements PeerLinkLike {
   async inboundBytes(): Promise<number | null> {
     const pc = this.peerConnection;
     if (!pc) return null;
-    const report = await statsOf(pc);
-    let pairId: string | undefined;
-    let rtp: number | null = null;
-    const pairs = new Map<
-      string,
-      { id: string; bytesReceived?: number; nominated?: boolean; state?: string }
-    >();
-    report.forEach(
-      (s: { type: string; id: string; selectedCandidatePairId?: string; bytesReceived?: number }) => {
-        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-        if (s.type === 'candidate-pair') pairs.set(s.id, s as never);
-        if (s.type === 'inbound-rtp' && typeof s.bytesReceived === 'number')
-          rtp = (rtp ?? 0) + s.bytesReceived;
-      },
-    );
-    const pair =
-      (pairId ? pairs.get(pairId) : undefined) ??
-      [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
-    const bytes = pair?.bytesReceived;
-    return this.#received.read(
-      bytes === undefined || !pair ? null : { id: pair.id, bytesReceived: bytes },
-      rtp,
-    );
+    const { pair, rtp } = await selectedPairBytes(pc);
+    return this.#received.read(pair, rtp);
   }
 
   async iceChecking(): Promise<boolean> {
     const pc = this.peerConnection;
     if (!pc || (pc.connectionState !== 'new' && pc.connectionState !== 'connecting')) return false;
-    const report = await statsOf(pc);
-    let checking = false;
-    report.forEach((s: { type: string; state?: string }) => {
-      if (s.type === 'candidate-pair' && (s.state === 'in-progress' || s.state === 'waiting'))
-        checking = true;
-    });
-    return checking;
+    return pairsBeingChecked(pc);
   }
 
   restartIce({ replaceUnanswered = false }: { replaceUnanswered?: boolean } = {}): boolean {
@@ -342,7 +240,7 @@ export class PeerLink implements PeerLinkLike {
   }
 
   destroy(): void {
-    this.#stopDecodeWatch();
+    this.#stopDecoderWatch();
     if (this.closed) return;
     this.#peer.destroy();
     this.#markClosed();
@@ -364,54 +262,26 @@ export class PeerLink implements PeerLinkLike {
     this.#watchDecoding();
   }
 
-  /**
-   * Samples our inbound media every DECODE_POLL_MS from a broken path until frames decode
-   * steadily again, and asks for a keyframe when bytes arrive but frames do not
-   * (starved-decoder.ts). Chrome may stay `connected` through a dead path and an ICE restart,
-   * so the decoder, not the ICE state, says when it is over.
-   */
   #watchDecoding(): void {
-    if (this.#decodeTimer || this.closed) return;
-    let watch: DecodeWatch = idleDecodeWatch;
-    let busy = false;
-    this.#decodeTimer = setInterval(() => {
-      const pc = this.peerConnection;
-      if (!pc) {
-        this.#stopDecodeWatch();
-        return;
-      }
-      if (busy) return;
-      busy = true;
-      void inboundMedia(pc)
-        .then((sample) => {
-          if (sample) {
-            const step = watchDecoding(watch, sample);
-            watch = step.watch;
-            if (step.askKeyframe && this.#keyframeOnRecovery) this.#onKeyframeNeeded();
-          } else {
-            // Nothing inbound at all (the other side sends no media): connected is all there is.
-            const up = pc.connectionState === 'connected';
-            watch = { ...watch, decodingRun: up ? watch.decodingRun + 1 : 0 };
-          }
-          if (watch.decodingRun >= DECODING_RUN_TO_STOP) {
-            this.#stopDecodeWatch();
-            this.#recovering.next(false);
-          }
-        })
-        .catch(() => {})
-        .finally(() => {
-          busy = false;
-        });
-    }, DECODE_POLL_MS);
+    if (this.#endDecoderWatch || this.closed) return;
+    this.#endDecoderWatch = watchDecoder(() => this.peerConnection, {
+      onKeyframeNeeded: () => {
+        if (this.#keyframeOnRecovery) this.#onKeyframeNeeded();
+      },
+      onDecoding: () => {
+        this.#endDecoderWatch = null;
+        this.#recovering.next(false);
+      },
+    });
   }
 
-  #stopDecodeWatch(): void {
-    if (this.#decodeTimer) clearInterval(this.#decodeTimer);
-    this.#decodeTimer = null;
+  #stopDecoderWatch(): void {
+    this.#endDecoderWatch?.();
+    this.#endDecoderWatch = null;
   }
 
   #markClosed(): void {
-    this.#stopDecodeWatch();
+    this.#stopDecoderWatch();
     if (this.#state.value.closed) return;
     const pc = this.#pc;
     this.#state.next({

@@ -112,3 +112,37 @@ export function fromWireSignal(data: Exclude<SignalData, ControlSignal>): Simple
   }
   return data.sdp === undefined ? { type: data.type } : { type: data.type, sdp: data.sdp };
 }
+
+/**
+ * The answering side takes offers one at a time. A second offer that arrives while simple-peer is
+ * still answering the first (an ICE restart sent again after a socket changed, or replaced after
+ * OFFER_LOST_MS) would make it destroy the peer: the answer it is creating no longer fits. Such
+ * an offer waits, with the candidates that follow it, until our answer is out; a newer one
+ * replaces it (only the newest offer is worth answering).
+ */
+export class OfferQueue<T> {
+  #answering = false;
+  #held: T[] = [];
+
+  /** Whether `signal` may go to simple-peer now; when not, it is held. */
+  admit(signal: T, isOffer: boolean): boolean {
+    if (!this.#answering) {
+      this.#answering = isOffer;
+      return true;
+    }
+    if (isOffer) {
+      this.#held = [signal];
+      return false;
+    }
+    // A candidate of the offer being answered goes through; one of a held offer waits with it.
+    if (this.#held.length === 0) return true;
+    this.#held.push(signal);
+    return false;
+  }
+
+  /** Our answer went out: what was held behind it, in order. */
+  answered(): T[] {
+    this.#answering = false;
+    return this.#held.splice(0);
+  }
+}

@@ -1,0 +1,59 @@
+/** What a peer link reads from `getStats` (every call bounded: bounded-stats.ts). */
+import { statsOf } from './bounded-stats.ts';
+import type { DecodeSample } from './starved-decoder.ts';
+
+/** Inbound video bytes and decoded frames, and inbound audio bytes (null: no inbound stream yet). */
+export async function inboundMedia(pc: RTCPeerConnection): Promise<DecodeSample | null> {
+  const report = await statsOf(pc);
+  let bytes = 0;
+  let frames = 0;
+  let audioBytes = 0;
+  let any = false;
+  report.forEach((s: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number }) => {
+    if (s.type !== 'inbound-rtp') return;
+    any = true;
+    if (s.kind === 'audio') audioBytes += s.bytesReceived ?? 0;
+    if (s.kind !== 'video') return;
+    bytes += s.bytesReceived ?? 0;
+    frames += s.framesDecoded ?? 0;
+  });
+  return any ? { at: Date.now(), bytes, frames, audioBytes } : null;
+}
+
+/**
+ * Bytes received on the selected candidate pair (the transport's, or the nominated succeeded
+ * one), and on the RTP streams (null: none yet); ReceivedBytes turns them into one counter.
+ */
+export async function selectedPairBytes(
+  pc: RTCPeerConnection,
+): Promise<{ pair: { id: string; bytesReceived: number } | null; rtp: number | null }> {
+  const report = await statsOf(pc);
+  let pairId: string | undefined;
+  let rtp: number | null = null;
+  const pairs = new Map<
+    string,
+    { id: string; bytesReceived?: number; nominated?: boolean; state?: string }
+  >();
+  report.forEach(
+    (s: { type: string; id: string; selectedCandidatePairId?: string; bytesReceived?: number }) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      if (s.type === 'candidate-pair') pairs.set(s.id, s as never);
+      if (s.type === 'inbound-rtp' && typeof s.bytesReceived === 'number') rtp = (rtp ?? 0) + s.bytesReceived;
+    },
+  );
+  const pair =
+    (pairId ? pairs.get(pairId) : undefined) ??
+    [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
+  const bytes = pair?.bytesReceived;
+  return { pair: bytes === undefined || !pair ? null : { id: pair.id, bytesReceived: bytes }, rtp };
+}
+
+/** Whether some candidate pair is still waiting or being checked. */
+export async function pairsBeingChecked(pc: RTCPeerConnection): Promise<boolean> {
+  const report = await statsOf(pc);
+  let checking = false;
+  report.forEach((s: { type: string; state?: string }) => {
+    if (s.type === 'candidate-pair' && (s.state === 'in-progress' || s.state === 'waiting')) checking = true;
+  });
+  return checking;
+}

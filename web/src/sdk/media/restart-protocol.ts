@@ -1,0 +1,92 @@
+/**
+ * How the two sides of a pair restart or rebuild their link. Only the initiator (the smaller
+ * userId: wire.ts) can restart ICE, so the other side asks it with a `restart` signal; a rebuild
+ * is announced the same way (`rebuild: true`) so both sides start over on new links. What died
+ * with a socket is asked or offered again once either side has a new one.
+ */
+import type { SignalData } from '../../../../shared/src/index.ts';
+import type { Member } from './mesh-types.ts';
+
+/** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
+const REBUILD_DEDUPE_MS = 2_000;
+
+export interface RestartDeps {
+  send(userId: string, data: SignalData): void;
+  /** (Re)creates the member's link, replacing any old one. */
+  connect(member: Member): void;
+  initiates(member: Member): boolean;
+  /** Local media has settled: links can be made. */
+  canConnect(): boolean;
+  now(): number;
+}
+
+export class RestartProtocol {
+  readonly #deps: RestartDeps;
+
+  constructor(deps: RestartDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * A new connection to the participant, on the same local stream. Both sides must start over,
+   * so the other side is told with a `restart` signal (before our new offer, if we offer).
+   */
+  rebuild(member: Member): void {
+    const { send, connect, initiates, canConnect } = this.#deps;
+    if (!canConnect()) return;
+    if (initiates(member)) {
+      send(member.userId, { type: 'restart', rebuild: true });
+      connect(member);
+    } else {
+      connect(member);
+      send(member.userId, { type: 'restart', rebuild: true });
+    }
+  }
+
+  /** The fast path: ICE restart on a live connection (asked of the initiator); a dead link is rebuilt. */
+  restart(member: Member): void {
+    const link = member.link;
+    if (!link) return;
+    if (link.closed) this.rebuild(member);
+    else if (link.initiator) link.restartIce();
+    else {
+      member.restartAsked = true;
+      this.#deps.send(member.userId, { type: 'restart', rebuild: false });
+    }
+  }
+
+  /**
+   * What we sent to a socket that had died by then is lost, and nothing tells us: an offer never
+   * answered would stall simple-peer's negotiation for good, and a restart request never acted
+   * on leaves the path dead until a rebuild. Sent again once either side has a new socket.
+   */
+  renegotiateLost(member: Member): void {
+    const link = member.link;
+    if (!link || link.closed) return;
+    if (link.initiator) {
+      if (link.awaitingAnswer) link.restartIce({ replaceUnanswered: true });
+    } else if (member.restartAsked) {
+      this.#deps.send(member.userId, { type: 'restart', rebuild: false });
+    }
+  }
+
+  /** The other side's `restart` signal. */
+  requested(member: Member, rebuild: boolean): void {
+    const { connect, initiates, canConnect, now } = this.#deps;
+    if (!canConnect()) return;
+    const link = member.link;
+    if (initiates(member)) {
+      if (!rebuild && link && !link.closed) {
+        link.restartIce();
+        return;
+      }
+      // The other side reset its end (or ours is dead): offer on a new link, unless ours is
+      // brand new — then both sides asked at once and our fresh offer already answers it.
+      if (link && !link.closed && now() - member.createdAt < REBUILD_DEDUPE_MS) return;
+      connect(member);
+    } else if (rebuild) {
+      // The initiator started over: wait for its new offer on a fresh link.
+      connect(member);
+    }
+  }
+}
