@@ -60,9 +60,10 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     const before = (await events(a.page)).length;
     const bBefore = (await history(b.page)).length;
 
-    // Offline 2.5 s (the grace runs out: one episode, which resumes on `online`), then 4 blips
-    // of 600 ms, 800 ms apart: 10 toggles ~700 ms apart after the first, in ~8 s, ending online.
-    const toggles = await flap(a.context, [2_500, 800, 600, 800, 600, 800, 600, 800, 600]);
+    // Offline 2 s (the 1 s grace runs out: one episode, which resumes on `online`), then 4 blips
+    // of 600 ms, 800 ms apart: 10 toggles ~700 ms apart after the first, in ~7.6 s of waits plus
+    // nine CDP calls (~0.25 s each on a loaded CI machine), ending online.
+    const toggles = await flap(a.context, [2_000, 800, 600, 800, 600, 800, 600, 800, 600]);
     expect(toggles).toHaveLength(10);
     expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(10_000);
     // A blip that lasted a whole grace would rightly be an episode: the machine was too slow.
@@ -79,10 +80,10 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     ).toEqual(RESUME_SEQUENCE);
     const [resuming, , , , loginResult, confResult] = episode;
     expect(resuming).toMatchObject({ param1: h0, param2: 0, data: { reason: 'offline' } });
-    // Started by the grace running out: after ~1 s offline, well before the network came back.
+    // Started by the grace running out: after ~1 s offline, before the network came back.
     const startedAfter = (resuming?.at ?? 0) - t0;
     expect(startedAfter).toBeGreaterThanOrEqual(900);
-    expect(startedAfter).toBeLessThan(2_500);
+    expect(startedAfter).toBeLessThan((toggles[1] ?? 0) - t0);
     expect(loginResult).toMatchObject({ param1: 0, param2: ResultCode.TSDK_SUCCESS });
     const h1 = confResult?.param1;
     expect(h1).toBeGreaterThan(0);
