@@ -101,6 +101,7 @@ export class Mesh {
     this.#onOutageSignal = options.onOutageSignal ?? (() => {});
     this.#stallWatch = new StallWatch({
       links: () => this.#members.values(),
+      linkOf: (userId) => this.#members.get(userId)?.link ?? null,
       onStall: (userId) => {
         this.#members.get(userId)?.link?.markBroken();
         this.#stalls.next({ userId });
@@ -182,7 +183,6 @@ export class Mesh {
     this.#restarts.renegotiateLost(member);
   }
 
-  /** A signal relayed from `fromHandle`. */
   handleSignal(fromHandle: number, data: SignalData): void {
     if (this.#destroyed) return;
     const userId = this.#userByHandle.get(fromHandle);

@@ -17,6 +17,8 @@ const PATH_OK_SILENCE_MS = 400;
 export interface StallWatchDeps {
   /** The current link of each participant. */
   links(): Iterable<{ userId: string; link: PeerLinkLike | null }>;
+  /** The participant's current link (a sample from a replaced one says nothing of it). */
+  linkOf(userId: string): PeerLinkLike | null;
   onStall(userId: string): void;
   now(): number;
   scheduler: SchedulerLike;
@@ -39,20 +41,17 @@ export class StallWatch {
   /** Starts polling (once; it runs until `stop`). */
   start(): void {
     if (this.#poll) return;
-    const { links, onStall, now, scheduler, pollMs, stallMs } = this.#deps;
+    const { links, linkOf, onStall, now, scheduler, pollMs, stallMs } = this.#deps;
     let polling = false;
     this.#poll = interval(pollMs, scheduler).subscribe(() => {
       if (polling) return;
       const current = [...links()].flatMap(({ userId, link }) => (connected(link) ? [{ userId, link }] : []));
-      const isCurrent = (userId: string, link: PeerLinkLike) =>
-        [...links()].some((m) => m.userId === userId && m.link === link);
       polling = true;
       void Promise.all(
         current.map(
           ({ userId, link }): Promise<StallSample> =>
             link.inboundBytes().then(
-              // A sample from a link replaced meanwhile says nothing of the current one.
-              (bytesReceived) => ({ userId, bytesReceived: isCurrent(userId, link) ? bytesReceived : null }),
+              (bytesReceived) => ({ userId, bytesReceived: linkOf(userId) === link ? bytesReceived : null }),
               () => ({ userId, bytesReceived: null }),
             ),
         ),
