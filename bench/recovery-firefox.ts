@@ -53,8 +53,9 @@ const frameMonitor = (name: string) => `(() => {
     busy = true;
     try {
       let frames = 0;
-      for (const pc of window.__pcs || []) {
-        if (pc.connectionState === 'closed') continue;
+      for (const ref of window.__pcs || []) {
+        const pc = ref && ref.deref();
+        if (!pc || pc.connectionState === 'closed') continue;
         // A connection being torn down may never answer: one hung read must not stop the log.
         const stats = await Promise.race([pc.getStats(), new Promise((r) => setTimeout(r, 500))]);
         if (!stats) continue;
@@ -75,8 +76,9 @@ const frameMonitor = (name: string) => `(() => {
 /** The selected pair's candidate types, `local ⇄ remote`, of every connected peer connection. */
 const PATH = `(async () => {
   const out = [];
-  for (const pc of window.__pcs || []) {
-    if (pc.connectionState !== 'connected') continue;
+  for (const ref of window.__pcs || []) {
+    const pc = ref && ref.deref();
+    if (!pc || pc.connectionState !== 'connected') continue;
     const stats = await pc.getStats();
     let pair;
     stats.forEach((s) => {

@@ -25,7 +25,13 @@ import {
   joinByLink,
   ownHandle,
 } from './support/meeting.ts';
-import { expect, type NetnsLab } from './support/network.ts';
+import {
+  expect,
+  type NetnsLab,
+  type PeerConnectionEvent,
+  peerConnectionLog,
+  recordPeerConnections,
+} from './support/network.ts';
 
 /** Fox (Firefox, namespace A) and Cleo (Chromium, namespace B) in one room, video both ways. */
 async function meet(
@@ -37,7 +43,9 @@ async function meet(
   const fox = await joinFirefoxByLink(firefox, lab.serverUrl, room, 'Fox', {
     beforeJoin: recordFirefoxPeerConnections,
   });
-  const cleo = await joinByLink(browserB, lab.serverUrl, room, 'Cleo');
+  const cleo = await joinByLink(browserB, lab.serverUrl, room, 'Cleo', {
+    beforeJoin: (page) => recordPeerConnections(page.context()),
+  });
   await expectVideoFrom(cleo.page, ['Fox']);
   await expectFirefoxFramesFlowing(fox.page, 'Cleo');
   return { fox, cleo };
@@ -80,6 +88,13 @@ function foxTileLog(page: Page): Promise<[number, string][]> {
   return page.evaluate(() => (window as unknown as { foxTile: [number, string][] }).foxTile);
 }
 
+/** Offers, answers and ICE states since a second before `since` (candidates left out: too many). */
+function timeline(log: PeerConnectionEvent[], since: number): string[] {
+  return log
+    .filter((e) => e.at >= since - 1_000 && e.kind !== 'candidate')
+    .map((e) => `${e.at - since}ms pc${e.pc} ${e.kind} ${e.value}`);
+}
+
 /** What both sides said since `since`, and Chromium's tiles: read when a test fails. */
 async function diagnose(fox: FirefoxPage, cleo: Page, since: number) {
   const line = (n: TsdkNotification) => {
@@ -90,6 +105,8 @@ async function diagnose(fox: FirefoxPage, cleo: Page, since: number) {
   return {
     firefox: after(await history(fox).catch(() => [])),
     chromium: after(await history(cleo).catch(() => [])),
+    firefoxPcs: timeline(await peerConnectionLog(fox).catch(() => []), since),
+    chromiumPcs: timeline(await peerConnectionLog(cleo).catch(() => []), since),
     chromiumTiles: await cleo
       .locator('#video-grid figure.tile')
       .evaluateAll((tiles) =>

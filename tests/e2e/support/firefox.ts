@@ -25,6 +25,7 @@ import puppeteer, {
 } from 'puppeteer-core';
 import { test as serverTest } from './fixtures.ts';
 import { ownHandle } from './meeting.ts';
+import { installPeerConnectionRecorder } from './pc-recorder.ts';
 
 /** Debian's Firefox ESR; `FIREFOX_PATH` overrides it. */
 export function firefoxPath(): string {
@@ -200,11 +201,17 @@ export async function expectFirefoxFramesFlowing(
  */
 export function firefoxFramesDecoded(page: FirefoxPage): Promise<number> {
   return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? [];
+    const refs = (window as unknown as { __pcs?: WeakRef<RTCPeerConnection>[] }).__pcs ?? [];
     let frames = 0;
-    for (const pc of pcs) {
-      if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+    for (const ref of refs) {
+      const pc = ref?.deref();
+      if (!pc || pc.connectionState === 'closed') continue;
+      // A connection being torn down may never answer getStats (Firefox): skip it, not hang.
+      const stats = await Promise.race([
+        pc.getStats(),
+        new Promise<null>((r) => setTimeout(() => r(null), 1_000)),
+      ]);
+      stats?.forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
         if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
       });
     }
@@ -213,28 +220,12 @@ export function firefoxFramesDecoded(page: FirefoxPage): Promise<number> {
 }
 
 /**
- * Keeps every RTCPeerConnection the page makes in `window.__pcs` (and its local candidates in
- * `window.__candidates`), for {@link firefoxFramesDecoded}. Call before the page loads the app.
+ * Records the page's peer connections as Chromium's pages do ({@link installPeerConnectionRecorder}:
+ * states, candidates, offers and answers in `window.__pcLog`, weak references in `window.__pcs`),
+ * for {@link firefoxFramesDecoded} and for reading a failure. Call before the page loads the app.
  */
 export async function recordFirefoxPeerConnections(page: FirefoxPage): Promise<void> {
-  await page.raw.evaluateOnNewDocument(() => {
-    const w = window as unknown as { __pcs?: RTCPeerConnection[]; __candidates?: string[] };
-    if (w.__pcs) return;
-    const pcs: RTCPeerConnection[] = [];
-    const candidates: string[] = [];
-    w.__pcs = pcs;
-    w.__candidates = candidates;
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        pcs.push(this);
-        this.addEventListener('icecandidate', (e) => {
-          if (e.candidate?.candidate) candidates.push(e.candidate.candidate);
-        });
-      }
-    };
-  });
+  await page.raw.evaluateOnNewDocument(installPeerConnectionRecorder);
 }
 
 export interface FirefoxFixtures {
