@@ -3,11 +3,11 @@
  * (stable across a resume; handles are not). Media never talks to the server: it hands
  * outgoing signals to an injected port and is fed incoming ones.
  */
-import { asyncScheduler, type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type { SignalData } from '../../../../shared/src/index.ts';
-import { publishLinkStatus } from './link-status.ts';
-import type { PeerLinkFactory, PeerLinkLike } from './link-types.ts';
 import { LocalMedia } from './local-media.ts';
+import { MemberLinks } from './member-links.ts';
+import { MeshMembers } from './mesh-members.ts';
 import { MeshStatus } from './mesh-status.ts';
 import {
   type Member,
@@ -21,13 +21,7 @@ import {
 import { RestartProtocol } from './restart-protocol.ts';
 import { SignalMailbox } from './signal-mailbox.ts';
 import { StallWatch } from './stall-watch.ts';
-import {
-  isInitiator,
-  isKeyframeRequest,
-  isOutageSignal,
-  isRestartSignal,
-  type OutageSignal,
-} from './wire.ts';
+import { isInitiator, type OutageSignal } from './wire.ts';
 
 export type { MeshOptions, PeerDiagnostics, PeerSnapshot, SignalPort } from './mesh-types.ts';
 
@@ -37,28 +31,18 @@ export type { MeshOptions, PeerDiagnostics, PeerSnapshot, SignalPort } from './m
  */
 const UNREACHABLE_AFTER_MS = 10_000;
 
-interface LinkOptions {
-  createLink: PeerLinkFactory;
-  iceServers: RTCIceServer[];
-  iceTransportPolicy: RTCIceTransportPolicy;
-  keyframeOnRecovery: boolean;
-}
-
 export class Mesh {
   readonly #port: SignalPort;
   readonly #local: LocalMedia;
-  /** How links are made, and with which ICE servers (the server's replace them: `setIceConfig`). */
-  readonly #linkOptions: LinkOptions;
-  readonly #unreachableAfterMs: number;
+  readonly #links: MemberLinks;
   readonly #now: () => number;
   readonly #scheduler: SchedulerLike;
-  readonly #onOutageSignal: (userId: string, data: OutageSignal) => void;
   readonly #stallWatch: StallWatch;
   readonly #status = new MeshStatus();
   readonly #mailbox = new SignalMailbox();
   readonly #restarts = new RestartProtocol({
     send: (userId, data) => this.#send(userId, data),
-    connect: (member) => this.#connect(member),
+    connect: (member) => this.#links.connect(member),
     initiates: (member) => this.#initiates(member),
     canConnect: () => this.#local.settled,
     now: () => this.#now(),
@@ -69,9 +53,7 @@ export class Mesh {
   /** The last non-null own handle: a new one means we resumed on a new socket. */
   #lastHandle: number | null = null;
   #destroyed = false;
-  readonly #members = new Map<string, Member>();
-  readonly #userByHandle = new Map<number, string>();
-  readonly #stalls = new Subject<{ userId: string }>();
+  readonly #members = new MeshMembers();
 
   /** userId → the participant's incoming stream. */
   readonly remoteStreams$: Observable<ReadonlyMap<string, MediaStream>> = this.#status.remoteStreams$;
@@ -81,7 +63,7 @@ export class Mesh {
   readonly peerState$: Observable<PeerSnapshot> = this.#status.peerState$;
   readonly localStream$: Observable<MediaStream | null>;
   /** A connected peer from which no media bytes arrived for `stallMs` (once per stall). */
-  readonly mediaStalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
+  readonly mediaStalls$: Observable<{ userId: string }>;
   /** Participants whose media is being recovered, until it decodes steadily again (truthful tiles). */
   readonly reconnecting$: Observable<ReadonlySet<string>> = this.#status.reconnecting$;
   /** Participants no link to whom connected within `unreachableAfterMs`: the network blocks the path. */
@@ -93,24 +75,36 @@ export class Mesh {
     this.#port = options.port;
     this.#local = new LocalMedia(options.getUserMedia);
     this.localStream$ = this.#local.stream$;
-    const { createLink, iceServers = [], keyframeOnRecovery = true } = options;
-    this.#linkOptions = { createLink, iceServers, iceTransportPolicy: 'all', keyframeOnRecovery };
-    this.#unreachableAfterMs = options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS;
     this.#now = options.now ?? Date.now;
     this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#onOutageSignal = options.onOutageSignal ?? (() => {});
+    this.#links = new MemberLinks({
+      createLink: options.createLink,
+      iceServers: options.iceServers ?? [],
+      keyframeOnRecovery: options.keyframeOnRecovery ?? true,
+      local: this.#local,
+      status: this.#status,
+      scheduler: this.#scheduler,
+      unreachableAfterMs: options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS,
+      now: this.#now,
+      send: (userId, data) => this.#send(userId, data),
+      initiates: (member) => this.#initiates(member),
+      current: (member) => this.#members.isCurrent(member),
+      publishPeer: (member) => this.#publishPeer(member),
+      linked: () => {
+        if (!this.#destroyed) this.#stallWatch.start();
+      },
+      onRestartRequest: (member, rebuild) => this.#restarts.requested(member, rebuild),
+      onOutageSignal: options.onOutageSignal ?? (() => {}),
+    });
     this.#stallWatch = new StallWatch({
       links: () => this.#members.values(),
       linkOf: (userId) => this.#members.get(userId)?.link ?? null,
-      onStall: (userId) => {
-        this.#members.get(userId)?.link?.markBroken();
-        this.#stalls.next({ userId });
-      },
       now: this.#now,
       scheduler: this.#scheduler,
       pollMs: options.stallPollMs ?? 200,
       stallMs: options.stallMs ?? 700,
     });
+    this.mediaStalls$ = this.#stallWatch.stalls$;
   }
 
   get localStream(): MediaStream | null {
@@ -149,7 +143,7 @@ export class Mesh {
   startLocalMedia(): Promise<MediaStream | null> {
     return this.#local.start(() => {
       if (this.#destroyed) return;
-      for (const m of this.#members.values()) if (!m.link) this.#connect(m);
+      for (const m of this.#members.values()) if (!m.link) this.#links.connect(m);
     });
   }
 
@@ -163,10 +157,9 @@ export class Mesh {
       return;
     }
     const member = newMember(userId, handle, this.#now());
-    this.#members.set(userId, member);
-    this.#userByHandle.set(handle, userId);
+    this.#members.add(member);
     this.#adoptUnknown(member);
-    if (this.#local.settled) this.#connect(member);
+    if (this.#local.settled) this.#links.connect(member);
     else void this.startLocalMedia();
   }
 
@@ -175,9 +168,7 @@ export class Mesh {
     this.#assertOpen();
     const member = this.#members.get(userId);
     if (!member || member.handle === handle) return;
-    this.#userByHandle.delete(member.handle);
-    member.handle = handle;
-    this.#userByHandle.set(handle, userId);
+    this.#members.rehandle(member, handle);
     this.#adoptUnknown(member);
     this.#publishPeer(member);
     this.#restarts.renegotiateLost(member);
@@ -185,18 +176,16 @@ export class Mesh {
 
   handleSignal(fromHandle: number, data: SignalData): void {
     if (this.#destroyed) return;
-    const userId = this.#userByHandle.get(fromHandle);
-    const member = userId === undefined ? undefined : this.#members.get(userId);
-    if (member) this.#deliver(member, data);
+    const member = this.#members.byHandle(fromHandle);
+    if (member) this.#links.deliver(member, data);
     else this.#mailbox.holdIncoming(fromHandle, data);
   }
 
   removePeer(userId: string): void {
     const member = this.#members.get(userId);
     if (!member) return;
-    this.#members.delete(userId);
-    this.#userByHandle.delete(member.handle);
-    this.#closeLink(member);
+    this.#members.remove(member);
+    this.#links.close(member);
     member.reachDeadline?.unsubscribe();
     this.#status.forget(userId);
     this.#mailbox.dropOutgoing(userId);
@@ -221,8 +210,7 @@ export class Mesh {
    * link takes them for its next gathering, every new link is made with them.
    */
   setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy = 'all'): void {
-    Object.assign(this.#linkOptions, { iceServers, iceTransportPolicy });
-    for (const m of this.#members.values()) m.link?.setIceConfig(iceServers, iceTransportPolicy);
+    this.#links.setIceConfig(iceServers, iceTransportPolicy, this.#members.values());
   }
 
   /** Sends one of the outage protocol's messages to the participant (held while we have no handle). */
@@ -237,14 +225,15 @@ export class Mesh {
 
   /** Whether the participant's media reaches us: a connected link that is not being recovered. */
   flowingFrom(userId: string): boolean {
-    const link = this.#liveLink(userId);
+    const link = this.#members.liveLink(userId);
     return !!link && !link.recovering && link.state.connectionState === 'connected';
   }
 
   /** Whether the link to the participant has never connected and its ICE checks are still going. */
   iceChecking(userId: string): Promise<boolean> {
     return (
-      this.#liveLink(userId)
+      this.#members
+        .liveLink(userId)
         ?.iceChecking()
         .catch(() => false) ?? Promise.resolve(false)
     );
@@ -253,102 +242,37 @@ export class Mesh {
   /** Media bytes received from the participant (null: no live link). */
   inboundBytes(userId: string): Promise<number | null> {
     return (
-      this.#liveLink(userId)
+      this.#members
+        .liveLink(userId)
         ?.inboundBytes()
         .catch(() => null) ?? Promise.resolve(null)
     );
   }
 
   diagnostics(): PeerDiagnostics[] {
-    return [...this.#members.values()].flatMap((m) =>
-      m.link
-        ? [{ userId: m.userId, handle: m.handle, generation: m.generation, ...m.link.diagnostics() }]
-        : [],
-    );
+    return this.#members.diagnostics();
   }
 
   /** Closes every link and stops the local tracks. The mesh cannot be used again. */
   destroy(): void {
     if (this.#destroyed) return;
-    for (const userId of [...this.#members.keys()]) this.removePeer(userId);
+    for (const userId of this.#members.userIds()) this.removePeer(userId);
     this.#destroyed = true;
-    this.#stallWatch.stop();
+    this.#stallWatch.close();
     this.#local.stop();
     this.#mailbox.clear();
     this.#status.close();
-    this.#stalls.complete();
   }
 
   /** Closes every link but keeps the local stream (leaving a conference, staying logged in). */
   clear(): void {
-    for (const userId of [...this.#members.keys()]) this.removePeer(userId);
+    for (const userId of this.#members.userIds()) this.removePeer(userId);
     this.#mailbox.clear();
   }
 
   #initiates(member: Member): boolean {
     if (this.#localUserId === null) throw new Error('mesh: local user is not set');
     return isInitiator(this.#localUserId, member.userId);
-  }
-
-  #deliver(member: Member, data: SignalData): void {
-    if (isRestartSignal(data)) {
-      this.#restarts.requested(member, data.rebuild);
-      return;
-    }
-    if (isKeyframeRequest(data)) {
-      void member.link?.forceKeyframe();
-      return;
-    }
-    if (isOutageSignal(data)) {
-      this.#onOutageSignal(member.userId, data);
-      return;
-    }
-    if ('type' in data && data.type === 'offer') member.restartAsked = false;
-    if (!member.link) {
-      member.pending.push(data);
-      return;
-    }
-    member.link.signal(data);
-  }
-
-  /** (Re)creates the member's link, replacing any old one. */
-  #connect(member: Member): void {
-    this.#closeLink(member);
-    member.generation += 1;
-    member.createdAt = this.#now();
-    const { createLink, ...linkOptions } = this.#linkOptions;
-    const link = createLink({
-      ...linkOptions,
-      initiator: this.#initiates(member),
-      stream: this.#local.stream,
-      onSignal: (data) => {
-        if (member.link === link) this.#send(member.userId, data);
-      },
-      onKeyframeNeeded: () => {
-        if (member.link === link) this.#send(member.userId, { type: 'keyframe' });
-      },
-    });
-    member.link = link;
-    // A rebuilt link replaces a broken path: reconnecting until its media decodes.
-    if (member.generation > 1) link.markBroken();
-    member.linkSubs = publishLinkStatus(member, link, {
-      status: this.#status,
-      scheduler: this.#scheduler,
-      unreachableAfterMs: this.#unreachableAfterMs,
-      current: (m) => this.#members.get(m.userId) === m,
-      publishPeer: (m) => this.#publishPeer(m),
-    });
-    if (!this.#destroyed) this.#stallWatch.start();
-    for (const data of member.pending.splice(0)) this.#deliver(member, data);
-  }
-
-  #closeLink(member: Member): void {
-    const link = member.link;
-    member.linkSubs?.unsubscribe();
-    member.linkSubs = null;
-    member.link = null;
-    link?.destroy();
-    this.#status.remoteStream(member.userId, null);
   }
 
   #send(userId: string, data: SignalData): void {
@@ -362,17 +286,12 @@ export class Mesh {
   }
 
   #adoptUnknown(member: Member): void {
-    for (const data of this.#mailbox.takeIncoming(member.handle)) this.#deliver(member, data);
+    for (const data of this.#mailbox.takeIncoming(member.handle)) this.#links.deliver(member, data);
   }
 
   #publishPeer(member: Member): void {
     if (!this.#destroyed)
       this.#status.peer(snapshotOf(member, this.#localUserId !== null && this.#initiates(member)));
-  }
-
-  #liveLink(userId: string): PeerLinkLike | null {
-    const link = this.#members.get(userId)?.link;
-    return link && !link.closed ? link : null;
   }
 
   #assertOpen(): void {

@@ -3,7 +3,7 @@
  * (stall-detector.ts decides); and says whether some other path still carries media, which is
  * how an outage is told apart from one participant's trouble.
  */
-import { interval, type SchedulerLike, type Subscription } from 'rxjs';
+import { interval, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import type { PeerLinkLike } from './link-types.ts';
 import { type StallSample, type StallTrack, trackStalls } from './stall-detector.ts';
 
@@ -19,7 +19,6 @@ export interface StallWatchDeps {
   links(): Iterable<{ userId: string; link: PeerLinkLike | null }>;
   /** The participant's current link (a sample from a replaced one says nothing of it). */
   linkOf(userId: string): PeerLinkLike | null;
-  onStall(userId: string): void;
   now(): number;
   scheduler: SchedulerLike;
   pollMs: number;
@@ -33,6 +32,9 @@ export class StallWatch {
   readonly #deps: StallWatchDeps;
   #poll: Subscription | null = null;
   #tracks: ReadonlyMap<string, StallTrack> = new Map();
+  readonly #stalls = new Subject<{ userId: string }>();
+  /** A connected participant from which no media bytes arrived for `stallMs` (once per stall); its link is marked broken first. */
+  readonly stalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
 
   constructor(deps: StallWatchDeps) {
     this.#deps = deps;
@@ -41,7 +43,7 @@ export class StallWatch {
   /** Starts polling (once; it runs until `stop`). */
   start(): void {
     if (this.#poll) return;
-    const { links, linkOf, onStall, now, scheduler, pollMs, stallMs } = this.#deps;
+    const { links, linkOf, now, scheduler, pollMs, stallMs } = this.#deps;
     let polling = false;
     this.#poll = interval(pollMs, scheduler).subscribe(() => {
       if (polling) return;
@@ -60,7 +62,10 @@ export class StallWatch {
         if (!this.#poll) return;
         const { tracks, stalled } = trackStalls(this.#tracks, samples, now(), stallMs);
         this.#tracks = tracks;
-        for (const userId of stalled) onStall(userId);
+        for (const userId of stalled) {
+          linkOf(userId)?.markBroken();
+          this.#stalls.next({ userId });
+        }
       });
     });
   }
@@ -76,8 +81,10 @@ export class StallWatch {
     return false;
   }
 
-  stop(): void {
+  /** Stops polling for good. */
+  close(): void {
     this.#poll?.unsubscribe();
     this.#poll = null;
+    this.#stalls.complete();
   }
 }
