@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const web = fileURLToPath(new URL('./web', import.meta.url));
 
@@ -12,6 +12,8 @@ export default defineConfig({
     sourcemap: true,
   },
   resolve: {
+    // The app imports the SDK as apps do (`resume-meeting`), built from its sources here.
+    conditions: ['source', ...defaultClientConditions],
     // simple-peer@9 requires Node's `events` and `buffer`: use their npm ports, never an empty
     // browser stub. (`global` and `process.nextTick` are shimmed in web/src/sdk/media/shims.ts.)
     alias: {

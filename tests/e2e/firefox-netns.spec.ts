@@ -6,6 +6,13 @@
  * again both ways. Skipped with the lab's reason where namespaces cannot be built.
  */
 import type { Page, TestInfo } from '@playwright/test';
+import {
+  expect,
+  type NetnsLab,
+  type PeerConnectionEvent,
+  peerConnectionLog,
+  recordPeerConnections,
+} from 'resume-meeting/testing';
 import type { TsdkNotification } from '../../shared/src/index.ts';
 import {
   expectFirefoxFramesFlowing,
@@ -25,13 +32,6 @@ import {
   joinByLink,
   ownHandle,
 } from './support/meeting.ts';
-import {
-  expect,
-  type NetnsLab,
-  type PeerConnectionEvent,
-  peerConnectionLog,
-  recordPeerConnections,
-} from './support/network.ts';
 
 /** Fox (Firefox, namespace A) and Cleo (Chromium, namespace B) in one room, video both ways. */
 async function meet(

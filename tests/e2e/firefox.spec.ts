@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { expect } from '@playwright/test';
+import { type MediaCut, prepareMediaCut } from 'resume-meeting/testing';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { RESUME_WINDOW_MS } from '../../shared/src/timing.ts';
 import { TcpBalancer } from '../support/cluster.ts';
@@ -33,7 +34,6 @@ import {
   remoteFrames,
   rosterNames,
 } from './support/meeting.ts';
-import { type MediaCut, prepareMediaCut } from './support/network.ts';
 import { metric } from './support/server.ts';
 
 const SCREENSHOTS = 'reports/screenshots';

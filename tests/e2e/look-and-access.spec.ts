@@ -7,10 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
+import { prepareMediaCut } from 'resume-meeting/testing';
 import { bySeverity } from './support/axe.ts';
 import { test } from './support/fixtures.ts';
 import { events, expectVideoFrom, history, joinByLink } from './support/meeting.ts';
-import { prepareMediaCut } from './support/network.ts';
 
 const SCREENSHOTS = 'reports/screenshots';
 

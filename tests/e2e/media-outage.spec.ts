@@ -7,10 +7,10 @@
  * says "reconnecting" within 1.5 s and until its video is back. A 20 s cut stays one episode.
  */
 import { expect, type Page } from '@playwright/test';
+import { type MediaCut, prepareMediaCut } from 'resume-meeting/testing';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test } from './support/fixtures.ts';
 import { expectVideoFrom, history, joinByLink, ownHandle, RESUME_SEQUENCE } from './support/meeting.ts';
-import { type MediaCut, prepareMediaCut } from './support/network.ts';
 
 const NOTICE_MS = 1_500;
 const GAP_MS = 8_000;

@@ -4,6 +4,7 @@
  * new handle linked to the original, and frames decoding again on every side.
  */
 import { expect, type Page } from '@playwright/test';
+import { prepareMediaCut } from 'resume-meeting/testing';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test } from './support/fixtures.ts';
 import {
@@ -15,7 +16,6 @@ import {
   ownHandle,
   RESUME_SEQUENCE,
 } from './support/meeting.ts';
-import { prepareMediaCut } from './support/network.ts';
 
 const EPISODE = RESUME_SEQUENCE;
 

@@ -15,6 +15,7 @@
  * HTTPS/WSS (loopback, no lab) is in https-wss.spec.ts.
  */
 
+import { peerConnectionLog, type SelectedPair, selectedCandidatePairs } from 'resume-meeting/testing';
 import { history, ownHandle, remoteFrames } from './support/meeting.ts';
 import { NAT_LAB_ADDRESSES, type NatLab, type NatLabOptions } from './support/nat-lab.ts';
 import {
@@ -33,7 +34,6 @@ import {
   test,
 } from './support/nat-meeting.ts';
 import type { NetChange } from './support/netns.ts';
-import { peerConnectionLog, type SelectedPair, selectedCandidatePairs } from './support/network.ts';
 
 /** What the product is deployed with behind NATs: coturn for STUN, TURN over UDP and TCP. */
 const WITH_TURN: NatLabOptions['ice'] = { turn: ['udp', 'tcp'] };

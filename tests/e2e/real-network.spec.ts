@@ -8,6 +8,15 @@
  * Also here: the CDP media-cut recipe of support/network.ts, verified on loopback.
  */
 import type { Browser, Page, TestInfo } from '@playwright/test';
+import {
+  expect,
+  type NetChange,
+  type NetnsLab,
+  peerConnectionLog,
+  prepareMediaCut,
+  recordPeerConnections,
+  test,
+} from 'resume-meeting/testing';
 import type { TsdkNotification } from '../../shared/src/index.ts';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test as loopbackTest } from './support/fixtures.ts';
@@ -19,15 +28,6 @@ import {
   ownHandle,
   remoteFrames,
 } from './support/meeting.ts';
-import {
-  expect,
-  type NetChange,
-  type NetnsLab,
-  peerConnectionLog,
-  prepareMediaCut,
-  recordPeerConnections,
-  test,
-} from './support/network.ts';
 
 const RESUMING = 'TSDK_E_CONF_EVT_CONF_RESUMING_IND';
 const RESULT = 'TSDK_E_CONF_EVT_CONF_RESUME_RESULT';

@@ -63,15 +63,9 @@ describe('layer boundaries', () => {
     expect(violations((e) => under(e.to, 'tests') || under(e.to, 'bench'))).toEqual([]);
   });
 
-  it('the app imports only the SDK facade', () => {
-    expect(
-      violations(
-        (e) =>
-          under(e.from, 'web/src/app') &&
-          !under(e.to, 'web/src/app') &&
-          !/^web\/src\/sdk\/index(\.ts)?$/.test(e.to),
-      ),
-    ).toEqual([]);
+  it('the app uses the SDK as apps do: through the package entry `resume-meeting`, never a relative path', () => {
+    expect(violations((e) => under(e.from, 'web/src/app') && !under(e.to, 'web/src/app'))).toEqual([]);
+    expect(readFileSync(join(root, 'web/src/app/main.ts'), 'utf8')).toMatch(/from 'resume-meeting';/);
   });
 
   it('media never talks to the server itself', () => {

@@ -11,6 +11,7 @@ import {
 } from '@playwright/test';
 import type { TsdkNotification } from '../../../shared/src/index.ts';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
+import type { Evaluates } from './pc-recorder.ts';
 
 /** A resume episode in a conference, as spec §3 rule 1 orders it. */
 export const RESUME_SEQUENCE = [
@@ -26,9 +27,7 @@ export const RESUME_SEQUENCE = [
  * What the history helpers need of a page: a Playwright page, or a Firefox page from the
  * Firefox adapter (firefox.ts).
  */
-export interface Evaluates {
-  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
-}
+export type { Evaluates } from './pc-recorder.ts';
 
 export interface Participant {
   name: string;

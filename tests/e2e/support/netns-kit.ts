@@ -13,11 +13,24 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromiumPath } from './chromium.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/**
+ * The package's root (this repo, or `node_modules/resume-meeting` when the fixtures run from the
+ * installed package): where the signaling server and the built app are.
+ */
+export const REPO_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'resume-meeting')
+      return dir;
+    if (dirname(dir) === dir) throw new Error(`no resume-meeting package.json above ${from}`);
+  }
+}
 
 /** `<pid36>-<6 hex>`: the owner process and a random part, for names of one lab. */
 export function newLabId(): string {

@@ -19,7 +19,6 @@ import {
   type CDPSession,
   type Page,
 } from '@playwright/test';
-import type { Evaluates } from './meeting.ts';
 import {
   type NetChange,
   NetnsLab,
@@ -27,7 +26,7 @@ import {
   netnsSkipReason,
   type UdpBlackhole,
 } from './netns.ts';
-import { installPeerConnectionRecorder, type PeerConnectionEvent } from './pc-recorder.ts';
+import { type Evaluates, installPeerConnectionRecorder, type PeerConnectionEvent } from './pc-recorder.ts';
 
 export { expect } from '@playwright/test';
 export type { NetChange, UdpBlackhole } from './netns.ts';

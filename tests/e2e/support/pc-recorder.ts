@@ -4,6 +4,11 @@
  * or puppeteer's `evaluateOnNewDocument` (Firefox), so both browsers keep the same log.
  */
 
+/** A page that runs functions (Playwright's, or the Firefox adapter's). */
+export interface Evaluates {
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+}
+
 /** One state change of one RTCPeerConnection in the page, as recorded by {@link installPeerConnectionRecorder}. */
 export interface PeerConnectionEvent {
   /** Index of the peer connection in creation order. */

@@ -1,4 +1,4 @@
-import type { MeetingClient } from '../sdk/index.ts';
+import type { MeetingClient } from 'resume-meeting';
 
 declare global {
   interface Window {

@@ -1,9 +1,9 @@
 /**
  * The meeting app: a join form, then the meeting view (video grid, participants, chat), and a
- * timeline of every TSDK notification. It talks to the SDK facade only.
+ * timeline of every TSDK notification. It talks to the SDK facade only (`resume-meeting`).
  */
+import { MeetingClient } from 'resume-meeting';
 import { combineLatest } from 'rxjs';
-import { MeetingClient } from '../sdk/index.ts';
 import { byId } from './dom.ts';
 import { bindChat } from './views/chat.ts';
 import { bindJoinForm, deepLink, type JoinRequest } from './views/join-form.ts';

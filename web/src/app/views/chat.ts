@@ -1,4 +1,4 @@
-import type { ChatMessage, MeetingClient, OutboxEntry } from '../../sdk/index.ts';
+import type { ChatMessage, MeetingClient, OutboxEntry } from 'resume-meeting';
 import { appendPinned, clock, el } from '../dom.ts';
 
 export interface ChatElements {

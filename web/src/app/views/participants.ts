@@ -1,4 +1,4 @@
-import type { MeetingClient, Participant } from '../../sdk/index.ts';
+import type { MeetingClient, Participant } from 'resume-meeting';
 import { el } from '../dom.ts';
 
 /** The roster: name, handle, status, with a "reconnecting" badge. */

@@ -1,4 +1,4 @@
-import { type MeetingClient, type ResumeState, resultCodeName } from '../../sdk/index.ts';
+import { type MeetingClient, type ResumeState, resultCodeName } from 'resume-meeting';
 
 /** The seed's wording (step 3): in a meeting only the conference resume is mentioned. */
 export const RESUMING_MEETING = 'Poor network quality. Attempting to join the meeting again...';

@@ -1,4 +1,4 @@
-import type { MeetingClient, TsdkNotification } from '../../sdk/index.ts';
+import type { MeetingClient, TsdkNotification } from 'resume-meeting';
 import { appendPinned, clock, el } from '../dom.ts';
 
 /** Every TSDK notification, oldest first, newest at the bottom. */

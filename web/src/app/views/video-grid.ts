@@ -1,5 +1,5 @@
+import type { MeetingClient } from 'resume-meeting';
 import { combineLatest } from 'rxjs';
-import type { MeetingClient } from '../../sdk/index.ts';
 import { el } from '../dom.ts';
 
 interface Tile {
