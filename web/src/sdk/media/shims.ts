@@ -1,12 +1,10 @@
 /*
- * simple-peer@9 and its dependencies (readable-stream@3, randombytes, debug) were written for
- * browserify, which provided Node globals. Vite provides none, so this module — imported
- * before simple-peer — supplies the few they touch:
- * - `global` (randombytes reads `global.crypto`; readable-stream and util-deprecate too);
- * - `process.nextTick` (readable-stream schedules everything with it) and `process.env`
- *   (debug reads `process.env.DEBUG` when `process` exists).
- * `Buffer` comes from the `buffer` package that simple-peer requires itself, and `events` from
- * the `events` package: both resolve to their npm versions in the bundle, not Node built-ins.
+ * simple-peer@9 and what it still pulls in (queue-microtask, get-browser-rtc, events) were
+ * written for browserify, which provided Node globals. Vite provides none, so this module,
+ * imported before simple-peer, supplies the few that code may touch: `global` (queue-microtask
+ * outside a window) and `process.nextTick` / `process.env`. `readable-stream`, `buffer`,
+ * `randombytes` and `debug` are replaced at build time by the stand-ins in `stubs/`
+ * (vite.config.ts), `events` by its npm port.
  */
 type ProcessShim = {
   env: Record<string, string>;
