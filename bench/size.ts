@@ -2,15 +2,15 @@
  * Gzipped size of the SDK entry alone (no app UI) and of the built app.
  * Writes bench/results/size.json and prints a table. Run: npm run bench:size
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
+import { SDK_GOAL_BYTES, sdkBundleSize, sizeOf } from './sdk-bundle.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SDK_GOAL_KB = 60;
+const SDK_GOAL_KB = SDK_GOAL_BYTES / 1024;
 
 function files(dir: string, ext: RegExp): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -18,35 +18,7 @@ function files(dir: string, ext: RegExp): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-function sizes(paths: string[]) {
-  let raw = 0;
-  let gzip = 0;
-  for (const path of paths) {
-    const body = readFileSync(path);
-    raw += statSync(path).size;
-    gzip += gzipSync(body, { level: 9 }).length;
-  }
-  return { rawBytes: raw, gzipBytes: gzip };
-}
-
-const sdkOut = join(tmpdir(), `sdk-size-${process.pid}`);
-await build({
-  configFile: join(root, 'vite.config.ts'),
-  logLevel: 'warn',
-  build: {
-    outDir: sdkOut,
-    emptyOutDir: true,
-    // IIFE, not ES: Vite keeps whitespace in ES library builds, which is not what ships.
-    lib: {
-      entry: join(root, 'web/src/sdk/index.ts'),
-      formats: ['iife'],
-      name: 'MeetingSdk',
-      fileName: 'sdk',
-    },
-    rollupOptions: { external: [] },
-  },
-});
-const sdk = sizes(files(sdkOut, /\.js$/));
+const sdk = await sdkBundleSize();
 
 const appOut = join(tmpdir(), `app-size-${process.pid}`);
 await build({
@@ -54,8 +26,8 @@ await build({
   logLevel: 'warn',
   build: { outDir: appOut, emptyOutDir: true },
 });
-const appJs = sizes(files(appOut, /\.js$/));
-const appCss = sizes(files(appOut, /\.css$/));
+const appJs = sizeOf(files(appOut, /\.js$/));
+const appCss = sizeOf(files(appOut, /\.css$/));
 
 const result = {
   measuredAt: new Date().toISOString(),
