@@ -31,7 +31,12 @@ export async function poll<T>(probe: () => Promise<T | null>, timeoutMs: number)
 }
 
 /** The first moment at or after `since` when frames kept moving (the next one within 200 ms). */
-export async function steadyFramesAt(page: Page, name: string, since: number): Promise<number | null> {
+export async function steadyFramesAt(
+  page: Page,
+  name: string,
+  since: number,
+  timeoutMs = 20_000,
+): Promise<number | null> {
   return poll(
     () =>
       page.evaluate(
@@ -44,7 +49,7 @@ export async function steadyFramesAt(page: Page, name: string, since: number): P
         },
         { name, since },
       ),
-    20_000,
+    timeoutMs,
   );
 }
 

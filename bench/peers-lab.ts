@@ -1,0 +1,78 @@
+/**
+ * The lab side of bench:peers: the four network changes on A, applied the same way for both
+ * systems, and PeerJS's server started inside R. Each change resolves when the network is whole
+ * again, so "back → frames" is measured from the same moment for both.
+ */
+import { spawn } from 'node:child_process';
+import { linkOutageA } from '../tests/e2e/support/firefox-lab.ts';
+import { REPO_ROOT } from '../tests/e2e/support/netns-kit.ts';
+import { LAB_ADDRESSES, type NetnsLab } from '../tests/e2e/support/network.ts';
+
+export const PEER_SCENARIOS = ['ip-change', 'gapless-switch', 'link-down-5s', 'udp-blackhole-3s'] as const;
+export type PeerScenario = (typeof PEER_SCENARIOS)[number];
+
+/** PeerJS's server inside R, on the lab's server address (its own port; ours keeps 8080). */
+export const PEERJS_PORT = 9000;
+export const PEERJS_URL = `http://${LAB_ADDRESSES.server}:${PEERJS_PORT}`;
+
+/** When A's network broke and when it was whole again (ms since epoch). */
+export interface AppliedChange {
+  at: number;
+  backAt: number;
+}
+
+export async function applyChange(lab: NetnsLab, scenario: PeerScenario): Promise<AppliedChange> {
+  switch (scenario) {
+    case 'ip-change': {
+      const c = await lab.changeIp();
+      return { at: c.at, backAt: c.doneAt };
+    }
+    case 'gapless-switch': {
+      const c = await lab.switchInterface({ gapMs: 0 });
+      return { at: c.at, backAt: c.doneAt };
+    }
+    case 'link-down-5s': {
+      const o = await linkOutageA(lab, 5_000);
+      return { at: o.at, backAt: o.doneAt };
+    }
+    case 'udp-blackhole-3s': {
+      const block = await lab.blackholeUdp({ forMs: 3_000 });
+      return { at: block.change.at, backAt: (await block.lifted).doneAt };
+    }
+  }
+}
+
+/** Starts bench/peerjs-server.ts inside R; resolves once it listens. `stop()` ends it. */
+export function startPeerjsServer(lab: NetnsLab): Promise<{ stop(): void }> {
+  const child = spawn(
+    'ip',
+    [
+      ...['netns', 'exec', lab.ns.r, process.execPath, '--import', 'tsx', 'bench/peerjs-server.ts'],
+      ...[LAB_ADDRESSES.server, String(PEERJS_PORT)],
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`PeerJS server not ready after 20 s: ${out.slice(-500)}`));
+    }, 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (/^ready$/m.test(out)) {
+        clearTimeout(timer);
+        resolve({ stop });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PeerJS server exited (${code}): ${out.slice(-500)}`));
+    });
+  });
+}

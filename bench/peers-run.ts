@@ -1,0 +1,127 @@
+/**
+ * One run of bench:peers: a fresh namespace lab, A (Ada) and B (Bob) in a call on one system
+ * (the product, or the PeerJS reference page served with PeerJS's server from R), media flowing
+ * both ways, then one network change on A. Measured: network whole again → frames decoding
+ * steadily again on each side (the frame monitor, 20 ms resolution), within 60 s or never; and
+ * for the product the TSDK episodes on each side.
+ */
+import type { Browser, Page } from '@playwright/test';
+import { expectFramesFlowing } from '../tests/e2e/support/meeting.ts';
+import { NetnsLab } from '../tests/e2e/support/netns.ts';
+import { installFrameMonitor } from './frames-monitor.ts';
+import { applyChange, PEERJS_URL, type PeerScenario, startPeerjsServer } from './peers-lab.ts';
+import { meetInLab, SETTLE_AFTER_MS, SETTLE_BEFORE_MS, steadyFramesAt } from './recovery-netns.ts';
+
+export type PeerSystem = 'ours' | 'peerjs';
+
+export interface PeerSample {
+  system: PeerSystem;
+  scenario: PeerScenario;
+  /** Network whole again → A decodes B steadily again, and B decodes A (null: not within 60 s). */
+  framesOnA: number | null;
+  framesOnB: number | null;
+  /** How long the network was broken (the change itself, or the outage). */
+  brokenMs: number;
+  /** PeerJS only: what the reference page did from the change on (`+ms what`), A's then B's. */
+  peerjsA?: string[];
+  peerjsB?: string[];
+  /** The product only: CONF_RESUMING_IND on each side from the change on. */
+  episodesOnA?: number;
+  episodesOnB?: number;
+  error?: string;
+}
+
+/** A system that has not recovered a minute after the network is back never will by itself. */
+export const NEVER_AFTER_MS = 60_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function openPeerjs(browser: Browser, me: string, them: string, caller: boolean): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${PEERJS_URL}/?me=${me}&them=${them}${caller ? '&call=1' : ''}`);
+  await installFrameMonitor(page);
+  return page;
+}
+
+const peerjsLog = (page: Page, at: number) =>
+  page.evaluate(
+    (at) =>
+      ((window as unknown as { __peerjsEvents?: { at: number; what: string }[] }).__peerjsEvents ?? [])
+        .filter((e) => e.at >= at)
+        .map((e) => `+${e.at - at} ${e.what}`),
+    at,
+  );
+
+const episodes = (page: Page, at: number) =>
+  page.evaluate(
+    (at) =>
+      (window.meetingClient.history as { event: string; at: number }[]).filter(
+        (n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND' && n.at >= at,
+      ).length,
+    at,
+  );
+
+export async function peerRun(system: PeerSystem, scenario: PeerScenario, run: number): Promise<PeerSample> {
+  const lab = await NetnsLab.create({ logLevel: 'warn', log: () => {} });
+  let peerjs: { stop(): void } | null = null;
+  try {
+    // The PeerJS page's origin must count as secure for the camera, like the product's.
+    const args = system === 'peerjs' ? [`--unsafely-treat-insecure-origin-as-secure=${PEERJS_URL}`] : [];
+    const [browserA, browserB] = await Promise.all([
+      lab.launchBrowser('a', args),
+      lab.launchBrowser('b', args),
+    ]);
+    let a: Page;
+    let b: Page;
+    if (system === 'ours') {
+      const met = await meetInLab(
+        { a: browserA, b: browserB },
+        lab.serverUrl,
+        `peers-${scenario}-${run}`,
+        'fast',
+        false,
+      );
+      a = met.a.page;
+      b = met.b.page;
+    } else {
+      peerjs = await startPeerjsServer(lab);
+      b = await openPeerjs(browserB, 'Bob', 'Ada', false);
+      a = await openPeerjs(browserA, 'Ada', 'Bob', true);
+    }
+    await Promise.all([expectFramesFlowing(a, 'Bob', 20_000), expectFramesFlowing(b, 'Ada', 20_000)]);
+    await sleep(SETTLE_BEFORE_MS);
+    const { at, backAt } = await applyChange(lab, scenario);
+    // Frames already in flight at the change are not a recovery.
+    const since = Math.max(at + 300, backAt);
+    const [framesA, framesB] = await Promise.all([
+      steadyFramesAt(a, 'Bob', since, NEVER_AFTER_MS),
+      steadyFramesAt(b, 'Ada', since, NEVER_AFTER_MS),
+    ]);
+    const sample: PeerSample = {
+      system,
+      scenario,
+      framesOnA: framesA === null ? null : framesA - backAt,
+      framesOnB: framesB === null ? null : framesB - backAt,
+      brokenMs: backAt - at,
+    };
+    if (system === 'peerjs') {
+      sample.peerjsA = await peerjsLog(a, at);
+      sample.peerjsB = await peerjsLog(b, at);
+    }
+    if (system === 'ours') {
+      await sleep(SETTLE_AFTER_MS);
+      sample.episodesOnA = await episodes(a, at);
+      sample.episodesOnB = await episodes(b, at);
+    }
+    console.log(JSON.stringify(sample));
+    return sample;
+  } catch (err) {
+    const error = (err as Error).message.split('\n')[0] ?? String(err);
+    const sample: PeerSample = { system, scenario, framesOnA: null, framesOnB: null, brokenMs: 0, error };
+    console.log(JSON.stringify(sample));
+    return sample;
+  } finally {
+    peerjs?.stop();
+    await lab.dispose();
+  }
+}
