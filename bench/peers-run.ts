@@ -10,7 +10,13 @@ import { expectFramesFlowing } from '../tests/e2e/support/meeting.ts';
 import { NetnsLab } from '../tests/e2e/support/netns.ts';
 import { installFrameMonitor } from './frames-monitor.ts';
 import { applyChange, PEERJS_URL, type PeerScenario, startPeerjsServer } from './peers-lab.ts';
-import { meetInLab, SETTLE_AFTER_MS, SETTLE_BEFORE_MS, steadyFramesAt } from './recovery-netns.ts';
+import {
+  episodesSince,
+  meetInLab,
+  SETTLE_AFTER_MS,
+  SETTLE_BEFORE_MS,
+  steadyFramesAt,
+} from './recovery-netns.ts';
 
 export type PeerSystem = 'ours' | 'peerjs';
 
@@ -49,15 +55,6 @@ const peerjsLog = (page: Page, at: number) =>
       ((window as unknown as { __peerjsEvents?: { at: number; what: string }[] }).__peerjsEvents ?? [])
         .filter((e) => e.at >= at)
         .map((e) => `+${e.at - at} ${e.what}`),
-    at,
-  );
-
-const episodes = (page: Page, at: number) =>
-  page.evaluate(
-    (at) =>
-      (window.meetingClient.history as { event: string; at: number }[]).filter(
-        (n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND' && n.at >= at,
-      ).length,
     at,
   );
 
@@ -110,8 +107,8 @@ export async function peerRun(system: PeerSystem, scenario: PeerScenario, run: n
     }
     if (system === 'ours') {
       await sleep(SETTLE_AFTER_MS);
-      sample.episodesOnA = await episodes(a, at);
-      sample.episodesOnB = await episodes(b, at);
+      sample.episodesOnA = await episodesSince(a, at);
+      sample.episodesOnB = await episodesSince(b, at);
     }
     console.log(JSON.stringify(sample));
     return sample;

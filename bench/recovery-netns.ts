@@ -74,6 +74,17 @@ async function printTrace(a: Page, b: Page, at: number): Promise<void> {
   console.log(lines.join('\n'));
 }
 
+/** The product's episodes (CONF_RESUMING_IND) on the page since `at`. */
+export function episodesSince(page: Page, at: number): Promise<number> {
+  return page.evaluate(
+    (at) =>
+      (window.meetingClient.history as { event: string; at: number }[]).filter(
+        (n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND' && n.at >= at,
+      ).length,
+    at,
+  );
+}
+
 /** The selected pair of the page's connected peer connection(s): `local ⇄ remote` candidate types. */
 async function pathOf(page: Page): Promise<string> {
   const pairs = await selectedCandidatePairs(page).catch(() => []);
@@ -139,14 +150,7 @@ export async function measureChange(
     }, 30_000),
   ]);
   await sleep(SETTLE_AFTER_MS);
-  const episodes = (page: Page) =>
-    page.evaluate(
-      (at) =>
-        (window.meetingClient.history as { event: string; at: number }[]).filter(
-          (n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND' && n.at >= at,
-        ).length,
-      at,
-    );
+  const episodes = (page: Page) => episodesSince(page, at);
   const sample: Sample = {
     scenario,
     mode,
