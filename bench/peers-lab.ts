@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { linkOutageA } from '../tests/e2e/support/firefox-lab.ts';
+import { waitForLine } from '../tests/e2e/support/firefox-netns.ts';
 import { REPO_ROOT } from '../tests/e2e/support/netns-kit.ts';
 import { LAB_ADDRESSES, type NetnsLab } from '../tests/e2e/support/network.ts';
 
@@ -43,7 +44,7 @@ export async function applyChange(lab: NetnsLab, scenario: PeerScenario): Promis
 }
 
 /** Starts bench/peerjs-server.ts inside R; resolves once it listens. `stop()` ends it. */
-export function startPeerjsServer(lab: NetnsLab): Promise<{ stop(): void }> {
+export async function startPeerjsServer(lab: NetnsLab): Promise<{ stop(): void }> {
   const child = spawn(
     'ip',
     [
@@ -55,24 +56,14 @@ export function startPeerjsServer(lab: NetnsLab): Promise<{ stop(): void }> {
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`PeerJS server not ready after 20 s: ${out.slice(-500)}`));
-    }, 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (/^ready$/m.test(out)) {
-        clearTimeout(timer);
-        resolve({ stop });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`PeerJS server exited (${code}): ${out.slice(-500)}`));
-    });
-  });
+  try {
+    await waitForLine(child, /^ready$/, 'PeerJS server', 20_000);
+    // Its later output is not needed, but a full pipe would block it: drain it.
+    child.stdout?.resume();
+    child.stderr?.resume();
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { stop };
 }

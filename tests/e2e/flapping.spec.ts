@@ -5,7 +5,7 @@
  * cheap probe. Both hosts: with `127.0.0.1` engine.io would close its transport on every
  * `offline` (the SDK keeps it open), with `localhost` it never does.
  */
-import type { BrowserContext } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test } from './support/fixtures.ts';
@@ -24,7 +24,7 @@ import {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Keeps the page's `offline` / `online` events with their times in `window.netEvents`. */
-async function recordNetworkEvents(page: import('@playwright/test').Page): Promise<void> {
+async function recordNetworkEvents(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const log: [string, number][] = [];
     (window as unknown as { netEvents: typeof log }).netEvents = log;

@@ -4,7 +4,8 @@
  * with `tsc --strict` against the published `.d.ts` (no skipLibCheck), and one Playwright test of
  * that consumer written only against `resume-meeting/testing` (resume.spec.ts: a real IP change in
  * the namespace lab, served by the server inside the installed package). Dependencies come from
- * npm's cache where `npm ci` left them (`--prefer-offline`).
+ * npm's cache where `npm ci` left them (`--prefer-offline`). Packing, installing and type-checking
+ * need no root; only the consumer's lab test does.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,8 +50,6 @@ function consumerEnv(): NodeJS.ProcessEnv {
 }
 
 test('packed and installed elsewhere: the consumer type-checks strictly and its resume test passes', async () => {
-  const skip = netnsSkipReason();
-  test.skip(skip !== null, skip ?? '');
   test.setTimeout(480_000);
   const dir = mkdtempSync(join(tmpdir(), 'resume-meeting-consumer-'));
   try {
@@ -86,7 +85,9 @@ test('packed and installed elsewhere: the consumer type-checks strictly and its 
       dir,
       consumerEnv(),
     );
-    expect(out).toMatch(/\b1 passed\b/);
+    // Where no lab can be built (not root, outside CI), the consumer's own fixture skips its
+    // test with the reason; in CI it never skips (netns-support.ts), so there it must pass.
+    expect(out).toMatch(netnsSkipReason() === null ? /\b1 passed\b/ : /\b1 skipped\b/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -65,7 +65,12 @@ export interface NamespacedFirefoxOptions {
 }
 
 /** Waits for a line on the child's stdout/stderr that matches `re`; rejects on exit or timeout. */
-function waitForLine(child: ChildProcess, re: RegExp, what: string, timeoutMs: number): Promise<string> {
+export function waitForLine(
+  child: ChildProcess,
+  re: RegExp,
+  what: string,
+  timeoutMs: number,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const seen: string[] = [];
     const onData = (chunk: Buffer) => {

@@ -40,7 +40,7 @@ export class StallWatch {
     this.#deps = deps;
   }
 
-  /** Starts polling (once; it runs until `stop`). */
+  /** Starts polling (once; it runs until `close`). */
   start(): void {
     if (this.#poll) return;
     const { links, linkOf, now, scheduler, pollMs, stallMs } = this.#deps;
