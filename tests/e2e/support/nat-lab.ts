@@ -49,6 +49,7 @@ import {
   acquireHostBlackhole,
   chromiumWrapper,
   cleanupStale,
+  closeBrowsers,
   deleteNamespaces,
   disposeAtExit,
   forgetAtExit,
@@ -364,11 +365,7 @@ export class NatLab {
   async dispose({ keepTurnLog = false }: { keepTurnLog?: boolean } = {}): Promise<void> {
     if (this.#disposed) return;
     const started = Date.now();
-    await Promise.all(
-      [...this.#browsers].map((b) =>
-        Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]),
-      ),
-    );
+    await closeBrowsers(this.#browsers);
     await this.#turn?.stop({ keepLog: keepTurnLog });
     if (keepTurnLog && this.#turn) this.log(`coturn log kept at ${this.#turn.logPath}`);
     await this.#server?.stop();

@@ -54,6 +54,12 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Closes the browsers a lab launched, giving each at most 5 s (a hung one must not stall teardown). */
+export function closeBrowsers(browsers: Iterable<{ close(): Promise<void> }>): Promise<unknown> {
+  const within5s = () => new Promise((r) => setTimeout(r, 5_000));
+  return Promise.all([...browsers].map((b) => Promise.race([b.close().catch(() => {}), within5s()])));
+}
+
 export function sh(cmd: string, args: string[], timeoutMs = 15_000): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {

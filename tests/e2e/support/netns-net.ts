@@ -55,3 +55,31 @@ export async function buildNetnsNetwork(
   await ip('b', 'link', 'set', 'eth0', 'up');
   await ip('b', 'route', 'add', 'default', 'via', LAB_ADDRESSES.b.eth0.gw, 'dev', 'eth0');
 }
+
+/**
+ * `ip -batch` lines bringing A's `dev` up at host number `host` with a default route through
+ * R; a `metric` makes the route a standby that only serves when the preferred one is gone.
+ */
+export function interfaceUp(dev: 'eth0' | 'eth1', host: number, metric?: number): string[] {
+  const cfg = LAB_ADDRESSES.a[dev];
+  const route = metric === undefined ? 'replace default' : `append default metric ${metric}`;
+  return [
+    `addr flush dev ${dev}`,
+    `addr add ${cfg.net}.${host}/24 dev ${dev}`,
+    `link set ${dev} up`,
+    `route ${route} via ${cfg.gw} dev ${dev}`,
+  ];
+}
+
+/** `ip -batch` lines taking A's `dev` away: link down, address removed (its routes go with it). */
+export const interfaceDown = (dev: 'eth0' | 'eth1'): string[] => [
+  `link set ${dev} down`,
+  `addr flush dev ${dev}`,
+];
+
+/** `ip -batch` lines moving A's `dev` from one address to another in its /24, default route kept on it. */
+export const readdress = (dev: 'eth0' | 'eth1', from: string, to: string): string[] => [
+  `addr del ${from}/24 dev ${dev}`,
+  `addr add ${to}/24 dev ${dev}`,
+  `route replace default via ${LAB_ADDRESSES.a[dev].gw} dev ${dev}`,
+];

@@ -34,6 +34,7 @@ import {
   acquireHostBlackhole,
   chromiumWrapper,
   cleanupStale,
+  closeBrowsers,
   deleteNamespaces,
   disposeAtExit,
   forgetAtExit,
@@ -45,7 +46,15 @@ import {
   sh,
   startNamespacedServer,
 } from './netns-kit.ts';
-import { buildNetnsNetwork, LAB_ADDRESSES, type Role, TEST_RANGE } from './netns-net.ts';
+import {
+  buildNetnsNetwork,
+  interfaceDown,
+  interfaceUp,
+  LAB_ADDRESSES,
+  type Role,
+  readdress,
+  TEST_RANGE,
+} from './netns-net.ts';
 import { netnsSupport } from './netns-support.ts';
 
 export type { NetChange, UdpBlackhole } from './lab-changes.ts';
@@ -234,9 +243,6 @@ export class NetnsLab {
     return browser;
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Network changes.
-
   #record(change: NetChange): NetChange {
     this.changes.push(change);
     this.log(`${change.kind}: ${change.detail} (took ${change.doneAt - change.at} ms)`);
@@ -256,11 +262,7 @@ export class NetnsLab {
     this.#host[dev] = this.#host[dev] >= 250 ? cfg.first : this.#host[dev] + 1;
     const to = this.addressA;
     const at = Date.now();
-    await ipBatch(this.ns.a, [
-      `addr del ${from}/24 dev ${dev}`,
-      `addr add ${to}/24 dev ${dev}`,
-      `route replace default via ${cfg.gw} dev ${dev}`,
-    ]);
+    await ipBatch(this.ns.a, readdress(dev, from, to));
     return this.#record({
       kind: 'changeIp',
       at,
@@ -279,23 +281,16 @@ export class NetnsLab {
   async switchInterface({ gapMs = 0 }: { gapMs?: number } = {}): Promise<NetChange> {
     this.#assertLive('switchInterface');
     const oldDev = this.#active;
-    const newDev = oldDev === 'eth0' ? 'eth1' : 'eth0';
+    const newDev = this.#standby;
     const from = this.addressA;
-    const down = async () => {
-      await ipBatch(this.ns.a, [`link set ${oldDev} down`, `addr flush dev ${oldDev}`]);
-      return Date.now();
-    };
-    const up = async () => {
-      const cfg = LAB_ADDRESSES.a[newDev];
-      await ipBatch(this.ns.a, [
-        `addr flush dev ${newDev}`,
-        `addr add ${cfg.net}.${this.#host[newDev]}/24 dev ${newDev}`,
-        `link set ${newDev} up`,
-        `route replace default via ${cfg.gw} dev ${newDev}`,
-      ]);
-      return Date.now();
-    };
-    const { at, doneAt } = await switchOver(gapMs, up, down, (ms) => this.#timers.sleep(ms));
+    const batch = (lines: string[]) => ipBatch(this.ns.a, lines).then(() => Date.now());
+    const up = () => batch(interfaceUp(newDev, this.#host[newDev]));
+    const { at, doneAt } = await switchOver(
+      gapMs,
+      up,
+      () => batch(interfaceDown(oldDev)),
+      (ms) => this.#timers.sleep(ms),
+    );
     this.#active = newDev;
     const to = this.addressA;
     return this.#record({
@@ -306,6 +301,34 @@ export class NetnsLab {
       to,
       detail: `A ${oldDev} ${from} → ${newDev} ${to}, gap ${gapMs} ms (old down at +${at - this.#t0} ms, new up at +${doneAt - this.#t0} ms)`,
     });
+  }
+
+  /**
+   * Dual-homed A (Wi-Fi with a phone tethered, or a phone with Wi-Fi and cellular): its other
+   * interface up, addressed and routable beside the active one, its default route less preferred
+   * (metric 500), so the kernel moves to it by itself when the active one goes.
+   */
+  async addStandbyInterface(): Promise<void> {
+    this.#assertLive('addStandbyInterface');
+    await ipBatch(this.ns.a, interfaceUp(this.#standby, this.#host[this.#standby], 500));
+    this.log(`standby: A ${this.#standby} up beside ${this.#active} ${this.addressA}`);
+  }
+
+  /**
+   * A's active interface goes away (link down, address removed) with the standby already up
+   * ({@link addStandbyInterface}): nothing else changes, the standby's route takes over.
+   */
+  async dropActiveInterface(): Promise<NetChange> {
+    this.#assertLive('dropActiveInterface');
+    const [oldDev, from, at] = [this.#active, this.addressA, Date.now()];
+    await ipBatch(this.ns.a, interfaceDown(oldDev));
+    this.#active = this.#standby;
+    const detail = `A ${oldDev} ${from} gone, ${this.addressA} stays`;
+    return this.#record({ kind: 'switchInterface', at, doneAt: at, from, to: this.addressA, detail });
+  }
+
+  get #standby(): 'eth0' | 'eth1' {
+    return this.#active === 'eth0' ? 'eth1' : 'eth0';
   }
 
   /**
@@ -345,18 +368,10 @@ export class NetnsLab {
     return handle;
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Teardown.
-
   /** Closes the browsers, stops the server, removes namespaces, veths, rules and the route. Idempotent. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
-    const browsers = [...this.#browsers];
-    await Promise.all(
-      browsers.map((b) =>
-        Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]),
-      ),
-    );
+    await closeBrowsers(this.#browsers);
     await this.#server?.stop();
     this.disposeSync();
   }
