@@ -1,5 +1,5 @@
 /**
- * The lab side of bench:peers: the four network changes on A, applied the same way for both
+ * The lab side of bench:peers: the five network changes on A, applied the same way for both
  * systems, and PeerJS's server started inside R. Each change resolves when the network is whole
  * again, so "back → frames" is measured from the same moment for both.
  */
@@ -9,7 +9,13 @@ import { waitForLine } from '../tests/e2e/support/firefox-netns.ts';
 import { REPO_ROOT } from '../tests/e2e/support/netns-kit.ts';
 import { LAB_ADDRESSES, type NetnsLab } from '../tests/e2e/support/network.ts';
 
-export const PEER_SCENARIOS = ['ip-change', 'gapless-switch', 'link-down-5s', 'udp-blackhole-3s'] as const;
+export const PEER_SCENARIOS = [
+  'ip-change',
+  'gapless-switch',
+  'dual-homed',
+  'link-down-5s',
+  'udp-blackhole-3s',
+] as const;
 export type PeerScenario = (typeof PEER_SCENARIOS)[number];
 
 /** PeerJS's server inside R, on the lab's server address (its own port; ours keeps 8080). */
@@ -22,6 +28,11 @@ export interface AppliedChange {
   backAt: number;
 }
 
+/** Before anyone joins: a dual-homed A has its second interface up from the start. */
+export async function prepareLab(lab: NetnsLab, scenario: PeerScenario): Promise<void> {
+  if (scenario === 'dual-homed') await lab.addStandbyInterface();
+}
+
 export async function applyChange(lab: NetnsLab, scenario: PeerScenario): Promise<AppliedChange> {
   switch (scenario) {
     case 'ip-change': {
@@ -31,6 +42,11 @@ export async function applyChange(lab: NetnsLab, scenario: PeerScenario): Promis
     case 'gapless-switch': {
       const c = await lab.switchInterface({ gapMs: 0 });
       return { at: c.at, backAt: c.doneAt };
+    }
+    case 'dual-homed': {
+      // "Wi-Fi" goes away; the second interface was up all along, so nothing is ever broken.
+      const c = await lab.dropActiveInterface();
+      return { at: c.at, backAt: c.at };
     }
     case 'link-down-5s': {
       const o = await linkOutageA(lab, 5_000);

@@ -1,22 +1,16 @@
 /**
  * One run of bench:peers: a fresh namespace lab, A (Ada) and B (Bob) in a call on one system
  * (the product, or the PeerJS reference page served with PeerJS's server from R), media flowing
- * both ways, then one network change on A. Measured: network whole again → frames decoding
- * steadily again on each side (the frame monitor, 20 ms resolution), within 60 s or never; and
- * for the product the TSDK episodes on each side.
+ * both ways, then one network change on A. Measured: network whole again → frames presented
+ * steadily again on each side (frame-times.ts: every frame's presentation time), within 60 s or
+ * never; the gaps each side saw; and for the product the TSDK episodes on each side.
  */
 import type { Browser, Page } from '@playwright/test';
 import { expectFramesFlowing } from '../tests/e2e/support/meeting.ts';
 import { NetnsLab } from '../tests/e2e/support/netns.ts';
-import { installFrameMonitor } from './frames-monitor.ts';
-import { applyChange, PEERJS_URL, type PeerScenario, startPeerjsServer } from './peers-lab.ts';
-import {
-  episodesSince,
-  meetInLab,
-  SETTLE_AFTER_MS,
-  SETTLE_BEFORE_MS,
-  steadyFramesAt,
-} from './recovery-netns.ts';
+import { gapsBetween, installFrameTimes, steadyFrameAt } from './frame-times.ts';
+import { applyChange, PEERJS_URL, type PeerScenario, prepareLab, startPeerjsServer } from './peers-lab.ts';
+import { episodesSince, meetInLab, SETTLE_AFTER_MS, SETTLE_BEFORE_MS } from './recovery-netns.ts';
 
 export type PeerSystem = 'ours' | 'peerjs';
 
@@ -28,6 +22,9 @@ export interface PeerSample {
   framesOnB: number | null;
   /** How long the network was broken (the change itself, or the outage). */
   brokenMs: number;
+  /** Frame gaps over 150 ms on A and on B from the change to the recovery (`+start for length`). */
+  gapsOnA?: string[];
+  gapsOnB?: string[];
   /** PeerJS only: what the reference page did from the change on (`+ms what`), A's then B's. */
   peerjsA?: string[];
   peerjsB?: string[];
@@ -45,7 +42,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function openPeerjs(browser: Browser, me: string, them: string, caller: boolean): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${PEERJS_URL}/?me=${me}&them=${them}${caller ? '&call=1' : ''}`);
-  await installFrameMonitor(page);
   return page;
 }
 
@@ -62,6 +58,7 @@ export async function peerRun(system: PeerSystem, scenario: PeerScenario, run: n
   const lab = await NetnsLab.create({ logLevel: 'warn', log: () => {} });
   let peerjs: { stop(): void } | null = null;
   try {
+    await prepareLab(lab, scenario);
     // The PeerJS page's origin must count as secure for the camera, like the product's.
     const args = system === 'peerjs' ? [`--unsafely-treat-insecure-origin-as-secure=${PEERJS_URL}`] : [];
     const [browserA, browserB] = await Promise.all([
@@ -86,20 +83,21 @@ export async function peerRun(system: PeerSystem, scenario: PeerScenario, run: n
       a = await openPeerjs(browserA, 'Ada', 'Bob', true);
     }
     await Promise.all([expectFramesFlowing(a, 'Bob', 20_000), expectFramesFlowing(b, 'Ada', 20_000)]);
+    await Promise.all([installFrameTimes(a), installFrameTimes(b)]);
     await sleep(SETTLE_BEFORE_MS);
     const { at, backAt } = await applyChange(lab, scenario);
-    // Frames already in flight at the change are not a recovery.
-    const since = Math.max(at + 300, backAt);
     const [framesA, framesB] = await Promise.all([
-      steadyFramesAt(a, 'Bob', since, NEVER_AFTER_MS),
-      steadyFramesAt(b, 'Ada', since, NEVER_AFTER_MS),
+      steadyFrameAt(a, 'Bob', backAt, NEVER_AFTER_MS),
+      steadyFrameAt(b, 'Ada', backAt, NEVER_AFTER_MS),
     ]);
     const sample: PeerSample = {
       system,
       scenario,
-      framesOnA: framesA === null ? null : framesA - backAt,
-      framesOnB: framesB === null ? null : framesB - backAt,
+      framesOnA: framesA === null ? null : Math.round(framesA - backAt),
+      framesOnB: framesB === null ? null : Math.round(framesB - backAt),
       brokenMs: backAt - at,
+      gapsOnA: await gapsBetween(a, 'Bob', at, framesA ?? backAt + NEVER_AFTER_MS),
+      gapsOnB: await gapsBetween(b, 'Ada', at, framesB ?? backAt + NEVER_AFTER_MS),
     };
     if (system === 'peerjs') {
       sample.peerjsA = await peerjsLog(a, at);

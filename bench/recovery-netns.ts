@@ -12,7 +12,7 @@ import { installFrameMonitor } from './frames-monitor.ts';
 import type { Mode, Sample } from './recovery-sample.ts';
 import { formatTrace, installRtcTrace, readRtcTrace } from './rtc-trace.ts';
 
-export const NETNS_SCENARIOS = ['ip-change', 'gapless-switch', 'switch-gap'];
+export const NETNS_SCENARIOS = ['ip-change', 'gapless-switch', 'switch-gap', 'dual-homed'];
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -201,6 +201,7 @@ export function failedRun(scenario: string, mode: Mode, err: unknown): Sample {
 function change(lab: NetnsLab, scenario: string): Promise<NetChange> {
   if (scenario === 'ip-change') return lab.changeIp();
   if (scenario === 'gapless-switch') return lab.switchInterface({ gapMs: 0 });
+  if (scenario === 'dual-homed') return lab.dropActiveInterface();
   return lab.switchInterface({ gapMs: 1_000 });
 }
 
@@ -214,6 +215,7 @@ export async function runNetnsScenario(
   for (let i = 0; i < runs; i++) {
     const lab = await NetnsLab.create({ logLevel: 'warn', log: () => {} });
     try {
+      if (scenario === 'dual-homed') await lab.addStandbyInterface();
       const [browserA, browserB] = await Promise.all([lab.launchBrowser('a'), lab.launchBrowser('b')]);
       const browsers = { a: browserA, b: browserB };
       const { a, b } = await meetInLab(browsers, lab.serverUrl, `bench-${scenario}-${i}`, mode, trace);
