@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GAP_MS, STEADY_MS } from './frame-times.ts';
 import type { PeerSample, PeerSystem } from './peers-run.ts';
 import { NEVER_AFTER_MS } from './peers-run.ts';
 import { summarize } from './stats.ts';
@@ -83,7 +84,7 @@ export function peerTable(rows: PeerRow[], samples: PeerSample[], runs: number):
     return ours.length ? `A ${a.join(',')} / B ${b.join(',')}` : '—';
   };
   return [
-    `The product and PeerJS (peerjs ${pkgVersion('peerjs')}, peer ${pkgVersion('peer')}; its documented recovery) in the same namespace lab, same run, same fake camera. ${runs} runs per system and scenario, interleaved. Time from the network being whole again (the change done, the link up, UDP forwarded again) to frames decoding steadily again on that side, ms: median (min–max); "never": no frames within ${NEVER_AFTER_MS / 1000} s. Ratio: PeerJS median / ours.`,
+    `The product and PeerJS (peerjs ${pkgVersion('peerjs')}, peer ${pkgVersion('peer')}; its documented recovery) in the same namespace lab, same run, same fake camera. ${runs} runs per system and scenario, interleaved. Time from the network being whole again (the change done, the link up, UDP forwarded again; dual-homed: the first interface gone, the second was up all along) to video back on that side, ms: the first frame presented (requestVideoFrameCallback) after which frames kept coming without a ${GAP_MS} ms gap for ${STEADY_MS / 1000} s, so frames in flight at the break never count. Median (min–max); "never": not within ${NEVER_AFTER_MS / 1000} s. Ratio: PeerJS median / ours.`,
     '',
     '| change | side | ours | PeerJS | ratio | our TSDK episodes per run |',
     '|---|---|---|---|---|---|',

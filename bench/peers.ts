@@ -1,13 +1,13 @@
 /**
  * The product against PeerJS, side by side (issue 16): the same namespace lab, the same run, the
- * same fake camera, four network changes on A (real IP change, gapless interface switch, link
- * down 5 s, UDP dropped 3 s), interleaved run by run so drifting load hits both alike. PeerJS is
+ * same fake camera, five network changes on A (real IP change, gapless interface switch,
+ * dual-homed A losing its first interface, link down 5 s, UDP dropped 3 s), interleaved run by run so drifting load hits both alike. PeerJS is
  * the smallest call page its documentation recommends (bench/peerjs-page/, `reconnect()` on
  * `disconnected`, calling again when the call closes) on its own server (`peer`) inside R.
  * Needs root. Run: npm run bench:peers [-- --runs 5 --only ip-change,link-down-5s]
- * Writes bench/results/peers.{json,md,svg}.
+ * Writes bench/results/peers.{json,md,svg}; `-- --render` lays out the committed peers.json again.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     systems: { type: 'string', default: 'ours,peerjs' },
     'print-only': { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -31,11 +32,19 @@ const systems = (values.systems ?? 'ours,peerjs')
   .filter((s): s is PeerSystem => s === 'ours' || s === 'peerjs');
 
 const samples: PeerSample[] = [];
-for (let i = 0; i < runs; i++)
-  for (const scenario of scenarios)
-    for (const system of systems) samples.push(await peerRun(system, scenario, i));
+let measuredAt = new Date().toISOString();
+if (values.render) {
+  // The committed samples, summarized and laid out by the current report code; nothing is run.
+  const saved = JSON.parse(readFileSync(join(root, 'bench/results/peers.json'), 'utf8'));
+  samples.push(...(saved.samples as PeerSample[]));
+  measuredAt = saved.measuredAt;
+} else {
+  for (let i = 0; i < runs; i++)
+    for (const scenario of scenarios)
+      for (const system of systems) samples.push(await peerRun(system, scenario, i));
+  measuredAt = new Date().toISOString();
+}
 
-const measuredAt = new Date().toISOString();
 const rows = peerRows(samples, scenarios);
 const table = peerTable(rows, samples, runs);
 if (!values['print-only']) {
