@@ -7,7 +7,14 @@
  * again. How fast is bench:peers' `dual-homed` scenario; this test holds the behaviour.
  */
 import type { Page } from '@playwright/test';
-import { expect, peerConnectionLog, recordPeerConnections, test } from 'resume-meeting/testing';
+import {
+  dualHome,
+  expect,
+  loseInterface,
+  peerConnectionLog,
+  recordPeerConnections,
+  test,
+} from 'resume-meeting/testing';
 import {
   expectFramesFlowing,
   expectResumeEpisode,
@@ -25,7 +32,7 @@ test('dual-homed A loses its first interface: one episode on A with a new handle
   test.setTimeout(90_000);
   const standby = '10.200.3.2';
   // Up before Chromium starts, so its network list has both interfaces when A's link gathers.
-  await lab.addStandbyInterface();
+  await dualHome(lab);
   const [browserA, browserB] = await Promise.all([lab.launchBrowser('a'), lab.launchBrowser('b')]);
   const beforeJoin = (page: Page) => recordPeerConnections(page.context());
   const room = `dual-${lab.id}`;
@@ -41,7 +48,7 @@ test('dual-homed A loses its first interface: one episode on A with a new handle
 
   const h0 = await ownHandle(a.page);
   const [beforeA, beforeB] = [(await history(a.page)).length, (await history(b.page)).length];
-  const change = await lab.dropActiveInterface();
+  const change = await loseInterface(lab);
   expect(change.to).toBe(standby);
 
   await expectResumeEpisode(a.page, beforeA, h0);

@@ -151,6 +151,20 @@ export function switchInterface(lab: NetnsLab, options: { gapMs?: number } = {})
   return lab.switchInterface(options);
 }
 
+/**
+ * A becomes dual-homed: its second interface up and routable beside the first, less preferred.
+ * Call it before `lab.launchBrowser('a')`, so A's peer connections gather on both. See
+ * {@link NetnsLab.addStandbyInterface}.
+ */
+export function dualHome(lab: NetnsLab): Promise<void> {
+  return lab.addStandbyInterface();
+}
+
+/** A dual-homed A loses its first interface; the second carries on. See {@link NetnsLab.dropActiveInterface}. */
+export function loseInterface(lab: NetnsLab): Promise<NetChange> {
+  return lab.dropActiveInterface();
+}
+
 /** UDP between the namespaces is dropped at R (TCP signaling survives). See {@link NetnsLab.blackholeUdp}. */
 export function blackholeUdp(lab: NetnsLab, options: { forMs?: number } = {}): Promise<UdpBlackhole> {
   return lab.blackholeUdp(options);
