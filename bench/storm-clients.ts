@@ -10,6 +10,8 @@
  * CSR participants are plain socket.io-client sockets of the reference server; after the drop
  * they reconnect on the same retry policy, so only the server side differs.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fullJitterPolicy, type RetryPolicy } from '../web/src/sdk/resume/retry-policy.ts';
@@ -89,11 +91,18 @@ async function main(): Promise<void> {
     });
     return out;
   };
+  // `--profile`: where the load generator's time goes (its own isolate: a worker's inspector).
+  const profiler = options.profilePath ? new Session() : null;
+  profiler?.connect();
   const report = (complete: boolean): void => {
     if (reported) return;
     reported = true;
     loop.disable();
     post({ type: 'results', complete, results: results() });
+    if (profiler && options.profilePath) {
+      const path = options.profilePath;
+      void profiler.post('Profiler.stop').then(({ profile }) => writeFileSync(path, JSON.stringify(profile)));
+    }
   };
   const hooks: Hooks = {
     tally,
@@ -133,6 +142,7 @@ async function main(): Promise<void> {
       case 'arm':
         tally.armed = true;
         loop.enable();
+        void profiler?.post('Profiler.enable').then(() => profiler.post('Profiler.start'));
         for (const p of participants) p.arm();
         post({ type: 'armed' });
         if (expected === 0) report(true);

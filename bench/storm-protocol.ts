@@ -74,6 +74,8 @@ export interface WorkerOptions {
   setupConcurrency: number;
   /** Distinguishes storms sharing one server namespace (guest names, rooms). */
   tag: string;
+  /** `--profile`: a CPU profile of this worker from the arm to its results, written here. */
+  profilePath?: string;
 }
 
 /** Orchestrator → client worker. */

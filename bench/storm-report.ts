@@ -7,6 +7,20 @@ import { lineChart, type Panel, type Series } from './svg-chart.ts';
 
 export const GOAL = { n: 10_000, resumedPct: 100, p99Ms: 2_000, loopLagP99Ms: 100 } as const;
 
+/**
+ * Above this share of the load generator's cores busy, the generator set the pace, not the
+ * server: such a storm says how fast the simulated clients are, and is marked invalid.
+ */
+export const GENERATOR_BUSY_LIMIT = 0.8;
+
+/** How busy the generator's cores were over the storm: the client workers and Redis, pinned with them. */
+export function generatorBusy(s: StormResult, clientCores: number): number {
+  return (s.stormCpuCores.clients + s.stormCpuCores.redis) / clientCores;
+}
+
+const fmtBusy = (busy: number): string =>
+  `${Math.round(100 * busy)} %${busy > GENERATOR_BUSY_LIMIT ? ' (invalid)' : ''}`;
+
 export interface StormError {
   system: string;
   store: string;
@@ -50,9 +64,11 @@ export function goalCheck(s: StormResult): { resumed: boolean; p99: boolean; lag
   };
 }
 
-/** 'met', 'not met (…)', or '–' for storms the goal does not speak about. */
-export function goalText(s: StormResult): string {
+/** 'met', 'not met (…)', 'invalid (…)', or '–' for storms the goal does not speak about. */
+export function goalText(s: StormResult, clientCores: number): string {
   if (s.n !== GOAL.n || s.system !== 'product') return '–';
+  const busy = generatorBusy(s, clientCores);
+  if (busy > GENERATOR_BUSY_LIMIT) return `invalid (generator ${Math.round(100 * busy)} % busy)`;
   const g = goalCheck(s);
   const missed = [!g.resumed && 'resumed', !g.p99 && 'p99', !g.lag && 'loop lag'].filter(Boolean);
   return missed.length === 0 ? 'met' : `not met (${missed.join(', ')})`;
@@ -74,6 +90,9 @@ export function markdown(report: StormReport): string {
     '',
   );
   for (const [k, v] of Object.entries(report.method)) lines.push(`- **${k}**: ${v}`);
+  lines.push(
+    `- **validity**: a storm measures the server only while the load generator keeps up. "generator busy" is the CPU of the client workers and of Redis (pinned to the same core${report.clientCores === 1 ? '' : 's'}) over the storm, as a share of the ${report.clientCores} core${report.clientCores === 1 ? '' : 's'} they had; above ${100 * GENERATOR_BUSY_LIMIT} % the storm is marked invalid: its latencies say how fast the simulated clients were, not the server, and comparing two systems on them compares their clients.`,
+  );
   const system = (s: StormResult): string => (s.system === 'product' ? 'resume protocol' : 'socket.io CSR');
   const key = (s: StormResult): string[] => [
     s.n.toLocaleString('en'),
@@ -110,6 +129,7 @@ export function markdown(report: StormReport): string {
       'resumes/s',
       'attempts mean / max',
       'not resumed',
+      'generator busy',
       'goal',
     ],
     report.storms.map((s) => [
@@ -123,7 +143,8 @@ export function markdown(report: StormReport): string {
       String(Math.round(s.resumesPerSec)),
       `${s.attempts.mean.toFixed(2)} / ${s.attempts.max}`,
       failuresText(s.failures),
-      goalText(s),
+      fmtBusy(generatorBusy(s, report.clientCores)),
+      goalText(s, report.clientCores),
     ]),
   );
   lines.push(

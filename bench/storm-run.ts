@@ -54,6 +54,8 @@ function split(n: number, workers: number): [number, number][] {
 
 export async function runStorm(config: StormConfig, log: (line: string) => void): Promise<StormResult> {
   const tag = `s${Date.now().toString(36)}`;
+  const profileName = (who: string) =>
+    `storm-${who}-${config.n}-${config.system}-${config.store}-jitter-${config.jitter ? 'on' : 'off'}`;
   let redis: TestRedis | null = null;
   let server: ServerHandle | null = null;
   const workers: WorkerHandle[] = [];
@@ -68,10 +70,7 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
         keyPrefix: `storm:${tag}:`,
         ...(config.profileDir
           ? {
-              profilePath: join(
-                config.profileDir,
-                `storm-server-${config.n}-${config.system}-${config.store}-jitter-${config.jitter ? 'on' : 'off'}.cpuprofile`,
-              ),
+              profilePath: join(config.profileDir, `${profileName('server')}.cpuprofile`),
             }
           : {}),
       },
@@ -81,7 +80,7 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
     const before = (await server.request<'memory'>('memory')).memory;
 
     const setupStart = Date.now();
-    for (const [from, to] of split(config.n, config.workers)) {
+    for (const [w, [from, to]] of split(config.n, config.workers).entries()) {
       workers.push(
         startWorker({
           system: config.system,
@@ -91,6 +90,9 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
           jitter: config.jitter,
           setupConcurrency: config.setupConcurrency,
           tag,
+          ...(config.profileDir
+            ? { profilePath: join(config.profileDir, `${profileName('clients')}-w${w}.cpuprofile`) }
+            : {}),
         }),
       );
     }

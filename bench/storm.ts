@@ -7,7 +7,9 @@
  *
  * Run: npm run bench:storm [-- --n 1000,5000,10000 --stores memory,redis --jitter on,off
  *      --systems product,csr --workers 2 --setup-concurrency 64 --profile DIR | --quick]
- * --profile writes a CPU profile of the server process during each storm into DIR.
+ * --profile writes CPU profiles of the server process and of each client worker during each storm
+ * into DIR (`npx tsx bench/cpuprofile-summary.ts FILE` lists where the time went).
+ * --render lays out the committed bench/results/storm.json again with this report code, running nothing.
  * Writes bench/results/storm.json, storm.md and storm.svg.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +21,16 @@ import { RESUME_WINDOW_MS } from '../shared/src/timing.ts';
 import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_CAP_MS } from '../web/src/sdk/resume/retry-policy.ts';
 import { LOAD_CORE, pinProcess, SERVER_CORE } from './storm-children.ts';
 import { LOOP_RESOLUTION_MS, type StoreKind, type SystemKind } from './storm-protocol.ts';
-import { chart, GOAL, goalText, label, markdown, type StormError, type StormReport } from './storm-report.ts';
+import {
+  chart,
+  GOAL,
+  generatorBusy,
+  goalText,
+  label,
+  markdown,
+  type StormError,
+  type StormReport,
+} from './storm-report.ts';
 import type { StormResult } from './storm-result.ts';
 import { runStorm } from './storm-run.ts';
 
@@ -36,8 +47,23 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     pin: { type: 'string', default: 'on' },
     'csr-jitter': { type: 'string', default: 'on' },
+    render: { type: 'boolean', default: false },
   },
 });
+
+const dir = join(root, 'bench/results');
+const write = (report: StormReport): string => {
+  writeFileSync(join(dir, 'storm.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const md = markdown(report);
+  writeFileSync(join(dir, 'storm.md'), md);
+  writeFileSync(join(dir, 'storm.svg'), chart(report));
+  return md;
+};
+if (values.render) {
+  // The committed measurements, judged and laid out by the current report code; nothing is run.
+  console.log(write(JSON.parse(readFileSync(join(dir, 'storm.json'), 'utf8')) as StormReport));
+  process.exit(0);
+}
 
 function list<T extends string>(raw: string, allowed: readonly T[], flag: string): T[] {
   const items = raw.split(',').map((s) => s.trim()) as T[];
@@ -57,6 +83,8 @@ const csrJitters = list(values['csr-jitter'], ['on', 'off'], 'csr-jitter').map((
 const pin = list(values.pin, ['on', 'off'], 'pin')[0] === 'on' && cpus().length >= 2;
 const systems = list<SystemKind>(values.systems, ['product', 'csr'], 'systems');
 const workers = Number(values.workers);
+/** Cores the load generator may use: its own when pinned, else the machine's. */
+const clientCores = pin ? 1 : cpus().length;
 const setupConcurrency = Number(values['setup-concurrency']);
 
 /** The soft open-files limit of this process: every client socket of every worker counts. */
@@ -150,7 +178,7 @@ for (const n of ns) {
               `${Math.round(r.resumesPerSec)} resumes/s, loop lag p99 ${r.loopLagMs?.p99.toFixed(1) ?? 'no answer'} ms, ` +
               `cores: server ${r.stormCpuCores.server.toFixed(2)} clients ${r.stormCpuCores.clients.toFixed(2)} redis ${r.stormCpuCores.redis.toFixed(2)} others ${r.stormCpuCores.others.toFixed(2)}, client loop lag p99 ${r.clientLoopLagMs.p99.toFixed(0)} ms, ` +
               `from own close p50/p99 ${r.fromCloseMs.p50 ?? '-'}/${r.fromCloseMs.p99 ?? '-'} ms, ` +
-              `RSS ${(r.memory.rssPerSessionBytes / 1024).toFixed(1)} KiB/session ${goalText(r) === '–' ? '' : `→ goal ${goalText(r)}`}`,
+              `RSS ${(r.memory.rssPerSessionBytes / 1024).toFixed(1)} KiB/session, generator ${Math.round(100 * generatorBusy(r, clientCores))} % busy ${goalText(r, clientCores) === '–' ? '' : `→ goal ${goalText(r, clientCores)}`}`,
           );
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
@@ -172,16 +200,11 @@ const report: StormReport = {
     node: process.version,
     openFilesLimit: fdLimit,
   },
-  clientCores: pin ? 1 : cpus().length,
+  clientCores,
   method,
   goal: GOAL,
   storms,
   errors,
 };
-const dir = join(root, 'bench/results');
-writeFileSync(join(dir, 'storm.json'), `${JSON.stringify(report, null, 2)}\n`);
-const md = markdown(report);
-writeFileSync(join(dir, 'storm.md'), md);
-writeFileSync(join(dir, 'storm.svg'), chart(report));
-console.log(`\n${md}`);
+console.log(`\n${write(report)}`);
 console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s; wrote bench/results/storm.{json,md,svg}`);
