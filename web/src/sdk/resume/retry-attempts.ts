@@ -9,7 +9,6 @@
 import {
   catchError,
   concat,
-  defaultIfEmpty,
   defer,
   filter,
   map,
@@ -21,6 +20,7 @@ import {
   race,
   type SchedulerLike,
   take,
+  throwIfEmpty,
   timer,
 } from 'rxjs';
 import { type Reply, ResultCode } from '../../../../shared/src/index.ts';
@@ -68,10 +68,9 @@ export function replyOutcome<T extends object>(
           ? { ok: true, value: reply as { code: 0 } & T }
           : { ok: false, error: classifyError(reply) },
     ),
-    defaultIfEmpty<AttemptOutcome<{ code: 0 } & T>, AttemptOutcome<{ code: 0 } & T>>({
-      ok: false,
-      error: classifyError(new TransportError('no reply')),
-    }),
+    // Lazily: an error built on every call (stack and all) cost a storm's clients more than
+    // any other single function of the SDK (bench:storm --profile).
+    throwIfEmpty(() => new TransportError('no reply')),
     catchError((err: unknown) =>
       of<AttemptOutcome<{ code: 0 } & T>>({ ok: false, error: classifyError(err) }),
     ),
