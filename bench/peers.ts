@@ -31,19 +31,16 @@ const systems = (values.systems ?? 'ours,peerjs')
   .split(',')
   .filter((s): s is PeerSystem => s === 'ours' || s === 'peerjs');
 
-const samples: PeerSample[] = [];
-let measuredAt = new Date().toISOString();
-if (values.render) {
-  // The committed samples, summarized and laid out by the current report code; nothing is run.
-  const saved = JSON.parse(readFileSync(join(root, 'bench/results/peers.json'), 'utf8'));
-  samples.push(...(saved.samples as PeerSample[]));
-  measuredAt = saved.measuredAt;
-} else {
+/** Runs every sample, or (`--render`) takes the committed ones, to lay out again with this report code. */
+async function measure(): Promise<{ samples: PeerSample[]; measuredAt: string }> {
+  if (values.render) return JSON.parse(readFileSync(join(root, 'bench/results/peers.json'), 'utf8'));
+  const samples: PeerSample[] = [];
   for (let i = 0; i < runs; i++)
     for (const scenario of scenarios)
       for (const system of systems) samples.push(await peerRun(system, scenario, i));
-  measuredAt = new Date().toISOString();
+  return { samples, measuredAt: new Date().toISOString() };
 }
+const { samples, measuredAt } = await measure();
 
 const rows = peerRows(samples, scenarios);
 const table = peerTable(rows, samples, runs);

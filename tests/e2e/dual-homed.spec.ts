@@ -10,8 +10,9 @@ import type { Page } from '@playwright/test';
 import {
   dualHome,
   expect,
+  gatheredCandidates,
+  LAB_ADDRESSES,
   loseInterface,
-  peerConnectionLog,
   recordPeerConnections,
   test,
 } from 'resume-meeting/testing';
@@ -30,7 +31,7 @@ test('dual-homed A loses its first interface: one episode on A with a new handle
   lab,
 }) => {
   test.setTimeout(90_000);
-  const standby = '10.200.3.2';
+  const standby = `${LAB_ADDRESSES.a.eth1.net}.${LAB_ADDRESSES.a.eth1.first}`;
   // Up before Chromium starts, so its network list has both interfaces when A's link gathers.
   await dualHome(lab);
   const [browserA, browserB] = await Promise.all([lab.launchBrowser('a'), lab.launchBrowser('b')]);
@@ -40,9 +41,7 @@ test('dual-homed A loses its first interface: one episode on A with a new handle
   const b = await joinByLink(browserB, lab.serverUrl, room, 'Bob', { beforeJoin });
   await expectVideoFrom(a.page, ['Bob']);
   await expectVideoFrom(b.page, ['Ada']);
-  const candidatesOfA = (await peerConnectionLog(a.page))
-    .filter((e) => e.kind === 'candidate')
-    .map((e) => e.value);
+  const candidatesOfA = await gatheredCandidates(a.page);
   expect(candidatesOfA.some((c) => c.startsWith(`host ${lab.addressA} udp`))).toBe(true);
   expect(candidatesOfA.some((c) => c.startsWith(`host ${standby} udp`))).toBe(true);
 

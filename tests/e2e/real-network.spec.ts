@@ -10,6 +10,7 @@
 import type { Browser, Page, TestInfo } from '@playwright/test';
 import {
   expect,
+  gatheredCandidates,
   type NetChange,
   type NetnsLab,
   peerConnectionLog,
@@ -129,9 +130,7 @@ test('smoke: A and B in separate namespaces decode each other through R', async 
   await expectVideoFrom(a.page, ['Bob']);
   await expectVideoFrom(b.page, ['Ada']);
   // Host candidates are the namespaces' own plain IPs (no mDNS names), so ICE works across R.
-  const candidates = (await peerConnectionLog(a.page))
-    .filter((e) => e.kind === 'candidate')
-    .map((e) => e.value);
+  const candidates = await gatheredCandidates(a.page);
   expect(candidates.some((c) => c.startsWith(`host ${lab.addressA} udp`))).toBe(true);
   expect(candidates.some((c) => c.includes('.local'))).toBe(false);
   // And the page's origin really is the server in R, not anything in the host namespace.

@@ -193,6 +193,11 @@ export function peerConnectionLog(page: Evaluates): Promise<PeerConnectionEvent[
   );
 }
 
+/** The local candidates the page's peer connections gathered (`host 10.200.1.2 udp …`), in order. */
+export async function gatheredCandidates(page: Evaluates): Promise<string[]> {
+  return (await peerConnectionLog(page)).filter((e) => e.kind === 'candidate').map((e) => e.value);
+}
+
 /** One end of a selected candidate pair, from `getStats`. */
 export interface CandidateEnd {
   type: string;

@@ -14,6 +14,7 @@ export {
   cutMedia,
   dualHome,
   expect,
+  gatheredCandidates,
   goOffline,
   LAB_ADDRESSES,
   loseInterface,
