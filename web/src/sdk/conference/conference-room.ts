@@ -136,6 +136,8 @@ export class ConferenceRoom {
     const conf = this.view;
     if (!conf) return;
     this.#conference.next({ ...conf, handle: info.handle });
+    // Media cannot wait for the replay (RESULT waits for media): both sides resuming at once lost every signal.
+    for (const p of info.roster) if (p.userId !== this.#deps.me()) this.#deps.media.rekey(p.userId, p.handle);
     this.#deps.media.setLocalHandle(info.handle);
     this.#pendingReplay = info;
     // Media needs only the new handle, not the replay. (A media-triggered RESULT waits for it.)
