@@ -23,6 +23,10 @@ interface Side {
   resuming: boolean;
   /** Messages to this side are lost (its socket is dead). */
   deaf: boolean;
+  /** Messages to this side that are lost (or late past the test). */
+  drops?: (data: OutageSignal) => boolean;
+  /** Our ping, when it answers otherwise than at once with `socketAlive`. */
+  ping?: () => Promise<boolean>;
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -43,13 +47,13 @@ function room(ids: string[]) {
     const ports: ArbiterPorts = {
       send: (to: string, data: OutageSignal) => {
         const target = sides.get(to);
-        if (!target || target.deaf || !side.socketAlive) return;
+        if (!target || target.deaf || target.drops?.(data) || !side.socketAlive) return;
         queueMicrotask(() => target.arbiter.handle(id, data));
       },
       initiates: (other) => id < other,
       pathsOkExcept: (other) => [...side.ok].some((p) => p !== other),
       flowingFrom: (other) => side.ok.has(other),
-      socketAlive: async () => side.socketAlive,
+      socketAlive: () => side.ping?.() ?? Promise.resolve(side.socketAlive),
       resuming: () => side.resuming,
       justResumed: () => false,
       away: () => false,
@@ -153,6 +157,25 @@ describe('OutageArbiter', () => {
     await r.run();
     expect(owners(r, 'a', 'b')).toEqual(['nobody', 'nobody']);
     expect(r.get('a').ours).toEqual([]);
+    expect(r.get('b').ours).toEqual([]);
+  });
+
+  it('our ping misses its deadline after our socket carried their probe: slow, not dead; the verdict stands', async () => {
+    // Measured in the netns lab with B's pings held 600 ms: B took the outage by its ping while A,
+    // having heard B answer its probe, took it too; two episodes, and neither side's media came back.
+    const r = room(['a', 'b']);
+    r.cut('a', 'b');
+    let pingTimesOut = () => {};
+    r.get('b').ping = () => new Promise((resolve) => (pingTimesOut = () => resolve(false)));
+    r.get('b').drops = (data) => data.type === 'media-outage';
+    r.get('b').arbiter.trouble('a', 'media-stall');
+    r.get('a').arbiter.trouble('b', 'media-stall');
+    await r.run();
+    expect(r.get('a').arbiter.owner('b')).toBe('us');
+    pingTimesOut();
+    await r.run();
+    expect(owners(r, 'a', 'b')).toEqual(['us', 'them']);
+    expect(r.get('a').ours).toHaveLength(1);
     expect(r.get('b').ours).toEqual([]);
   });
 

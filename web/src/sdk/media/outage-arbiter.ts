@@ -7,7 +7,8 @@
  * The decision, in order:
  * 1. the server already marks them away (their socket dropped): theirs;
  * 2. we are resuming, or have just resumed: ours, covered by that episode;
- * 3. our socket does not answer a ping: ours (our network broke);
+ * 3. our socket does not answer a ping within its deadline: ours (our network broke), unless it
+ *    carried their probe and our answer meanwhile (slow, not dead: their verdict is coming);
  * 4. they do not answer a `probe` over signaling: theirs (their socket is dead, they resume);
  * 5. they answer that they are resuming: theirs;
  * 6. both sockets live, only media broke: the pair's initiator applies `decideOwner` to both
@@ -70,6 +71,8 @@ export class OutageArbiter {
   readonly #answerTimeoutMs: number;
   readonly #outages = new Map<string, Outage>();
   readonly #deciding = new Set<string>();
+  /** Deciding, and their probe came and was answered over our socket: slow, maybe; not dead. */
+  readonly #carriedProbe = new Set<string>();
   readonly #questions = new Map<number, (answer: Answer) => void>();
   #seq = 0;
   readonly #ours = new Subject<OurOutage>();
@@ -102,7 +105,9 @@ export class OutageArbiter {
       this.#deciding.add(userId);
       void this.#ports.socketAlive().then((alive) => {
         if (!this.#deciding.has(userId)) return;
-        if (alive) this.#probe(userId, reason);
+        // A ping that missed its deadline after our socket carried their probe (their verdict is
+        // on its way) is a slow socket: taking the outage now made two episodes of one.
+        if (alive || this.#carriedProbe.has(userId)) this.#probe(userId, reason);
         else {
           this.#deciding.delete(userId);
           this.#settle(userId, 'us', reason);
@@ -127,7 +132,7 @@ export class OutageArbiter {
             this.#deciding.delete(userId);
             this.#settle(userId, owner, 'media-stall');
           }
-        }
+        } else if (this.#deciding.has(userId)) this.#carriedProbe.add(userId);
         this.#ports.send(userId, {
           type: 'probe-ack',
           id: data.id,
@@ -182,11 +187,13 @@ export class OutageArbiter {
   forget(userId: string): void {
     this.#outages.delete(userId);
     this.#deciding.delete(userId);
+    this.#carriedProbe.delete(userId);
   }
 
   stop(): void {
     this.#outages.clear();
     this.#deciding.clear();
+    this.#carriedProbe.clear();
     this.#questions.clear();
     this.#ours.complete();
   }
@@ -222,6 +229,7 @@ export class OutageArbiter {
   }
 
   #settle(userId: string, owner: OutageOwner, reason: OutageReason, covered = false): void {
+    this.#carriedProbe.delete(userId);
     this.#outages.set(userId, { owner, reason });
     if (owner === 'us') this.#ours.next({ userId, reason, covered });
   }
