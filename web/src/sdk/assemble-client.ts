@@ -2,7 +2,7 @@
  * Builds the parts behind `MeetingClient` from its options and wires them to each other and to
  * the socket: who calls whom is read here, in one place.
  */
-import { map, type Observable } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import { resultCodeName, type SignalData, type TSDK_S_LOCAL_ADDRESS } from '../../../shared/src/index.ts';
 import type { MeetingClientOptions } from './client-types.ts';
 import { ConferenceChat } from './conference/conference-chat.ts';
@@ -14,10 +14,14 @@ import { socketAnswers } from './requests.ts';
 import { ResumeWiring } from './resume-wiring.ts';
 import { LoginSession } from './session/login-session.ts';
 import { ServerIceServers } from './session/server-ice-servers.ts';
+import { ReplyDeadline } from './signal/reply-deadline.ts';
 import { SignalClient } from './signal/signal-client.ts';
 
-/** Deciding whose a media outage is: a ping our live socket does not answer this fast counts as dead. */
-const STALL_PING_MS = 300;
+/**
+ * Deciding whose a media outage is: a ping our socket does not answer within its reply deadline
+ * (reply-deadline.ts: this socket's own round trips, 300 ms at least, 2 s at most) counts as dead.
+ */
+const STALL_PING = { floorMs: 300, ceilingMs: 2_000 };
 
 export interface ClientParts {
   logger: Logger;
@@ -58,11 +62,16 @@ export function assembleClient(options: MeetingClientOptions, hooks: ClientHooks
   // The parts refer to each other through these late-bound names (each is set below, before use).
   let room: ConferenceRoom;
   let resume: ResumeWiring;
+  // Relays and pings are the server's cheapest replies: their round trips measure the path.
+  const replyDeadline = new ReplyDeadline(STALL_PING);
+  signal.connected$.pipe(filter(Boolean)).subscribe(() => replyDeadline.reset());
   const sendSignal = (to: number, data: SignalData): void => {
     const from = media.mesh.localHandle;
     if (from === null || hooks.closed()) return;
+    const sentAt = now();
     signal.request('signal', { from, to, data }, timeout).then(
       (reply) => {
+        replyDeadline.sample(now() - sentAt);
         if (reply.code !== 0) logger.warn('signal refused', resultCodeName(reply.code), reply.message);
       },
       (err) => logger.debug('signal not delivered', err),
@@ -72,7 +81,12 @@ export function assembleClient(options: MeetingClientOptions, hooks: ClientHooks
   const media = new MeetingMedia({
     options,
     sendSignal,
-    socketAlive: () => socketAnswers(signal, STALL_PING_MS),
+    socketAlive: async () => {
+      const sentAt = now();
+      const alive = await socketAnswers(signal, replyDeadline.ms);
+      if (alive) replyDeadline.sample(now() - sentAt);
+      return alive;
+    },
     resumeState,
     inConference: () => room.view !== null,
     away: (userId) => room.view?.roster.find((p) => p.userId === userId)?.status === 'reconnecting',
