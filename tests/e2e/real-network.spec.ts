@@ -144,7 +144,8 @@ test('smoke: A and B in separate namespaces decode each other through R', async 
  * socket never broke) must run no episode of its own. (When A resumes before B's stall shows,
  * as on the 1 s gap, A answers from its new handle and B still runs one.)
  * `mediaOnly`: both sockets live (TCP signaling survives) and only media dies for both: one
- * outage, one episode across the two, on the pair's initiator (ARCHITECTURE.md).
+ * outage, one episode across the two, on the pair's initiator, or on the other side when its
+ * ping missed its reply deadline (a loaded machine; ARCHITECTURE.md).
  */
 const scenarios: {
   title: string;
@@ -172,7 +173,9 @@ const scenarios: {
 ];
 
 for (const scenario of scenarios) {
-  const who = scenario.mediaOnly ? 'the pair’s initiator resumes' : 'A resumes';
+  const who = scenario.mediaOnly
+    ? 'one side resumes (the pair’s initiator, unless the other’s ping is late)'
+    : 'A resumes';
   test(`${scenario.title}: ${who} with a new handle, video decodes again both ways`, async ({
     lab,
     browserA,
@@ -186,26 +189,42 @@ for (const scenario of scenarios) {
     await expectVideoFrom(bob.page, ['Ada']);
     const userId = (p: Joined) => p.page.evaluate(() => window.meetingClient.session?.userId ?? '');
     // `a` is whoever must run the episode; `b` the other side.
-    const [a, b] = scenario.mediaOnly && (await userId(bob)) < (await userId(ada)) ? [bob, ada] : [ada, bob];
-    const h0 = await ownHandle(a.page);
-    const before = (await history(a.page)).length;
-    const beforeOnB = (await history(b.page)).length;
+    let [a, b] = scenario.mediaOnly && (await userId(bob)) < (await userId(ada)) ? [bob, ada] : [ada, bob];
+    const handles = new Map([
+      [a, await ownHandle(a.page)],
+      [b, await ownHandle(b.page)],
+    ]);
+    const seen = new Map([
+      [a, (await history(a.page)).length],
+      [b, (await history(b.page)).length],
+    ]);
     const diagBefore = await mediaDiagnostics(a.page);
     const sampler = frameSampler(a, b);
+    const [first, second] = [a, b];
 
     const change = await scenario.run(lab);
     const since = (n: { at: number }) => n.at - change.at;
+    const story = async (p: Joined) =>
+      (await history(p.page).catch(() => [] as TsdkNotification[])).slice(seen.get(p));
+    const resumed = async (p: Joined) => (await story(p)).some((n) => n.event === RESULT);
     let episode: TsdkNotification[] = [];
+    let h0 = handles.get(a);
     try {
       await expect
-        .poll(
-          async () => {
-            episode = (await history(a.page)).slice(before);
-            return episode.some((n) => n.event === RESULT);
-          },
-          { message: `A reports ${RESULT}`, timeout: RECOVERY_TIMEOUT },
-        )
+        .poll(async () => (await resumed(a)) || (scenario.mediaOnly === true && (await resumed(b))), {
+          message: `${a.name} reports ${RESULT}`,
+          timeout: RECOVERY_TIMEOUT,
+        })
         .toBe(true);
+      if (!(await resumed(a))) {
+        // Whose a media outage is turns on a ping (outage-arbiter.ts, rule 3): when the other
+        // side's socket does not answer within its reply deadline, the outage is theirs. On a
+        // loaded 2-core machine that happens; the story must still be one episode, on one side.
+        console.log(`[${lab.id}] ${b.name}'s ping came back late: the outage is ${b.name}'s`);
+        [a, b] = [b, a];
+        h0 = handles.get(a);
+      }
+      episode = await story(a);
       const resuming = episode.findIndex((n) => n.event === RESUMING);
       const result = episode.findIndex((n) => n.event === RESULT);
       expect(resuming, `${RESUMING} before ${RESULT}`).toBeGreaterThanOrEqual(0);
@@ -222,8 +241,8 @@ for (const scenario of scenarios) {
 
       await Promise.all([expectFramesRising(b.page, a.name), expectFramesRising(a.page, b.name)]);
       if (scenario.onlyA || scenario.mediaOnly) {
-        const onB = (await history(b.page)).slice(beforeOnB).map((n) => n.event);
-        expect(onB, 'B, whose network did not change, runs no episode').not.toContain(RESUMING);
+        const onB = (await story(b)).map((n) => n.event);
+        expect(onB, 'one outage, one episode: the other side runs none').not.toContain(RESUMING);
       }
       if (scenario.fastPath) {
         // The fast path: the same peer object (no rebuild), new ICE credentials, no new track.
@@ -237,23 +256,25 @@ for (const scenario of scenarios) {
       }
     } finally {
       await sampler.stop();
-      episode = (await history(a.page).catch(() => [] as TsdkNotification[])).slice(before);
       const pcLog = async (p: Joined) =>
         (await peerConnectionLog(p.page).catch(() => []))
           .filter((e) => e.kind !== 'candidate' || e.at >= change.at)
           .filter((e) => e.at >= change.at - 1_000)
           .map((e) => `${e.at - change.at}ms pc${e.pc} ${e.kind} ${e.value}`.trim());
-      await report(testInfo, {
-        change: { ...change, tookMs: change.doneAt - change.at },
-        episodes: episode.filter((n) => n.event === RESUMING).length,
-        events: episode.map(
+      const events = async (p: Joined) =>
+        (await story(p)).map(
           (n) =>
             `${since(n)}ms ${n.event} p1=${n.param1} p2=${n.param2}${n.data && 'reason' in (n.data as object) ? ` reason=${(n.data as { reason: string }).reason}` : ''}`,
-        ),
-        videoOnA_fromB: sampler.timeline('onA', change.at),
-        videoOnB_fromA: sampler.timeline('onB', change.at),
-        peerConnectionsA: await pcLog(a),
-        peerConnectionsB: await pcLog(b),
+        );
+      // The events last: CI keeps the tail of a long log.
+      await report(testInfo, {
+        change: { ...change, tookMs: change.doneAt - change.at },
+        [`peerConnections${a.name}`]: await pcLog(a),
+        [`peerConnections${b.name}`]: await pcLog(b),
+        [`videoOn${first.name}`]: sampler.timeline('onA', change.at),
+        [`videoOn${second.name}`]: sampler.timeline('onB', change.at),
+        [`events${a.name}`]: await events(a),
+        [`events${b.name}`]: await events(b),
       });
     }
   });
