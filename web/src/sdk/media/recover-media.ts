@@ -199,15 +199,20 @@ export class MediaRecovery {
   /**
    * After our own network changed, while peers are being recovered: a restart only offers the
    * addresses Chrome knew when it gathered, and Chrome learns a new one 1.5–2 s after the
-   * change. The moment one appears, restart every peer whose restarts began (one in a stall's
-   * grace is left to it), instead of waiting up to `reRestartMs` for the next. A stall on a
-   * peer whose network changed says nothing of ours: no polling for it.
+   * change, and forgets a lost one as late (1.4–2.7 s on a dual-homed host losing an
+   * interface; until then every restart also gathers on the dead one and connects nothing).
+   * The moment an address appears or goes, restart every peer whose restarts began (one in a
+   * stall's grace is left to it), instead of waiting up to `reRestartMs` for the next: measured
+   * on the dual-homed switch, video back after 2.37 s instead of 3.37 s (median of 6 each,
+   * alternated). A stall on a peer whose network changed says nothing of ours: no polling for it.
    */
   #pollAddresses(): void {
     const gather = this.#localAddresses;
     if (this.#addressPoll || !gather || this.mode !== 'fast' || this.#watches.size === 0) return;
-    // Every address seen since the poll began: only one never seen before means a new network.
+    // Every address seen since the poll began (one never seen before is a new network), and the
+    // last poll's (one gone since is a lost network; one that comes back is not news).
     let known: Set<string> | null = null;
+    let last: ReadonlySet<string> | null = null;
     let busy = false;
     this.#addressPoll = timer(0, this.#addressPollMs, this.#scheduler).subscribe(() => {
       if (busy) return;
@@ -216,8 +221,11 @@ export class MediaRecovery {
         (now) => {
           busy = false;
           if (now.size === 0) return;
-          const fresh = known !== null && newAddresses(known, now).length > 0;
+          const fresh =
+            known !== null &&
+            (newAddresses(known, now).length > 0 || (last !== null && newAddresses(now, last).length > 0));
           known = new Set([...(known ?? []), ...now]);
+          last = now;
           if (!fresh) return;
           for (const [userId, watch] of this.#watches) if (!watch.waiting) this.#target.restartIce(userId);
         },
