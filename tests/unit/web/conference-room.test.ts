@@ -32,6 +32,15 @@ const person = (
   status,
 });
 
+/** Our seat at `handle` in room `r`, Bob's at `bobHandle`, as a join or resume reply gives it. */
+const seated = (handle: number, bobHandle: number, seq: number): JoinInfo => ({
+  handle,
+  room: 'r',
+  info,
+  roster: [person('me', handle), person('bob', bobHandle)],
+  seq,
+});
+
 function setup() {
   const calls: string[] = [];
   const media: ConferenceMedia = {
@@ -45,13 +54,7 @@ function setup() {
     recoverAfterResume: () => calls.push('recoverAfterResume'),
     clear: () => calls.push('clear'),
   };
-  const joined: JoinInfo = {
-    handle: 1,
-    room: 'r',
-    info,
-    roster: [person('me', 1), person('bob', 2)],
-    seq: 3,
-  };
+  const joined = seated(1, 2, 3);
   const signal = { request: async () => ({ code: 0, ...joined }) } as unknown as SignalClient;
   const timeout = {};
   const room = new ConferenceRoom({
@@ -73,11 +76,7 @@ describe('ConferenceRoom.resumed', () => {
     calls.length = 0;
     // Bob resumed too, before us: his `replaced` went to a room our new socket was not in yet.
     const resumed: ConfResumeInfo = {
-      handle: 4,
-      room: 'r',
-      info,
-      roster: [person('me', 4), person('bob', 5)],
-      seq: 6,
+      ...seated(4, 5, 6),
       originalHandle: 1,
       replay: {
         code: 0,
