@@ -87,6 +87,14 @@ const SCRIPT = `(() => {
         });
         const id = pc.__id;
         if (now.pair !== prev.pair) add(id, 'pair ' + now.pair);
+        // Every candidate pair's state changes, so a restart that connects nothing shows why.
+        now.pairs = {};
+        report.forEach((s) => {
+          if (s.type !== 'candidate-pair') return;
+          const key = cands.get(s.localCandidateId) + ' > ' + cands.get(s.remoteCandidateId);
+          now.pairs[key] = s.state;
+          if ((prev.pairs || {})[key] !== s.state) add(id, 'check ' + key + ' ' + s.state + ' req ' + s.requestsSent + '/' + s.responsesReceived + ' in ' + s.requestsReceived + '/' + s.responsesSent);
+        });
         const flowing = now.vbytes > (prev.vbytes || 0);
         if (flowing !== prev.flowing) add(id, flowing ? 'video in flows' : 'video in stops');
         now.flowing = flowing;

@@ -1,6 +1,7 @@
 /** A stand-in for a WebRTC peer link: records what the mesh does with it. */
 import { BehaviorSubject } from 'rxjs';
 import type { SignalData } from '../../../shared/src/index.ts';
+import type { IcePath } from '../../../web/src/sdk/media/ice-path.ts';
 import type {
   LinkDiagnostics,
   LinkState,
@@ -42,9 +43,9 @@ export class FakeLink implements PeerLinkLike {
   inboundBytes(): Promise<number | null> {
     return Promise.resolve(this.bytes);
   }
-  checking = false;
-  iceChecking(): Promise<boolean> {
-    return Promise.resolve(this.checking);
+  path: IcePath = 'settled';
+  icePath(): Promise<IcePath> {
+    return Promise.resolve(this.path);
   }
   /** How many restarts were asked to replace an unanswered offer. */
   replacedOffers = 0;

@@ -1,5 +1,6 @@
 import { BehaviorSubject, Subject, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import type { IcePath } from '../../../web/src/sdk/media/ice-path.ts';
 import type { PeerSnapshot } from '../../../web/src/sdk/media/mesh.ts';
 import {
   MediaRecovery,
@@ -37,9 +38,12 @@ class FakeTarget implements RecoveryTarget {
   inboundBytes() {
     return Promise.resolve(this.bytes);
   }
-  checking = false;
-  iceChecking() {
-    return Promise.resolve(this.checking);
+  path: IcePath = 'settled';
+  icePath() {
+    return Promise.resolve(this.path);
+  }
+  setInitiator(initiator: boolean) {
+    this.#peers.next(new Map([['b', snapshot({ initiator })]]));
   }
   /** A new link to b (a rebuild, ours or the other side's). */
   newLink(generation: number) {
@@ -138,12 +142,53 @@ describe('media recovery', () => {
     const log = await run(async (t, _r, advance) => {
       t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
       await advance(100);
-      t.checking = true;
+      t.path = 'checking';
       await advance(3_000);
-      t.checking = false;
+      t.path = 'settled';
       await advance(1_500);
     });
     expect(log).toEqual(['0 restart b', '4500 restart b']);
+  });
+
+  it('fast: a restart whose new path works while Chrome keeps the dead pair is rebuilt at once', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      await advance(300);
+      t.path = 'stranded';
+      await advance(200);
+      t.path = 'settled';
+      t.newLink(2); // the rebuilt link
+      await advance(2_500);
+    });
+    // Polled every 200 ms: the first poll after the new path worked rebuilds; the new link (seen
+    // at 500) gets its 2 s before it is restarted like any other.
+    expect(log).toEqual(['0 restart b', '400 rebuild b', '2500 restart b']);
+  });
+
+  it('fast: the side that does not nominate rebuilds a stranded link only after 3 polls in a row', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.setInitiator(false);
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected', initiator: false }));
+      t.path = 'stranded';
+      await advance(500); // the nomination came between two polls: not stranded any more
+      t.path = 'settled';
+      await advance(200);
+      t.path = 'stranded';
+      await advance(600);
+    });
+    expect(log).toEqual(['0 restart b', '1200 rebuild b']);
+  });
+
+  it('fast: a stranded link whose old pair still carries media is left alone', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      t.path = 'stranded';
+      for (let i = 0; i < 10; i++) {
+        t.bytes += 1_000;
+        await advance(100);
+      }
+    });
+    expect(log).toEqual(['0 restart b']);
   });
 
   it('fast: a stall alone gets 1 s to heal by itself before the first restart', async () => {

@@ -1,6 +1,8 @@
 /** What a peer link reads from `getStats` (every call bounded: bounded-stats.ts). */
 import { statsOf } from './bounded-stats.ts';
+import { type IcePath, type IceStat, icePathOf } from './ice-path.ts';
 import type { DecodeSample } from './starved-decoder.ts';
+import { iceUfrag } from './wire.ts';
 
 /** Inbound video bytes and decoded frames, and inbound audio bytes (null: no inbound stream yet). */
 export async function inboundMedia(pc: RTCPeerConnection): Promise<DecodeSample | null> {
@@ -48,12 +50,10 @@ export async function selectedPairBytes(
   return { pair: bytes === undefined || !pair ? null : { id: pair.id, bytesReceived: bytes }, rtp };
 }
 
-/** Whether some candidate pair is still waiting or being checked. */
-export async function pairsBeingChecked(pc: RTCPeerConnection): Promise<boolean> {
+/** Where the link's ICE stands (ice-path.ts). */
+export async function icePath(pc: RTCPeerConnection): Promise<IcePath> {
   const report = await statsOf(pc);
-  let checking = false;
-  report.forEach((s: { type: string; state?: string }) => {
-    if (s.type === 'candidate-pair' && (s.state === 'in-progress' || s.state === 'waiting')) checking = true;
-  });
-  return checking;
+  const connecting = pc.connectionState === 'new' || pc.connectionState === 'connecting';
+  const ufrag = iceUfrag(pc.localDescription?.sdp);
+  return icePathOf(report.values() as Iterable<IceStat>, { connecting, ufrag });
 }

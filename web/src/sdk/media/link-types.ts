@@ -1,6 +1,7 @@
 /** What the mesh sees of one peer link (peer-link.ts), so tests can use a fake instead of WebRTC. */
 import type { Observable } from 'rxjs';
 import type { SignalData } from '../../../../shared/src/index.ts';
+import type { IcePath } from './ice-path.ts';
 import type { ControlSignal } from './wire.ts';
 
 export interface LinkState {
@@ -48,8 +49,8 @@ export interface PeerLinkLike {
   signal(data: Exclude<SignalData, ControlSignal>): void;
   /** A counter of bytes received from this peer that only grows (null before any path or stream). */
   inboundBytes(): Promise<number | null>;
-  /** Not connected yet, and some ICE candidate pair is still waiting or being checked. */
-  iceChecking(): Promise<boolean>;
+  /** Still making its first ICE checks, stranded by Chrome on an old dead pair, or neither (ice-path.ts). */
+  icePath(): Promise<IcePath>;
   /**
    * ICE restart + renegotiation, on the initiator only (see environment.md). Behind an
    * unanswered offer the restart waits for its answer, unless `replaceUnanswered` (the offer was

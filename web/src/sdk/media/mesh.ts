@@ -5,6 +5,8 @@
  */
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type { SignalData } from '../../../../shared/src/index.ts';
+import type { IcePath } from './ice-path.ts';
+import type { PeerLinkLike } from './link-types.ts';
 import { LocalMedia } from './local-media.ts';
 import { MemberLinks } from './member-links.ts';
 import { MeshMembers } from './mesh-members.ts';
@@ -229,24 +231,14 @@ export class Mesh {
     return !!link && !link.recovering && link.state.connectionState === 'connected';
   }
 
-  /** Whether the link to the participant has never connected and its ICE checks are still going. */
-  iceChecking(userId: string): Promise<boolean> {
-    return (
-      this.#members
-        .liveLink(userId)
-        ?.iceChecking()
-        .catch(() => false) ?? Promise.resolve(false)
-    );
+  /** Where the link's ICE stands (ice-path.ts); `settled` without a live link. */
+  icePath(userId: string): Promise<IcePath> {
+    return this.#ask(userId, (link) => link.icePath(), 'settled');
   }
 
   /** Media bytes received from the participant (null: no live link). */
   inboundBytes(userId: string): Promise<number | null> {
-    return (
-      this.#members
-        .liveLink(userId)
-        ?.inboundBytes()
-        .catch(() => null) ?? Promise.resolve(null)
-    );
+    return this.#ask(userId, (link) => link.inboundBytes(), null);
   }
 
   diagnostics(): PeerDiagnostics[] {
@@ -292,6 +284,11 @@ export class Mesh {
   #publishPeer(member: Member): void {
     if (!this.#destroyed)
       this.#status.peer(snapshotOf(member, this.#localUserId !== null && this.#initiates(member)));
+  }
+
+  #ask<T>(userId: string, read: (link: PeerLinkLike) => Promise<T>, none: T): Promise<T> {
+    const link = this.#members.liveLink(userId);
+    return link ? read(link).catch(() => none) : Promise.resolve(none);
   }
 
   #assertOpen(): void {

@@ -8,7 +8,8 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../../../shared/src/index.ts';
 import { watchDecoder } from './decoder-watch.ts';
-import { pairsBeingChecked, selectedPairBytes } from './link-stats.ts';
+import type { IcePath } from './ice-path.ts';
+import { icePath, selectedPairBytes } from './link-stats.ts';
 import type {
   LinkDiagnostics,
   LinkState,
@@ -151,10 +152,9 @@ export class PeerLink implements PeerLinkLike {
     return this.#received.read(pair, rtp);
   }
 
-  async iceChecking(): Promise<boolean> {
+  icePath(): Promise<IcePath> {
     const pc = this.peerConnection;
-    if (!pc || (pc.connectionState !== 'new' && pc.connectionState !== 'connecting')) return false;
-    return pairsBeingChecked(pc);
+    return pc ? icePath(pc) : Promise.resolve('settled');
   }
 
   restartIce({ replaceUnanswered = false }: { replaceUnanswered?: boolean } = {}): boolean {

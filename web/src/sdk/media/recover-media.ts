@@ -5,20 +5,26 @@
  *   changed, ICE `disconnected`), again each `reRestartMs` while bytes do not flow (the new
  *   address can reach Chrome 1.5–2 s after the change, after the first restart gathered), and a
  *   rebuild on the same local stream after `rebuildAfterMs`, or at once when simple-peer
- *   destroyed the peer (a rebuilt link that carries nothing goes round again). A stall alone
- *   (silence with no network event) waits `stallGraceMs` first: measured here, a path that comes back by itself resumes in ~50 ms on the old pair,
- *   while an ICE restart started during the outage can freeze video for seconds after it.
+ *   destroyed the peer or Chrome keeps a dead pair over the restart's working one (a rebuilt
+ *   link that carries nothing goes round again). A stall alone (silence with no network event)
+ *   waits `stallGraceMs` first: a path that comes back by itself resumes in ~50 ms on the old
+ *   pair, while an ICE restart started during the outage can freeze video for seconds after it.
  * - `naive`: what a plain WebRTC app does — restart only when ICE says `disconnected`, rebuild
  *   only a destroyed peer. Kept as the benchmark's baseline.
- *
- * "Works again" means inbound media bytes grow: Chrome may report `connected`
- * throughout a dead path or a restart, so states alone cannot say it.
+ * "Works again" means inbound media bytes grow: Chrome may report `connected` throughout a dead
+ * path or a restart, so states alone cannot say it.
  */
 import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription, timer } from 'rxjs';
+import type { IcePath } from './ice-path.ts';
 import { newAddresses } from './local-addresses.ts';
 import type { PeerSnapshot } from './mesh.ts';
 
 export type RecoveryMode = 'fast' | 'naive';
+
+/** How often a link being restarted is checked for a working new path Chrome does not use. */
+const STRANDED_POLL_MS = 200;
+/** Stranded polls in a row before the side that does not nominate rebuilds (see its use). */
+const STRANDED_POLLS_UNNOMINATED = 3;
 
 /** What recovery drives: the mesh, or a fake in tests. */
 export interface RecoveryTarget {
@@ -28,8 +34,8 @@ export interface RecoveryTarget {
   restartIce(userId: string): void;
   rebuildPeer(userId: string): void;
   inboundBytes(userId: string): Promise<number | null>;
-  /** A link that never connected still has ICE checks waiting or in progress. */
-  iceChecking(userId: string): Promise<boolean>;
+  /** Still making its first ICE checks, stranded on a dead pair by Chrome, or neither (ice-path.ts). */
+  icePath(userId: string): Promise<IcePath>;
 }
 
 export interface RecoveryOptions {
@@ -38,20 +44,14 @@ export interface RecoveryOptions {
   reRestartMs?: number;
   rebuildAfterMs?: number;
   /**
-   * How long a rebuilt link may take to connect before it is restarted like any other: a link
-   * made while the path was still dead has failed its ICE checks and makes no more of them, so
-   * after the path comes back only a restart connects it (measured: the first restart 5 s after
-   * the rebuild cost ~3 s of frozen video after a CDP cut ended). A fresh link on a working
-   * path carries media in ~0.2 s (loopback) to ~1 s (through a relay).
+   * How long a rebuilt link may take to connect (~0.2 s on loopback, ~1 s through a relay) before
+   * it is restarted like any other: one made while the path was dead failed its checks and makes
+   * no more (a first restart 5 s after the rebuild cost ~3 s of frozen video after a CDP cut).
    */
   rebuiltGraceMs?: number;
   /** How long a stall alone may heal by itself before the first restart. */
   stallGraceMs?: number;
-  /**
-   * The addresses WebRTC can gather from now (local-addresses.ts), polled every
-   * `addressPollMs` after our network changed, while a peer is being recovered: a new one
-   * restarts those peers at once.
-   */
+  /** What WebRTC can gather from (local-addresses.ts), polled after our network changed. */
   localAddresses?: () => Promise<ReadonlySet<string>>;
   addressPollMs?: number;
 }
@@ -61,6 +61,8 @@ interface Watch {
   timers: Subscription[];
   /** Still in a stall's grace: nothing restarted yet. */
   waiting: boolean;
+  /** Polls in a row that found the link stranded (ice-path.ts). */
+  stranded: number;
 }
 
 export class MediaRecovery {
@@ -142,7 +144,7 @@ export class MediaRecovery {
    */
   recover(userId: string, { graceMs = 0 }: { graceMs?: number } = {}): void {
     if (this.#watches.has(userId) || !this.#target.peers.has(userId)) return;
-    const watch: Watch = { bytes: null, timers: [], waiting: graceMs > 0 };
+    const watch: Watch = { bytes: null, timers: [], waiting: graceMs > 0, stranded: 0 };
     this.#watches.set(userId, watch);
     void this.#target.inboundBytes(userId).then((bytes) => {
       watch.bytes = bytes;
@@ -158,8 +160,8 @@ export class MediaRecovery {
     // A link still making its first ICE checks (a relay can take seconds) is left to finish
     // them: a restart would throw that work away. One whose checks all failed is restarted.
     const restart = () =>
-      void this.#target.iceChecking(userId).then((checking) => {
-        if (!checking && this.#watches.get(userId) === watch) this.#target.restartIce(userId);
+      void this.#target.icePath(userId).then((path) => {
+        if (path !== 'checking' && this.#watches.get(userId) === watch) this.#target.restartIce(userId);
       });
     if (graceMs === 0) this.#target.restartIce(userId);
     else
@@ -175,14 +177,32 @@ export class MediaRecovery {
       watch.timers.push(check(at, restart));
     }
     watch.timers.push(
-      check(graceMs + this.#rebuildAfterMs, () => {
-        this.#done(userId);
-        this.#target.rebuildPeer(userId);
-        // The new link is watched too: one that does not carry media within the bound (both
-        // sides rebuilt at once, or it was made while the path was still dead) goes round again.
-        this.recover(userId, { graceMs: this.#rebuiltGraceMs });
-      }),
+      check(graceMs + this.#rebuildAfterMs, () => this.#rebuild(userId)),
+      // A restart whose new path works while Chrome keeps the dead old one: rebuilt (ice-path.ts).
+      timer(STRANDED_POLL_MS, STRANDED_POLL_MS, this.#scheduler).subscribe(
+        () => void this.#rebuildIfStranded(userId, watch),
+      ),
     );
+  }
+
+  async #rebuildIfStranded(userId: string, watch: Watch): Promise<void> {
+    if (watch.waiting) return;
+    watch.stranded = (await this.#target.icePath(userId)) === 'stranded' ? watch.stranded + 1 : 0;
+    // The initiator nominates; the other side sees a new pair work before the nomination reaches
+    // it (a real IP change was rebuilt on that), but waits only so long: a controlling side that
+    // trusts its old pair checks new ones slowly (dual-homed: 0.6 s, two restarts, for nothing).
+    const polls = this.#target.peers.get(userId)?.initiator ? 1 : STRANDED_POLLS_UNNOMINATED;
+    if (watch.stranded < polls || this.#watches.get(userId) !== watch) return;
+    // Chrome also keeps an old pair that still works: that link is fine as it is.
+    if (!(await this.#flowing(userId, watch)) && this.#watches.get(userId) === watch) this.#rebuild(userId);
+  }
+
+  #rebuild(userId: string): void {
+    this.#done(userId);
+    this.#target.rebuildPeer(userId);
+    // The new link is watched too: one that does not carry media within the bound (both sides
+    // rebuilt at once, or it was made while the path was still dead) goes round again.
+    this.recover(userId, { graceMs: this.#rebuiltGraceMs });
   }
 
   /** The participant left: nothing to recover. */
@@ -199,8 +219,7 @@ export class MediaRecovery {
   /**
    * After our own network changed, while peers are being recovered: a restart only offers the
    * addresses Chrome knew when it gathered, and Chrome learns a new one 1.5–2 s after the
-   * change, and forgets a lost one as late (1.4–2.7 s on a dual-homed host losing an
-   * interface; until then every restart also gathers on the dead one and connects nothing).
+   * change, and forgets a lost one as late (1.4–2.7 s on a dual-homed host losing an interface).
    * The moment an address appears or goes, restart every peer whose restarts began (one in a
    * stall's grace is left to it), instead of waiting up to `reRestartMs` for the next: measured
    * on the dual-homed switch, video back after 2.37 s instead of 3.37 s (median of 6 each,
