@@ -324,4 +324,38 @@ describe('Mesh', () => {
     await wait();
     expect(stalls).toEqual(['a']);
   });
+
+  it('reports every connected peer silent for a whole poll at once, once per quiet spell', async () => {
+    const { mesh, links, advance } = setup('m', { stallPollMs: 5, stallMs: 3_000 });
+    const quiet: string[][] = [];
+    mesh.mediaQuiet$.subscribe((ids) => quiet.push(ids));
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    mesh.addPeer('b', 11);
+    const [a, b] = links;
+    if (!a || !b) throw new Error('no links');
+    a.bytes = 10;
+    b.bytes = 10;
+    a.setState({ connectionState: 'connected' });
+    b.setState({ connectionState: 'connected' });
+    const wait = () => new Promise((r) => setTimeout(r, 30));
+    await wait();
+    advance(200);
+    b.bytes = 20; // one path still carries media: not quiet
+    await wait();
+    expect(quiet).toEqual([]);
+    advance(200);
+    await wait();
+    advance(200);
+    await wait();
+    expect(quiet).toEqual([['a', 'b']]);
+    a.bytes = 30;
+    await wait();
+    advance(200);
+    await wait();
+    expect(quiet).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+  });
 });

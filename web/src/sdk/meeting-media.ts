@@ -204,10 +204,15 @@ export class MeetingMedia implements ConferenceMedia {
       ).subscribe(({ userId, reason }) => {
         if (inConference()) this.#arbiter.trouble(userId, reason);
       }),
+      mesh.mediaQuiet$.subscribe((userIds) => {
+        if (inConference()) this.#arbiter.quiet(userIds);
+      }),
       mesh.mediaRecovered$.subscribe(({ userId }) => this.#arbiter.recovered(userId)),
       this.#arbiter.ours$.subscribe(({ userId, reason, covered }) => {
         if (!inConference()) return;
-        // Ours: the path will not heal by itself, so restart now rather than after the stall's grace.
+        // Ours: the path will not heal by itself, so restart now rather than after the stall's
+        // grace (an outage taken when all went quiet comes before its stall: nothing waits yet).
+        this.recovery.recover(userId);
         this.recovery.stallsAreOurs();
         if (isResuming(this.#deps.resumeState())) this.#episodePeers.add(userId);
         else if (!covered) this.#outages.next({ reason });

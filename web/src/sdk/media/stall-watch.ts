@@ -35,6 +35,13 @@ export class StallWatch {
   readonly #stalls = new Subject<{ userId: string }>();
   /** A connected participant from which no media bytes arrived for `stallMs` (once per stall); its link is marked broken first. */
   readonly stalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
+  readonly #quiet = new Subject<string[]>();
+  #quietSeen = false;
+  /**
+   * Every connected link received nothing for a whole poll (once per such spell): long before a
+   * stall, the first sign that our own network may have broken. Only a dead socket makes it one.
+   */
+  readonly quiet$: Observable<string[]> = this.#quiet.asObservable();
 
   constructor(deps: StallWatchDeps) {
     this.#deps = deps;
@@ -60,8 +67,13 @@ export class StallWatch {
       ).then((samples) => {
         polling = false;
         if (!this.#poll) return;
-        const { tracks, stalled } = trackStalls(this.#tracks, samples, now(), stallMs);
+        const at = now();
+        const { tracks, stalled } = trackStalls(this.#tracks, samples, at, stallMs);
         this.#tracks = tracks;
+        const silent = [...tracks].flatMap(([userId, t]) => (t.since < at ? [userId] : []));
+        const quiet = silent.length > 0 && silent.length === tracks.size;
+        if (quiet && !this.#quietSeen) this.#quiet.next(silent);
+        this.#quietSeen = quiet;
         for (const userId of stalled) {
           linkOf(userId)?.markBroken();
           this.#stalls.next({ userId });
@@ -86,5 +98,6 @@ export class StallWatch {
     this.#poll?.unsubscribe();
     this.#poll = null;
     this.#stalls.complete();
+    this.#quiet.complete();
   }
 }
