@@ -35,6 +35,12 @@ describe('icePathOf', () => {
     expect(icePathOf(report(), connected)).toBe('stranded');
   });
 
+  it('no pair of the current generation working yet, but their checks answered on one: reached', () => {
+    const answered = { state: 'waiting', writable: false, responsesSent: 1 };
+    expect(icePathOf(report({ newPair: answered }), connected)).toBe('reached');
+    expect(icePathOf(report({ selected: 'CP-new', newPair: answered }), connected)).toBe('settled');
+  });
+
   it('the current generation selected, or none of it working, is settled', () => {
     expect(icePathOf(report({ selected: 'CP-new' }), connected)).toBe('settled');
     expect(icePathOf(report({ newPair: { state: 'in-progress', writable: false } }), connected)).toBe(

@@ -179,6 +179,19 @@ describe('media recovery', () => {
     expect(log).toEqual(['0 restart b', '1200 rebuild b']);
   });
 
+  it('fast: the initiator rebuilds a link on which only their checks got through at a second poll', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      t.path = 'reached';
+      await advance(200); // ours back may be on its way: not yet
+      t.path = 'settled';
+      await advance(200);
+      t.path = 'reached';
+      await advance(400);
+    });
+    expect(log).toEqual(['0 restart b', '800 rebuild b']);
+  });
+
   it('fast: a stranded link whose old pair still carries media is left alone', async () => {
     const log = await run(async (t, _r, advance) => {
       t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));

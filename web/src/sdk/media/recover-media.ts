@@ -21,10 +21,10 @@ import type { PeerSnapshot } from './mesh.ts';
 
 export type RecoveryMode = 'fast' | 'naive';
 
-/** How often a link being restarted is checked for a working new path Chrome does not use. */
+/** How often a link being restarted is checked for a new path Chrome does not use (ice-path.ts). */
 const STRANDED_POLL_MS = 200;
-/** Stranded polls in a row before the side that does not nominate rebuilds (see its use). */
-const STRANDED_POLLS_UNNOMINATED = 3;
+/** Non-initiator's polls: its new pair works before the nomination comes (an IP change rebuilt on that). */
+const STRANDED_POLLS = 3;
 
 /** What recovery drives: the mesh, or a fake in tests. */
 export interface RecoveryTarget {
@@ -158,10 +158,10 @@ export class MediaRecovery {
         });
       }, ms);
     // A link still making its first ICE checks (a relay can take seconds) is left to finish
-    // them: a restart would throw that work away. One whose checks all failed is restarted.
+    // them, and a stranded one to its rebuild: a restart would throw away checks that work.
     const restart = () =>
       void this.#target.icePath(userId).then((path) => {
-        if (path !== 'checking' && this.#watches.get(userId) === watch) this.#target.restartIce(userId);
+        if (path === 'settled' && this.#watches.get(userId) === watch) this.#target.restartIce(userId);
       });
     if (graceMs === 0) this.#target.restartIce(userId);
     else
@@ -187,11 +187,11 @@ export class MediaRecovery {
 
   async #rebuildIfStranded(userId: string, watch: Watch): Promise<void> {
     if (watch.waiting) return;
-    watch.stranded = (await this.#target.icePath(userId)) === 'stranded' ? watch.stranded + 1 : 0;
-    // The initiator nominates; the other side sees a new pair work before the nomination reaches
-    // it (a real IP change was rebuilt on that), but waits only so long: a controlling side that
-    // trusts its old pair checks new ones slowly (dual-homed: 0.6 s, two restarts, for nothing).
-    const polls = this.#target.peers.get(userId)?.initiator ? 1 : STRANDED_POLLS_UNNOMINATED;
+    const path = await this.#target.icePath(userId);
+    watch.stranded = path === 'stranded' || path === 'reached' ? watch.stranded + 1 : 0;
+    // The initiator nominates: at once on a working new pair, at a second poll on answered checks
+    // (ours may be on its way); the other side sees a pair work before its nomination: it waits.
+    const polls = !this.#target.peers.get(userId)?.initiator ? STRANDED_POLLS : path === 'stranded' ? 1 : 2;
     if (watch.stranded < polls || this.#watches.get(userId) !== watch) return;
     // Chrome also keeps an old pair that still works: that link is fine as it is.
     if (!(await this.#flowing(userId, watch)) && this.#watches.get(userId) === watch) this.#rebuild(userId);
