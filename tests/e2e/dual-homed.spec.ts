@@ -52,11 +52,17 @@ test('dual-homed A loses its first interface: one episode on A with a new handle
 
   await expectResumeEpisode(a.page, beforeA, h0);
   await Promise.all([expectFramesFlowing(a.page, 'Bob'), expectFramesFlowing(b.page, 'Ada')]);
-  const onB = (await history(b.page)).slice(beforeB).map((n) => n.event);
-  expect(onB, 'B, whose network did not change, runs no episode').not.toContain(RESUMING);
-  const storyOfA = (await history(a.page))
-    .slice(beforeA)
-    .map((n) => `+${n.at - change.at} ms ${n.event} ${JSON.stringify(n.data ?? {})}`);
+  // Each side's story from the change on, with times and data, for the failure messages.
+  const story = async (page: Page, before: number) =>
+    (await history(page))
+      .slice(before)
+      .map((n) => `+${n.at - change.at} ms ${n.event} ${JSON.stringify(n.data ?? {})}`);
+  const storyOfB = await story(b.page, beforeB);
+  expect(
+    storyOfB.filter((line) => line.includes(RESUMING)),
+    `B, whose network did not change, runs no episode:\n${storyOfB.join('\n')}`,
+  ).toEqual([]);
+  const storyOfA = await story(a.page, beforeA);
   expect(
     storyOfA.filter((line) => line.includes(RESUMING)),
     `one episode on A:\n${storyOfA.join('\n')}`,
