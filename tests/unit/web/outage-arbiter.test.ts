@@ -198,7 +198,7 @@ describe('OutageArbiter', () => {
     r.cut('b', 'c');
     r.get('b').socketAlive = false;
     r.get('b').deaf = true;
-    r.get('b').arbiter.quiet(['a', 'c']);
+    r.get('b').arbiter.quiet(['a', 'c'], () => true);
     await r.run();
     expect(r.get('b').ours).toEqual([
       { userId: 'a', reason: 'media-stall', covered: false },
@@ -211,7 +211,7 @@ describe('OutageArbiter', () => {
 
   it('every path quiet with our socket alive, or a message of the protocol crossing it meanwhile: nothing yet', async () => {
     const r = room(['a', 'b']);
-    r.get('b').arbiter.quiet(['a']);
+    r.get('b').arbiter.quiet(['a'], () => true);
     await r.run();
     expect(r.get('b').ours).toEqual([]);
     expect(r.get('b').arbiter.owner('a')).toBeNull();
@@ -221,13 +221,24 @@ describe('OutageArbiter', () => {
     let pingTimesOut = () => {};
     r.get('b').ping = () => new Promise((resolve) => (pingTimesOut = () => resolve(false)));
     r.get('b').drops = (data) => data.type === 'media-outage';
-    r.get('b').arbiter.quiet(['a']);
+    r.get('b').arbiter.quiet(['a'], () => true);
     r.get('a').arbiter.trouble('b', 'media-stall');
     await r.run();
     pingTimesOut();
     await r.run();
     expect(r.get('b').ours).toEqual([]);
     expect(r.get('a').ours).toHaveLength(1);
+  });
+
+  it('every path quiet and our ping missed its deadline, but media came back meanwhile: a slow machine, nothing', async () => {
+    const r = room(['a', 'b']);
+    r.get('b').socketAlive = false;
+    let quiet = true;
+    r.get('b').arbiter.quiet(['a'], () => quiet);
+    quiet = false;
+    await r.run();
+    expect(r.get('b').ours).toEqual([]);
+    expect(r.get('b').arbiter.owner('a')).toBeNull();
   });
 
   it('the other side answers that it is resuming (its own network changed): theirs; its stall is covered', async () => {

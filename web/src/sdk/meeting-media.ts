@@ -186,6 +186,7 @@ export class MeetingMedia implements ConferenceMedia {
   #wire(): void {
     const { environment, localAddress$, inConference } = this.#deps;
     const mesh = this.mesh;
+    let quiet = false;
     // Our own network changed: every path may be dead, restart them now rather than wait for ICE
     // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed. Not on
     // `offline`: nothing can be gathered or checked then, and a restart begun while offline
@@ -205,7 +206,8 @@ export class MeetingMedia implements ConferenceMedia {
         if (inConference()) this.#arbiter.trouble(userId, reason);
       }),
       mesh.mediaQuiet$.subscribe((userIds) => {
-        if (inConference()) this.#arbiter.quiet(userIds);
+        quiet = userIds.length > 0;
+        if (quiet && inConference()) this.#arbiter.quiet(userIds, () => quiet);
       }),
       mesh.mediaRecovered$.subscribe(({ userId }) => this.#arbiter.recovered(userId)),
       this.#arbiter.ours$.subscribe(({ userId, reason, covered }) => {

@@ -66,7 +66,7 @@ export class Mesh {
   readonly localStream$: Observable<MediaStream | null>;
   /** A connected peer from which no media bytes arrived for `stallMs` (once per stall). */
   readonly mediaStalls$: Observable<{ userId: string }>;
-  /** Every connected peer silent for a whole poll: the participants (stall-watch.ts). */
+  /** Every connected peer silent: the participants; `[]` when that ends (stall-watch.ts). */
   readonly mediaQuiet$: Observable<string[]>;
   /** Participants whose media is being recovered, until it decodes steadily again (truthful tiles). */
   readonly reconnecting$: Observable<ReadonlySet<string>> = this.#status.reconnecting$;

@@ -13,6 +13,11 @@ import { type StallSample, type StallTrack, trackStalls } from './stall-detector
  * silent at least one poll less (500 ms). Between the two.
  */
 const PATH_OK_SILENCE_MS = 400;
+/**
+ * Silence this long on every path is a quiet spell: most of a 200 ms poll, because two polls can
+ * come close together on a loaded machine (a slow one delays the next), and nothing grows between.
+ */
+const QUIET_MS = 150;
 
 export interface StallWatchDeps {
   /** The current link of each participant. */
@@ -38,8 +43,9 @@ export class StallWatch {
   readonly #quiet = new Subject<string[]>();
   #quietSeen = false;
   /**
-   * Every connected link received nothing for a whole poll (once per such spell): long before a
-   * stall, the first sign that our own network may have broken. Only a dead socket makes it one.
+   * Every connected link received nothing for QUIET_MS: the participants, once per such spell,
+   * and `[]` when it ends. Long before a stall, the first sign that our own network may have
+   * broken; only a dead socket makes it one.
    */
   readonly quiet$: Observable<string[]> = this.#quiet.asObservable();
 
@@ -70,9 +76,9 @@ export class StallWatch {
         const at = now();
         const { tracks, stalled } = trackStalls(this.#tracks, samples, at, stallMs);
         this.#tracks = tracks;
-        const silent = [...tracks].flatMap(([userId, t]) => (t.since < at ? [userId] : []));
+        const silent = [...tracks].flatMap(([userId, t]) => (at - t.since >= QUIET_MS ? [userId] : []));
         const quiet = silent.length > 0 && silent.length === tracks.size;
-        if (quiet && !this.#quietSeen) this.#quiet.next(silent);
+        if (quiet !== this.#quietSeen) this.#quiet.next(quiet ? silent : []);
         this.#quietSeen = quiet;
         for (const userId of stalled) {
           linkOf(userId)?.markBroken();
