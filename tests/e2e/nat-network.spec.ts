@@ -227,8 +227,12 @@ async function recoverAfter(
     return { net, h0, pairA };
   } catch (err) {
     await Promise.all([onA.stop(), onB.stop()]);
+    const story = (await history(a.page)).map(
+      (n) => `${rel(n.at)}ms ${n.event} ${JSON.stringify(n.data ?? {})}`,
+    );
     console.log(
-      `[${title}] failed; A's pc log since the change:\n${(await pcTimeline(a.page, net.at)).join('\n')}`,
+      `[${title}] failed; A's pc log since the change:\n${(await pcTimeline(a.page, net.at)).join('\n')}` +
+        `\nA's TSDK story (ms from the change):\n${story.join('\n')}`,
     );
     throw err;
   }
