@@ -31,6 +31,23 @@ function setup(
 
 const offer: SignalData = { type: 'offer', sdp: 'v=0' };
 
+/** A mesh polled every 5 ms (real time) on a manual clock, with two connected links that have received 10 bytes. */
+async function twoConnected(stallMs: number) {
+  const { mesh, links, advance } = setup('m', { stallPollMs: 5, stallMs });
+  await mesh.startLocalMedia();
+  mesh.addPeer('a', 10);
+  mesh.addPeer('b', 11);
+  const [a, b] = links;
+  if (!a || !b) throw new Error('no links');
+  for (const link of [a, b]) {
+    link.bytes = 10;
+    link.setState({ connectionState: 'connected' });
+  }
+  const wait = () => new Promise((r) => setTimeout(r, 30));
+  await wait();
+  return { mesh, a, b, advance, wait };
+}
+
 describe('Mesh', () => {
   it('opens one link per remote participant once local media is ready; never to itself', async () => {
     const { mesh, links } = setup('m');
@@ -269,18 +286,7 @@ describe('Mesh', () => {
   });
 
   it('pathsOkExcept: another connected participant sent bytes within half the stall threshold', async () => {
-    const { mesh, links, advance } = setup('m', { stallPollMs: 5, stallMs: 1_000 });
-    await mesh.startLocalMedia();
-    mesh.addPeer('a', 10);
-    mesh.addPeer('b', 11);
-    const [a, b] = links;
-    if (!a || !b) throw new Error('no links');
-    a.bytes = 10;
-    b.bytes = 10;
-    a.setState({ connectionState: 'connected' });
-    b.setState({ connectionState: 'connected' });
-    const wait = () => new Promise((r) => setTimeout(r, 30));
-    await wait();
+    const { mesh, b, advance, wait } = await twoConnected(1_000);
     expect(mesh.pathsOkExcept('a')).toBe(true);
     advance(600); // b silent for 600 ms: not ok any more
     await wait();
@@ -326,20 +332,9 @@ describe('Mesh', () => {
   });
 
   it('reports every connected peer silent for 150 ms at once, once per quiet spell, and its end', async () => {
-    const { mesh, links, advance } = setup('m', { stallPollMs: 5, stallMs: 3_000 });
+    const { mesh, a, b, advance, wait } = await twoConnected(3_000);
     const quiet: string[][] = [];
     mesh.mediaQuiet$.subscribe((ids) => quiet.push(ids));
-    await mesh.startLocalMedia();
-    mesh.addPeer('a', 10);
-    mesh.addPeer('b', 11);
-    const [a, b] = links;
-    if (!a || !b) throw new Error('no links');
-    a.bytes = 10;
-    b.bytes = 10;
-    a.setState({ connectionState: 'connected' });
-    b.setState({ connectionState: 'connected' });
-    const wait = () => new Promise((r) => setTimeout(r, 30));
-    await wait();
     advance(200);
     b.bytes = 20; // one path still carries media: not quiet
     await wait();
