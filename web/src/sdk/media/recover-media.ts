@@ -22,7 +22,7 @@ import type { PeerSnapshot } from './mesh.ts';
 export type RecoveryMode = 'fast' | 'naive';
 
 /** How often a link being restarted is checked for a new path Chrome does not use (ice-path.ts). */
-const STRANDED_POLL_MS = 100;
+const STRANDED_POLL_MS = 200;
 /** Non-initiator's polls: its new pair works before the nomination comes (an IP change rebuilt on that). */
 const STRANDED_POLLS = 3;
 
@@ -129,7 +129,10 @@ export class MediaRecovery {
     this.#pollAddresses();
   }
 
-  /** New ICE servers (fresh TURN credentials): peers being restarted gather with them now. */
+  /**
+   * New ICE servers arrived (fresh TURN credentials with a resume): peers being restarted gather
+   * with them now rather than at the next tick.
+   */
   iceConfigChanged(): void {
     if (this.mode !== 'fast') return;
     for (const [userId, watch] of this.#watches) if (!watch.waiting) this.#target.restartIce(userId);
@@ -137,12 +140,9 @@ export class MediaRecovery {
 
   /**
    * Restart (now, or after `graceMs` if bytes have not come back by then), check later, restart
-   * again, rebuild last; one recovery per peer at a time. `rebuilt`: the link is new.
+   * again, rebuild last. One recovery per peer at a time.
    */
-  recover(
-    userId: string,
-    { graceMs = 0, rebuilt = false }: { graceMs?: number; rebuilt?: boolean } = {},
-  ): void {
+  recover(userId: string, { graceMs = 0 }: { graceMs?: number } = {}): void {
     if (this.#watches.has(userId) || !this.#target.peers.has(userId)) return;
     const watch: Watch = { bytes: null, timers: [], waiting: graceMs > 0, stranded: 0 };
     this.#watches.set(userId, watch);
@@ -178,15 +178,15 @@ export class MediaRecovery {
     }
     watch.timers.push(
       check(graceMs + this.#rebuildAfterMs, () => this.#rebuild(userId)),
-      // Chrome keeping a dead pair over a restart's working one (ice-path.ts); not a new link's.
-      timer((rebuilt ? graceMs : 0) + STRANDED_POLL_MS, STRANDED_POLL_MS, this.#scheduler).subscribe(
+      // A restart whose new path works while Chrome keeps the dead old one: rebuilt (ice-path.ts).
+      timer(STRANDED_POLL_MS, STRANDED_POLL_MS, this.#scheduler).subscribe(
         () => void this.#rebuildIfStranded(userId, watch),
       ),
     );
   }
 
-  /** Also in a stall's grace: the other side may have restarted (the initiator does when asked). */
   async #rebuildIfStranded(userId: string, watch: Watch): Promise<void> {
+    if (watch.waiting) return;
     const path = await this.#target.icePath(userId);
     watch.stranded = path === 'stranded' || path === 'reached' ? watch.stranded + 1 : 0;
     // The initiator nominates: at once on a working new pair, at a second poll on answered checks
@@ -202,7 +202,7 @@ export class MediaRecovery {
     this.#target.rebuildPeer(userId);
     // The new link is watched too: one that does not carry media within the bound (both sides
     // rebuilt at once, or it was made while the path was still dead) goes round again.
-    this.recover(userId, { graceMs: this.#rebuiltGraceMs, rebuilt: true });
+    this.recover(userId, { graceMs: this.#rebuiltGraceMs });
   }
 
   /** The participant left: nothing to recover. */
@@ -273,7 +273,7 @@ export class MediaRecovery {
       // from now; the old schedule would rebuild it again before it could connect (both sides
       // rebuilding in turn kept replacing relayed links that needed 1–5 s to connect).
       this.#done(p.userId);
-      this.recover(p.userId, { graceMs: this.#rebuiltGraceMs, rebuilt: true });
+      this.recover(p.userId, { graceMs: this.#rebuiltGraceMs });
       return;
     }
     if (p.iceConnectionState === 'disconnected' || p.iceConnectionState === 'failed') this.recover(p.userId);
