@@ -330,28 +330,4 @@ describe('Mesh', () => {
     await wait();
     expect(stalls).toEqual(['a']);
   });
-
-  it('reports every connected peer silent for 150 ms at once, once per quiet spell, and its end', async () => {
-    const { mesh, a, b, advance, wait } = await twoConnected(3_000);
-    const quiet: string[][] = [];
-    mesh.mediaQuiet$.subscribe((ids) => quiet.push(ids));
-    advance(200);
-    b.bytes = 20; // one path still carries media: not quiet
-    await wait();
-    expect(quiet).toEqual([]);
-    advance(200);
-    await wait();
-    advance(200);
-    await wait();
-    expect(quiet).toEqual([['a', 'b']]);
-    a.bytes = 30;
-    await wait();
-    expect(quiet).toEqual([['a', 'b'], []]);
-    advance(100); // polls this close together see nothing grow: not yet a quiet spell
-    await wait();
-    expect(quiet).toEqual([['a', 'b'], []]);
-    advance(100);
-    await wait();
-    expect(quiet).toEqual([['a', 'b'], [], ['a', 'b']]);
-  });
 });

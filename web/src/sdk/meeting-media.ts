@@ -186,7 +186,6 @@ export class MeetingMedia implements ConferenceMedia {
   #wire(): void {
     const { environment, localAddress$, inConference } = this.#deps;
     const mesh = this.mesh;
-    let quiet = false;
     // Our own network changed: every path may be dead, restart them now rather than wait for ICE
     // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed. Not on
     // `offline`: nothing can be gathered or checked then, and a restart begun while offline
@@ -205,16 +204,10 @@ export class MeetingMedia implements ConferenceMedia {
       ).subscribe(({ userId, reason }) => {
         if (inConference()) this.#arbiter.trouble(userId, reason);
       }),
-      mesh.mediaQuiet$.subscribe((userIds) => {
-        quiet = userIds.length > 0;
-        if (quiet && inConference()) this.#arbiter.quiet(userIds, () => quiet);
-      }),
       mesh.mediaRecovered$.subscribe(({ userId }) => this.#arbiter.recovered(userId)),
       this.#arbiter.ours$.subscribe(({ userId, reason, covered }) => {
         if (!inConference()) return;
-        // Ours: the path will not heal by itself, so restart now rather than after the stall's
-        // grace (an outage taken when all went quiet comes before its stall: nothing waits yet).
-        this.recovery.recover(userId);
+        // Ours: the path will not heal by itself, so restart now rather than after the stall's grace.
         this.recovery.stallsAreOurs();
         if (isResuming(this.#deps.resumeState())) this.#episodePeers.add(userId);
         else if (!covered) this.#outages.next({ reason });

@@ -66,8 +66,6 @@ export class Mesh {
   readonly localStream$: Observable<MediaStream | null>;
   /** A connected peer from which no media bytes arrived for `stallMs` (once per stall). */
   readonly mediaStalls$: Observable<{ userId: string }>;
-  /** Every connected peer silent: the participants; `[]` when that ends (stall-watch.ts). */
-  readonly mediaQuiet$: Observable<string[]>;
   /** Participants whose media is being recovered, until it decodes steadily again (truthful tiles). */
   readonly reconnecting$: Observable<ReadonlySet<string>> = this.#status.reconnecting$;
   /** Participants no link to whom connected within `unreachableAfterMs`: the network blocks the path. */
@@ -109,7 +107,6 @@ export class Mesh {
       stallMs: options.stallMs ?? 700,
     });
     this.mediaStalls$ = this.#stallWatch.stalls$;
-    this.mediaQuiet$ = this.#stallWatch.quiet$;
   }
 
   get localStream(): MediaStream | null {

@@ -74,8 +74,6 @@ export class OutageArbiter {
   /** Deciding, and their probe came and was answered over our socket: slow, maybe; not dead. */
   readonly #carriedProbe = new Set<string>();
   readonly #questions = new Map<number, (answer: Answer) => void>();
-  /** The ping of a quiet spell, while out; `carried`: a message of the protocol came meanwhile. */
-  #quietCheck: { carried: boolean } | null = null;
   #seq = 0;
   readonly #ours = new Subject<OurOutage>();
 
@@ -118,33 +116,8 @@ export class OutageArbiter {
     }
   }
 
-  /**
-   * Every media path went quiet at once: our socket is pinged now, not at the first stall 0.5 s
-   * later. A dead one makes each quiet path's outage ours at once (rule 3, so rule 1 and 2 still
-   * come first) if every path is still quiet (`stillQuiet`: media that came back meanwhile says
-   * the machine was slow, not the network gone); a live one, or a message of this protocol that
-   * crossed it meanwhile (rule 3's exception), leaves the outage to the stalls. Measured on a
-   * dual-homed host losing an interface: the episode began 1.4 s after the change, at the stall.
-   */
-  quiet(userIds: readonly string[], stillQuiet: () => boolean): void {
-    if (this.#quietCheck || this.#covered()) return;
-    const check = { carried: false };
-    this.#quietCheck = check;
-    void this.#ports.socketAlive().then((alive) => {
-      if (this.#quietCheck !== check) return;
-      this.#quietCheck = null;
-      if (alive || check.carried || !stillQuiet()) return;
-      for (const userId of userIds) {
-        if (this.#outages.has(userId) || this.#deciding.has(userId)) continue;
-        if (this.#ports.away(userId)) this.#settle(userId, 'them', 'media-stall');
-        else this.#settle(userId, 'us', 'media-stall', this.#covered());
-      }
-    });
-  }
-
   /** A message of the outage protocol from `userId`. */
   handle(userId: string, data: OutageSignal): void {
-    if (this.#quietCheck) this.#quietCheck.carried = true;
     switch (data.type) {
       case 'probe': {
         const resuming = this.#covered();
@@ -222,7 +195,6 @@ export class OutageArbiter {
     this.#deciding.clear();
     this.#carriedProbe.clear();
     this.#questions.clear();
-    this.#quietCheck = null;
     this.#ours.complete();
   }
 

@@ -13,11 +13,6 @@ import { type StallSample, type StallTrack, trackStalls } from './stall-detector
  * silent at least one poll less (500 ms). Between the two.
  */
 const PATH_OK_SILENCE_MS = 400;
-/**
- * Silence this long on every path is a quiet spell: most of a 200 ms poll, because two polls can
- * come close together on a loaded machine (a slow one delays the next), and nothing grows between.
- */
-const QUIET_MS = 150;
 
 export interface StallWatchDeps {
   /** The current link of each participant. */
@@ -40,14 +35,6 @@ export class StallWatch {
   readonly #stalls = new Subject<{ userId: string }>();
   /** A connected participant from which no media bytes arrived for `stallMs` (once per stall); its link is marked broken first. */
   readonly stalls$: Observable<{ userId: string }> = this.#stalls.asObservable();
-  readonly #quiet = new Subject<string[]>();
-  #quietSeen = false;
-  /**
-   * Every connected link received nothing for QUIET_MS: the participants, once per such spell,
-   * and `[]` when it ends. Long before a stall, the first sign that our own network may have
-   * broken; only a dead socket makes it one.
-   */
-  readonly quiet$: Observable<string[]> = this.#quiet.asObservable();
 
   constructor(deps: StallWatchDeps) {
     this.#deps = deps;
@@ -73,13 +60,8 @@ export class StallWatch {
       ).then((samples) => {
         polling = false;
         if (!this.#poll) return;
-        const at = now();
-        const { tracks, stalled } = trackStalls(this.#tracks, samples, at, stallMs);
+        const { tracks, stalled } = trackStalls(this.#tracks, samples, now(), stallMs);
         this.#tracks = tracks;
-        const silent = [...tracks].flatMap(([userId, t]) => (at - t.since >= QUIET_MS ? [userId] : []));
-        const quiet = silent.length > 0 && silent.length === tracks.size;
-        if (quiet !== this.#quietSeen) this.#quiet.next(quiet ? silent : []);
-        this.#quietSeen = quiet;
         for (const userId of stalled) {
           linkOf(userId)?.markBroken();
           this.#stalls.next({ userId });
@@ -104,6 +86,5 @@ export class StallWatch {
     this.#poll?.unsubscribe();
     this.#poll = null;
     this.#stalls.complete();
-    this.#quiet.complete();
   }
 }
