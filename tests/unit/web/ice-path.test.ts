@@ -35,9 +35,9 @@ describe('icePathOf', () => {
     expect(icePathOf(report(), connected)).toBe('stranded');
   });
 
-  it('no pair of the current generation working yet, but their checks answered on one: reached', () => {
+  it('no pair of the current generation working yet, but their checks answered on one: stranded', () => {
     const answered = { state: 'waiting', writable: false, responsesSent: 1 };
-    expect(icePathOf(report({ newPair: answered }), connected)).toBe('reached');
+    expect(icePathOf(report({ newPair: answered }), connected)).toBe('stranded');
     expect(icePathOf(report({ selected: 'CP-new', newPair: answered }), connected)).toBe('settled');
   });
 

@@ -10,13 +10,13 @@
  * for another 1.5 s, until it dropped the lost interface from its network list. No API selects a
  * pair; a new link has no old pair to keep.
  *
- * `reached` is the same with no pair of the new generation succeeded yet, but the other side's
+ * It is also stranded when no pair of the new generation has succeeded yet but the other side's
  * checks reached us on one and were answered: its end works. A side that trusts its old pair
  * checks new ones slowly (Chrome's 2.5 s pace for a strong connection): on the dual-homed
  * switch the initiator answered the other side's checks for 0.3 s and restarted twice more
  * before one of its own succeeded.
  */
-export type IcePath = 'checking' | 'stranded' | 'reached' | 'settled';
+export type IcePath = 'checking' | 'stranded' | 'settled';
 
 export interface IceStat {
   type: string;
@@ -48,7 +48,7 @@ export function icePathOf(
   const localUfrag = (pair: IceStat) => byId.get(pair.localCandidateId ?? '')?.usernameFragment;
   if (!ufrag || !selected || localUfrag(selected) === undefined || localUfrag(selected) === ufrag)
     return 'settled';
-  const current = pairs.filter((p) => localUfrag(p) === ufrag);
-  if (current.some((p) => p.writable === true && p.state === 'succeeded')) return 'stranded';
-  return current.some((p) => (p.responsesSent ?? 0) > 0) ? 'reached' : 'settled';
+  const works = (p: IceStat) =>
+    (p.writable === true && p.state === 'succeeded') || (p.responsesSent ?? 0) > 0;
+  return pairs.some((p) => localUfrag(p) === ufrag && works(p)) ? 'stranded' : 'settled';
 }

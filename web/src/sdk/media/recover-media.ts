@@ -23,8 +23,11 @@ export type RecoveryMode = 'fast' | 'naive';
 
 /** How often a link being restarted is checked for a new path Chrome does not use (ice-path.ts). */
 const STRANDED_POLL_MS = 200;
-/** Non-initiator's polls: its new pair works before the nomination comes (an IP change rebuilt on that). */
-const STRANDED_POLLS = 3;
+/**
+ * Stranded polls in a row before a rebuild: the initiator (which nominates) 2, the other side 3 (it
+ * sees its new pair work before the nomination comes). One poll rebuilt real IP changes in CI.
+ */
+const STRANDED_POLLS = { initiator: 2, other: 3 };
 
 /** What recovery drives: the mesh, or a fake in tests. */
 export interface RecoveryTarget {
@@ -187,11 +190,8 @@ export class MediaRecovery {
 
   async #rebuildIfStranded(userId: string, watch: Watch): Promise<void> {
     if (watch.waiting) return;
-    const path = await this.#target.icePath(userId);
-    watch.stranded = path === 'stranded' || path === 'reached' ? watch.stranded + 1 : 0;
-    // The initiator nominates: at once on a working new pair, at a second poll on answered checks
-    // (ours may be on its way); the other side sees a pair work before its nomination: it waits.
-    const polls = !this.#target.peers.get(userId)?.initiator ? STRANDED_POLLS : path === 'stranded' ? 1 : 2;
+    watch.stranded = (await this.#target.icePath(userId)) === 'stranded' ? watch.stranded + 1 : 0;
+    const polls = STRANDED_POLLS[this.#target.peers.get(userId)?.initiator ? 'initiator' : 'other'];
     if (watch.stranded < polls || this.#watches.get(userId) !== watch) return;
     // Chrome also keeps an old pair that still works: that link is fine as it is.
     if (!(await this.#flowing(userId, watch)) && this.#watches.get(userId) === watch) this.#rebuild(userId);
