@@ -14,26 +14,11 @@ import { ok, TestClient } from './helpers.ts';
 /** NODE_DEAD_AFTER_MS of every process here: the smallest the server accepts. */
 export const DEAD_AFTER_MS = 1_500;
 
-/**
- * Starts a Redis while the file is collected, since whether the suite runs depends on it: without
- * redis-server, CI fails here and a developer's run skips with the reason (the Error).
- */
-export async function redisOrReason<R extends TestRedis>(start: () => Promise<R>): Promise<R | Error> {
-  const redis = await start().then(
-    (r): R | Error => r,
-    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-  );
-  if (redis instanceof Error && process.env.CI === 'true') {
-    throw new Error(`cluster tests need redis-server (or REDIS_URL) in CI: ${redis.message}`);
-  }
-  return redis;
-}
-
 export interface ClusterRedis {
   /** A Redis others may share (REDIS_URL): this file's keys are deleted after it. */
-  shared?: TestRedis | Error;
+  shared?: TestRedis;
   /** A Redis the file owns (tests stop and start it): started again after a test that left it stopped. */
-  owned?: PersistentRedis | Error;
+  owned?: PersistentRedis;
 }
 
 export interface Cluster {
@@ -74,15 +59,15 @@ export function useCluster({ shared, owned }: ClusterRedis): Cluster {
     balancers = [];
     nodes = [];
     // A test that failed while Redis was stopped leaves it running for the next one.
-    if (owned && !(owned instanceof Error) && !owned.running) await owned.start();
+    if (owned && !owned.running) await owned.start();
   });
 
   afterAll(async () => {
-    if (shared && !(shared instanceof Error)) {
+    if (shared) {
       await deleteKeys(shared.url, filePrefix);
       await shared.stop();
     }
-    if (owned && !(owned instanceof Error)) await owned.dispose();
+    if (owned) await owned.dispose();
   });
 
   const connect = async (url: string) => {

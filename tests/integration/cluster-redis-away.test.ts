@@ -7,21 +7,12 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { type ServerProcess, waitFor } from '../support/cluster.ts';
-import { type PersistentRedis, startPersistentRedis } from '../support/redis.ts';
-import {
-  barrier,
-  chat,
-  DEAD_AFTER_MS,
-  expectConsecutive,
-  hasSeq,
-  redisOrReason,
-  useCluster,
-} from './cluster-harness.ts';
+import { requireRedis, startPersistentRedis } from '../support/redis.ts';
+import { barrier, chat, DEAD_AFTER_MS, expectConsecutive, hasSeq, useCluster } from './cluster-harness.ts';
 
 // The restart test needs a Redis it owns (with persistence), even when REDIS_URL is set.
-const owned = await redisOrReason(startPersistentRedis);
+const owned = await requireRedis('cluster-redis-away.test.ts', startPersistentRedis);
 const { cluster, balancer, connect, guest } = useCluster({ owned });
-const describeRedisAway = owned instanceof Error ? describe.skip : describe;
 
 /** Ann on node 1 and Bob on node 2, both in `room`, Ann having seen Bob join. */
 async function annAndBob(n1: ServerProcess, n2: ServerProcess, room: string) {
@@ -33,10 +24,10 @@ async function annAndBob(n1: ServerProcess, n2: ServerProcess, room: string) {
   return { a, b, ja, jb };
 }
 
-describeRedisAway(`Redis away${owned instanceof Error ? ` (skipped: ${owned.message})` : ''}`, () => {
+describe('Redis away', () => {
   it('a process cut off from Redis alone is taken for dead; back, it drops its sockets and they resume (replaced, never left)', async () => {
     // Node 1 reaches Redis through a TCP proxy: closing it is a network cut between the two.
-    const redis = owned as PersistentRedis;
+    const redis = owned;
     const proxy = await balancer(() => [redis.port]);
     const [n1, n2] = (await cluster([`redis://127.0.0.1:${proxy.port}`, redis.url])) as [
       ServerProcess,
@@ -89,7 +80,7 @@ describeRedisAway(`Redis away${owned instanceof Error ? ` (skipped: ${owned.mess
   });
 
   it('restarted during a meeting: fails fast while away, recovers on its own, nothing lost or falsely held', async () => {
-    const redis = owned as PersistentRedis;
+    const redis = owned;
     // Staggered: when Redis is back, one of them beats first and sees the other's stale beat.
     const [n1, n2] = (await cluster([redis.url, redis.url], { staggered: true })) as [
       ServerProcess,

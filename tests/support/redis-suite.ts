@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, it } from 'vitest';
-import { startRedis, type TestRedis } from './redis.ts';
+import { afterAll, describe } from 'vitest';
+import { requireRedis, startRedis, type TestRedis } from './redis.ts';
 
 export interface RedisSuite {
   server: TestRedis;
@@ -11,25 +11,9 @@ export interface RedisSuite {
   prefix(): string;
 }
 
-/**
- * `describe` with a throwaway Redis (or `REDIS_URL`). The server is started while the file is
- * collected, because whether the suite runs at all depends on it: without Redis, CI fails the
- * file and a developer's run skips it with the reason.
- */
+/** `describe` with a throwaway Redis (or `REDIS_URL`); without one the file fails (requireRedis). */
 export async function describeWithRedis(name: string, body: (redis: RedisSuite) => void): Promise<void> {
-  const started = await startRedis().then(
-    (server): TestRedis | Error => server,
-    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-  );
-  if (started instanceof Error) {
-    if (process.env.CI === 'true')
-      throw new Error(`${name} needs redis-server (or REDIS_URL) in CI: ${started.message}`);
-    describe.skip(`${name} (skipped: no Redis: ${started.message})`, () => {
-      it('needs redis-server on PATH or REDIS_URL', () => {});
-    });
-    return;
-  }
-  const server = started;
+  const server = await requireRedis(name, startRedis);
   const runPrefix = `test:${randomUUID()}:`;
   const clients: Redis[] = [];
   const connect = (): Redis => {

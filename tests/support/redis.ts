@@ -12,6 +12,21 @@ export interface TestRedis {
 }
 
 /**
+ * Starts a Redis for `what`, or fails it saying how to get one. Tests that need Redis never skip:
+ * `npm test` runs every test, and a run without Redis is a machine not set up, not a pass.
+ */
+export async function requireRedis<R extends TestRedis>(what: string, start: () => Promise<R>): Promise<R> {
+  try {
+    return await start();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `${what} needs redis-server on PATH (scripts/install-test-deps.sh installs it) or REDIS_URL: ${reason}`,
+    );
+  }
+}
+
+/**
  * A throwaway Redis for tests: `redis-server` (or `$REDIS_SERVER`) on a free port of 127.0.0.1,
  * without persistence, killed by `stop()`. With `REDIS_URL` set, that server is used instead and
  * nothing is spawned. Rejects with a clear message when no server can be had.
