@@ -70,14 +70,15 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     const bBefore = (await history(b.page)).length;
 
     // Offline 2 s (the 1 s grace runs out: one episode, which resumes on `online`), then 4 blips
-    // of 300 ms, 700 ms apart: 10 toggles in ~6.8 s of waits plus nine CDP calls (~0.25 s each
-    // on a loaded CI machine, at times 0.5–0.7 s: the page's blip is the wait plus the next
-    // call's latency), ending online. The first blip waits 1.5 s for the resume's own work (new
-    // socket, ICE restart): a CI run where it came 0.8 s after `online` saw the CDP call that
-    // ended it take 1.3 s, a 1586 ms blip, past the precondition below. Shorter waits do not
-    // help: a blip under ADDRESS_CHANGE_MS (250 ms) is how Chromium reports an address change,
-    // an episode at once by design (150 ms waits were tried: an episode per blip).
-    const toggles = await flap(a.context, [2_000, 1_500, 300, 700, 300, 700, 300, 700, 300]);
+    // of 400 ms, 600 ms apart: 10 toggles in ~6.9 s of waits plus nine CDP calls (~0.25 s each
+    // on a loaded CI machine, at times 0.5–0.7 s), ending online. The first blip waits 1.5 s for
+    // the resume's own work (new socket, ICE restart): a CI run where it came 0.8 s after
+    // `online` saw the CDP call that ended it take 1.3 s, a 1586 ms blip. The page's blip must
+    // stay between ADDRESS_CHANGE_MS (250 ms: shorter is how Chromium reports an address change,
+    // an episode at once by design) and the 1 s grace; it is the wait plus the next call's latency
+    // minus the `offline` event's delay: with 300 ms waits the page saw one of 210 ms, with 150 ms
+    // every blip was an episode.
+    const toggles = await flap(a.context, [2_000, 1_500, 400, 600, 400, 600, 400, 600, 400]);
     expect(toggles).toHaveLength(10);
     expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(10_000);
     // A blip the page saw last a whole grace would rightly be an episode: the machine was too
@@ -91,6 +92,9 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     );
     expect(blipsMs, `the page's events ${JSON.stringify(seen)}`).toHaveLength(4);
     expect(Math.max(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeLessThan(950);
+    expect(Math.min(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeGreaterThanOrEqual(
+      250,
+    );
     // Long enough for a late episode to show: past a grace and a probe after the last toggle.
     await sleep(2_500);
 
@@ -98,7 +102,7 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     const t0 = toggles[0] ?? 0;
     expect(
       episode.map((n) => n.event),
-      `A's episode events ${JSON.stringify(episode.map((n) => [n.event, n.at - t0, n.param2, n.data]))} after toggles at ${JSON.stringify(toggles.map((t) => t - t0))}`,
+      `A's episode events ${JSON.stringify(episode.map((n) => [n.event, n.at - t0, n.param2, n.data]))} after toggles at ${JSON.stringify(toggles.map((t) => t - t0))}, blips on the page ${blipsMs} ms`,
     ).toEqual(RESUME_SEQUENCE);
     const [resuming, , , , loginResult, confResult] = episode;
     expect(resuming).toMatchObject({ param1: h0, param2: 0, data: { reason: 'offline' } });
