@@ -117,6 +117,20 @@ export function createSeats(deps: CoreDeps) {
     }
   }
 
+  /**
+   * The page behind this socket went away (going-away.ts): the seats it served are left at once
+   * (others see `left`, reason `left`), not held for a resume no page will make.
+   */
+  async function leaveSeatsOf(userId: string, socketRef: string): Promise<void> {
+    for (const r of await store.handlesOf(userId)) {
+      if (r.state !== 'live' || r.socketId !== socketRef) continue;
+      await locks.run(r.room, async () => {
+        const current = await store.getHandle(r.handle);
+        if (current?.state === 'live' && current.socketId === socketRef) await leaveLocked(current, 'left');
+      });
+    }
+  }
+
   /** The resume window of a held seat ran out. */
   async function releaseHeldSeat(handle: number): Promise<void> {
     const record = await store.getHandle(handle);
@@ -216,6 +230,7 @@ export function createSeats(deps: CoreDeps) {
     ownLiveHandle,
     leaveLocked,
     holdSeatsOf,
+    leaveSeatsOf,
     releaseHeldSeat,
     detachSession,
     expireSession,

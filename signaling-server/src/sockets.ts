@@ -4,6 +4,7 @@ import { Server } from 'socket.io';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, LIMITS } from '../../shared/src/timing.ts';
 import type { App } from './app.ts';
 import type { Coordination } from './coordination.ts';
+import { watchGoingAway } from './going-away.ts';
 import { guardUpgrades } from './handshake.ts';
 import type { Logger } from './logger.ts';
 import { guardOutbound } from './outbound-guard.ts';
@@ -55,6 +56,7 @@ export function wireSockets(
     // Any process can reach this socket by its ref (a resume elsewhere replacing it).
     socket.join(socket.data.ref);
     bindSocket(socket, app.gate);
+    watchGoingAway(socket);
     guardOutbound(socket, outboundBufferMaxBytes, (bytes) => {
       app.metrics.slowReceivers.inc();
       logger.warn({ socket: socket.id, userId: socket.data.userId, bytes }, 'disconnected: stopped reading');

@@ -36,6 +36,8 @@ export interface SocketData {
    * process can reach it (`io.in(ref)`).
    */
   ref?: string;
+  /** Its page closed the WebSocket with 1001, going away (going-away.ts): a leave, not a drop. */
+  goneAway?: boolean;
 }
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -67,7 +67,9 @@ export function conferenceHandlers(
 /**
  * A socket went away. The seats it served are held, not left: the participant may resume
  * within RESUME_WINDOW_MS (spec §3.4). If it was the login session's socket, the session is
- * detached and expires with the same window.
+ * detached and expires with the same window. A socket whose page went away (going-away.ts) left
+ * its seats instead; its session is still detached, not ended, so that the page's leave beacon,
+ * often a moment behind, still finds it.
  */
 export function disconnectHandler(deps: CoreDeps & { seats: Seats }): (socket: AppSocket) => Promise<void> {
   const { store, seats, logger, addressSessions } = deps;
@@ -75,7 +77,10 @@ export function disconnectHandler(deps: CoreDeps & { seats: Seats }): (socket: A
     addressSessions.remove(socket.id);
     const userId = socket.data.userId;
     if (!userId) return;
-    await seats.holdSeatsOf(userId, refOf(socket));
+    if (socket.data.goneAway) {
+      await seats.leaveSeatsOf(userId, refOf(socket));
+      logger.info({ userId }, 'left: the page went away (WebSocket 1001)');
+    } else await seats.holdSeatsOf(userId, refOf(socket));
     const session = await store.getSession(userId);
     if (session?.socketId === refOf(socket)) {
       await seats.detachSession(userId);

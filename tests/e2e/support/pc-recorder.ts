@@ -100,3 +100,35 @@ export function installPeerConnectionRecorder(): void {
   }
   window.RTCPeerConnection = Recorded;
 }
+
+/**
+ * One line per live recorded peer connection: its states and its video counters, so that a
+ * failure tells "no packets" from "packets but no frames" from "nothing encoded".
+ */
+export function rtpSummary(page: Evaluates): Promise<string[]> {
+  return page.evaluate(async () => {
+    const refs = (window as unknown as { __pcs?: WeakRef<RTCPeerConnection>[] }).__pcs ?? [];
+    const lines: string[] = [];
+    for (const [i, ref] of refs.entries()) {
+      const pc = ref?.deref();
+      if (!pc || pc.connectionState === 'closed') continue;
+      // A connection being torn down may never answer getStats (Firefox): skip it, not hang.
+      const stats = await Promise.race([
+        pc.getStats(),
+        new Promise<null>((r) => setTimeout(() => r(null), 1_000)),
+      ]);
+      const video: string[] = [];
+      stats?.forEach((s) => {
+        if (s.kind !== 'video') return;
+        if (s.type === 'inbound-rtp')
+          video.push(
+            `in ${s.bytesReceived} B, ${s.framesReceived ?? '?'} frames received, ${s.framesDecoded} decoded (${s.keyFramesDecoded ?? '?'} key)`,
+          );
+        if (s.type === 'outbound-rtp') video.push(`out ${s.bytesSent} B, ${s.framesEncoded} frames encoded`);
+      });
+      const states = `${pc.signalingState}, ice ${pc.iceConnectionState}, ${pc.connectionState}`;
+      lines.push(`pc${i} ${states}: ${video.join('; ') || 'no video RTP'}`);
+    }
+    return lines;
+  });
+}
