@@ -44,9 +44,10 @@ const SCREENSHOTS = 'reports/screenshots';
 const recordCleo = (page: Page) => recordPeerConnections(page.context());
 
 /**
- * Video plays both ways once Fox and Cleo have joined. A fresh-clone CI once saw Fox's tile on
- * Chromium decode nothing for 15 s (not seen in 20 runs since): the failure carries both pages'
- * peer-connection logs and video counters (both joined with their connections recorded).
+ * Video plays both ways once Fox and Cleo have joined. About one join in 12, the first pair
+ * stuck: ICE connected on Chromium, checking on Firefox, no DTLS, for good (a fresh-clone CI
+ * failed on it); the SDK now makes such a first link again after 5 s. A failure carries both
+ * pages' peer-connection logs and video counters (both joined with their connections recorded).
  */
 async function expectVideoBothWays(cleo: Page, fox: FirefoxPage): Promise<void> {
   try {

@@ -106,4 +106,47 @@ describe('unreachable participants', () => {
     links[2]?.setState({ connectionState: 'connected' });
     expect(seen).toEqual([[], ['a'], []]);
   });
+
+  it('the initiator makes a first link that has not connected again after 5 s, then 10, 20, 40 and every 40 s; the other side does not', async () => {
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    const { links, createLink } = fakeLinks();
+    const sent: { to: number; type: string }[] = [];
+    const mesh = new Mesh({
+      port: { sendSignal: (to, data) => sent.push({ to, type: 'type' in data ? String(data.type) : '?' }) },
+      createLink,
+      getUserMedia: async () => fakeStream(),
+      scheduler,
+    });
+    cleanup.push(() => mesh.destroy());
+    mesh.setLocalUser('m');
+    mesh.setLocalHandle(1);
+    await mesh.startLocalMedia();
+    const reconnecting: string[][] = [];
+    const unreachable: string[][] = [];
+    mesh.reconnecting$.subscribe((set) => reconnecting.push([...set]));
+    mesh.unreachable$.subscribe((set) => unreachable.push([...set]));
+    mesh.addPeer('a', 10); // 'a' < 'm': a initiates, we wait
+    mesh.addPeer('z', 11); // we initiate
+    const linksAt = (ms: number) => {
+      scheduler.maxFrames = ms;
+      scheduler.flush();
+      return links.map((l) => l.options.initiator);
+    };
+    expect(linksAt(4_999)).toEqual([false, true]);
+    expect(linksAt(5_000)).toEqual([false, true, true]);
+    expect(sent.filter((s) => s.to === 11 && s.type === 'restart')).toHaveLength(1);
+    expect(linksAt(10_000)).toHaveLength(3);
+    // No path broke: the tile says the network may block the video, not "reconnecting".
+    expect(unreachable.at(-1)).toEqual(['a', 'z']);
+    expect(reconnecting.flat()).toEqual([]);
+    expect(linksAt(14_999)).toHaveLength(3);
+    expect(linksAt(15_000)).toHaveLength(4);
+    expect(linksAt(35_000)).toHaveLength(5);
+    expect(linksAt(75_000)).toHaveLength(6);
+    expect(linksAt(114_999)).toHaveLength(6);
+    links.at(-1)?.setState({ connectionState: 'connected' });
+    expect(unreachable.at(-1)).toEqual(['a']);
+    expect(linksAt(400_000)).toHaveLength(6);
+    expect(sent.filter((s) => s.to === 10 && s.type === 'restart')).toEqual([]);
+  });
 });

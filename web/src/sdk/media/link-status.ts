@@ -12,6 +12,9 @@ export interface LinkStatusDeps {
   status: MeshStatus;
   scheduler: SchedulerLike;
   unreachableAfterMs: number;
+  connectRetryMs: number;
+  /** No link to the member has connected yet, and this one has not in its time: make it again. */
+  neverConnected(member: Member): void;
   /** Whether `member` is still the mesh's record of the participant (not removed, not re-added). */
   current(member: Member): boolean;
   publishPeer(member: Member): void;
@@ -44,5 +47,15 @@ export function publishLinkStatus(member: Member, link: PeerLinkLike, deps: Link
       if (live()) status.remoteStream(member.userId, stream);
     }),
   );
+  // A pair whose first checks or handshake went wrong can stay stuck for good: seen between
+  // Firefox and Chromium on loopback, ICE connected on one side and checking on the other.
+  if (!member.everConnected) {
+    const retryMs = deps.connectRetryMs * 2 ** Math.min(member.connectRetries, 3);
+    subs.add(
+      deps.scheduler.schedule(() => {
+        if (live() && !member.everConnected && deps.current(member)) deps.neverConnected(member);
+      }, retryMs),
+    );
+  }
   return subs;
 }

@@ -22,6 +22,8 @@ export interface MemberLinksDeps {
   onRestartRequest: (member: Member, rebuild: boolean) => void;
   scheduler: SchedulerLike;
   unreachableAfterMs: number;
+  connectRetryMs: number;
+  neverConnected: (member: Member) => void;
   now: () => number;
   send: (userId: string, data: SignalData) => void;
   initiates: (member: Member) => boolean;
@@ -62,12 +64,15 @@ export class MemberLinks {
       },
     });
     member.link = link;
-    // A rebuilt link replaces a broken path: reconnecting until its media decodes.
-    if (member.generation > 1) link.markBroken();
+    // A rebuilt link replaces a broken path: reconnecting until its media decodes. A first link
+    // made again (none ever connected) replaces no path: the tile keeps saying unreachable.
+    if (member.generation > 1 && member.everConnected) link.markBroken();
     member.linkSubs = publishLinkStatus(member, link, {
       status: d.status,
       scheduler: d.scheduler,
       unreachableAfterMs: d.unreachableAfterMs,
+      connectRetryMs: d.connectRetryMs,
+      neverConnected: d.neverConnected,
       current: d.current,
       publishPeer: d.publishPeer,
     });

@@ -29,6 +29,11 @@ export interface MeshOptions {
    * (the network blocks the path: no relay, or UDP blocked with no TURN over TCP).
    */
   unreachableAfterMs?: number;
+  /**
+   * A first link not connected this long is made again by the pair's initiator, then after
+   * twice, four and eight times as long (default 5 s).
+   */
+  connectRetryMs?: number;
   now?: () => number;
   /** Drives the media-stall polling (virtual time in tests). */
   scheduler?: SchedulerLike;
@@ -68,6 +73,8 @@ export interface Member {
   everConnected: boolean;
   /** Runs out when no link to this participant connected in time. */
   reachDeadline: Subscription | null;
+  /** First links made again because none had connected (link-status.ts). */
+  connectRetries: number;
 }
 
 export function newMember(userId: string, handle: number, now: number): Member {
@@ -82,6 +89,7 @@ export function newMember(userId: string, handle: number, now: number): Member {
     restartAsked: false,
     everConnected: false,
     reachDeadline: null,
+    connectRetries: 0,
   };
 }
 

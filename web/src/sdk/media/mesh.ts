@@ -20,7 +20,7 @@ import {
   type SignalPort,
   snapshotOf,
 } from './mesh-types.ts';
-import { RestartProtocol } from './restart-protocol.ts';
+import { CONNECT_RETRY_MS, RestartProtocol } from './restart-protocol.ts';
 import { SignalMailbox } from './signal-mailbox.ts';
 import { StallWatch } from './stall-watch.ts';
 import { isInitiator, type OutageSignal } from './wire.ts';
@@ -87,6 +87,8 @@ export class Mesh {
       status: this.#status,
       scheduler: this.#scheduler,
       unreachableAfterMs: options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS,
+      connectRetryMs: options.connectRetryMs ?? CONNECT_RETRY_MS,
+      neverConnected: (member) => this.#destroyed || this.#restarts.retryFirstLink(member),
       now: this.#now,
       send: (userId, data) => this.#send(userId, data),
       initiates: (member) => this.#initiates(member),

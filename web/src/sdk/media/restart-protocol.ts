@@ -10,6 +10,12 @@ import type { Member } from './mesh-types.ts';
 /** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
 const REBUILD_DEDUPE_MS = 2_000;
 
+/**
+ * A first link not connected by then is made again: half of the 10 s after which the
+ * participant is reported unreachable (mesh.ts), so the retry has time to connect before that.
+ */
+export const CONNECT_RETRY_MS = 5_000;
+
 export interface RestartDeps {
   send(userId: string, data: SignalData): void;
   /** (Re)creates the member's link, replacing any old one. */
@@ -41,6 +47,13 @@ export class RestartProtocol {
       connect(member);
       send(member.userId, { type: 'restart', rebuild: true });
     }
+  }
+
+  /** No link to the participant has connected yet and the current one has not in its time: the initiator starts over. */
+  retryFirstLink(member: Member): void {
+    if (!this.#deps.initiates(member)) return;
+    member.connectRetries += 1;
+    this.rebuild(member);
   }
 
   /** The fast path: ICE restart on a live connection (asked of the initiator); a dead link is rebuilt. */
