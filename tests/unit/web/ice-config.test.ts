@@ -81,20 +81,27 @@ describe('ICE configuration from the server', () => {
   });
 });
 
+/** A mesh of local user 'm' on virtual time, its local media started; what it sends, by handle and type. */
+async function meshOfM(maxFrames: number) {
+  const scheduler = new VirtualTimeScheduler(undefined, maxFrames);
+  const { links, createLink } = fakeLinks();
+  const sent: { to: number; type: string }[] = [];
+  const mesh = new Mesh({
+    port: { sendSignal: (to, data) => sent.push({ to, type: 'type' in data ? String(data.type) : '?' }) },
+    createLink,
+    getUserMedia: async () => fakeStream(),
+    scheduler,
+  });
+  cleanup.push(() => mesh.destroy());
+  mesh.setLocalUser('m');
+  mesh.setLocalHandle(1);
+  await mesh.startLocalMedia();
+  return { mesh, scheduler, links, sent };
+}
+
 describe('unreachable participants', () => {
   it('no link connected within 10 s: reported; a link that connects later clears it', async () => {
-    const scheduler = new VirtualTimeScheduler(undefined, 10_000);
-    const { links, createLink } = fakeLinks();
-    const mesh = new Mesh({
-      port: { sendSignal() {} },
-      createLink,
-      getUserMedia: async () => fakeStream(),
-      scheduler,
-    });
-    cleanup.push(() => mesh.destroy());
-    mesh.setLocalUser('m');
-    mesh.setLocalHandle(1);
-    await mesh.startLocalMedia();
+    const { mesh, scheduler, links } = await meshOfM(10_000);
     const seen: string[][] = [];
     mesh.unreachable$.subscribe((set) => seen.push([...set]));
     mesh.addPeer('a', 10);
@@ -108,19 +115,7 @@ describe('unreachable participants', () => {
   });
 
   it('the initiator makes a first link that has not connected again after 5 s, then 10, 20, 40 and every 40 s; the other side does not', async () => {
-    const scheduler = new VirtualTimeScheduler(undefined, 0);
-    const { links, createLink } = fakeLinks();
-    const sent: { to: number; type: string }[] = [];
-    const mesh = new Mesh({
-      port: { sendSignal: (to, data) => sent.push({ to, type: 'type' in data ? String(data.type) : '?' }) },
-      createLink,
-      getUserMedia: async () => fakeStream(),
-      scheduler,
-    });
-    cleanup.push(() => mesh.destroy());
-    mesh.setLocalUser('m');
-    mesh.setLocalHandle(1);
-    await mesh.startLocalMedia();
+    const { mesh, scheduler, links, sent } = await meshOfM(0);
     const reconnecting: string[][] = [];
     const unreachable: string[][] = [];
     mesh.reconnecting$.subscribe((set) => reconnecting.push([...set]));
