@@ -70,15 +70,16 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     const bBefore = (await history(b.page)).length;
 
     // Offline 2 s (the 1 s grace runs out: one episode, which resumes on `online`), then 4 blips
-    // of 400 ms, 600 ms apart: 10 toggles in ~6.9 s of waits plus nine CDP calls (~0.25 s each
-    // on a loaded CI machine, at times 0.5–0.7 s), ending online. The first blip waits 1.5 s for
-    // the resume's own work (new socket, ICE restart): a CI run where it came 0.8 s after
-    // `online` saw the CDP call that ended it take 1.3 s, a 1586 ms blip. The page's blip must
-    // stay between ADDRESS_CHANGE_MS (250 ms: shorter is how Chromium reports an address change,
-    // an episode at once by design) and the 1 s grace; it is the wait plus the next call's latency
-    // minus the `offline` event's delay: with 300 ms waits the page saw one of 210 ms, with 150 ms
-    // every blip was an episode.
-    const toggles = await flap(a.context, [2_000, 1_500, 400, 600, 400, 600, 400, 600, 400]);
+    // of 450 ms, 550 ms apart: 10 toggles in ~7 s of waits plus nine CDP calls (~0.25 s each on
+    // a loaded CI machine, at times 0.5–0.7 s), ending online. The first blip waits 1.5 s for the
+    // resume's own work (new socket, ICE restart): a CI run where it came 0.8 s after `online`
+    // saw the CDP call that ended it take 1.3 s, a 1586 ms blip. The page's blip must stay between
+    // ADDRESS_CHANGE_MS (250 ms: shorter is how Chromium reports an address change, an episode at
+    // once by design) and the 1 s grace; it is the wait plus the next call's latency minus the
+    // `offline` event's delay: 400 ms waits gave blips of 233–445 ms in a CI run, 300 ms ones
+    // 210 ms, 150 ms ones made every blip an episode. Counting the wait from the page's `offline`
+    // event instead made them 473–1205 ms (the `online` event is late too).
+    const toggles = await flap(a.context, [2_000, 1_500, 450, 550, 450, 550, 450, 550, 450]);
     expect(toggles).toHaveLength(10);
     expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(10_000);
     // A blip the page saw last a whole grace would rightly be an episode: the machine was too
