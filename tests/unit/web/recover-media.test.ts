@@ -150,22 +150,22 @@ describe('media recovery', () => {
     expect(log).toEqual(['0 restart b', '4500 restart b']);
   });
 
-  it('fast: a restart whose new path works while Chrome keeps the dead pair is rebuilt at the second poll', async () => {
+  it('fast: a restart whose new path works while Chrome keeps the dead pair is rebuilt at the fourth poll', async () => {
     const log = await run(async (t, _r, advance) => {
       t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
       await advance(300);
       t.path = 'stranded';
-      await advance(400);
+      await advance(800);
       t.path = 'settled';
       t.newLink(2); // the rebuilt link
       await advance(2_500);
     });
-    // Polled every 200 ms: the second poll in a row that finds it stranded rebuilds; the new link
-    // (seen at 700) gets its 2 s before it is restarted like any other.
-    expect(log).toEqual(['0 restart b', '600 rebuild b', '2700 restart b']);
+    // Polled every 200 ms: the fourth poll in a row that finds it stranded rebuilds; the new link
+    // (seen at 1100) gets its 2 s before it is restarted like any other.
+    expect(log).toEqual(['0 restart b', '1000 rebuild b', '3100 restart b']);
   });
 
-  it('fast: the side that does not nominate rebuilds a stranded link only after 3 polls in a row', async () => {
+  it('fast: the side that does not nominate rebuilds a stranded link only after 6 polls in a row', async () => {
     const log = await run(async (t, _r, advance) => {
       t.setInitiator(false);
       t.peerState$.next(snapshot({ iceConnectionState: 'disconnected', initiator: false }));
@@ -174,12 +174,12 @@ describe('media recovery', () => {
       t.path = 'settled';
       await advance(200);
       t.path = 'stranded';
-      await advance(600);
+      await advance(1_200);
     });
-    expect(log).toEqual(['0 restart b', '1200 rebuild b']);
+    expect(log).toEqual(['0 restart b', '1800 rebuild b']);
   });
 
-  it('fast: the initiator rebuilds only at the second poll in a row that finds the link stranded', async () => {
+  it('fast: the initiator rebuilds only at the fourth poll in a row that finds the link stranded', async () => {
     const log = await run(async (t, _r, advance) => {
       t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
       t.path = 'stranded';
@@ -187,9 +187,9 @@ describe('media recovery', () => {
       t.path = 'settled';
       await advance(200);
       t.path = 'stranded';
-      await advance(400);
+      await advance(900);
     });
-    expect(log).toEqual(['0 restart b', '800 rebuild b']);
+    expect(log).toEqual(['0 restart b', '1200 rebuild b']);
   });
 
   it('fast: a stranded link whose old pair still carries media is left alone', async () => {

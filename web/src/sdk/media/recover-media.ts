@@ -24,10 +24,12 @@ export type RecoveryMode = 'fast' | 'naive';
 /** How often a link being restarted is checked for a new path Chrome does not use (ice-path.ts). */
 const STRANDED_POLL_MS = 200;
 /**
- * Stranded polls in a row before a rebuild: the initiator (which nominates) 2, the other side 3 (it
- * sees its new pair work before the nomination comes). One poll rebuilt real IP changes in CI.
+ * Stranded polls in a row before a rebuild: the initiator (which nominates) 4, the other side 6 (it
+ * sees its new pair work before the nomination comes). Chrome also keeps the old pair a while
+ * after a gapless switch or an IP change, which a restart recovers without a rebuild: one poll
+ * rebuilt real IP changes in CI, two a gapless switch.
  */
-const STRANDED_POLLS = { initiator: 2, other: 3 };
+const STRANDED_POLLS = { initiator: 4, other: 6 };
 
 /** What recovery drives: the mesh, or a fake in tests. */
 export interface RecoveryTarget {
