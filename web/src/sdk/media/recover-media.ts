@@ -24,10 +24,8 @@ export type RecoveryMode = 'fast' | 'naive';
 /** How often a link being restarted is checked for a new path Chrome does not use (ice-path.ts). */
 const STRANDED_POLL_MS = 200;
 /**
- * Stranded polls in a row before a rebuild: the initiator (which nominates) 4, the other side 6 (it
- * sees its new pair work before the nomination comes). Chrome also keeps the old pair a while
- * after a gapless switch or an IP change, which a restart recovers without a rebuild: one poll
- * rebuilt real IP changes in CI, two a gapless switch.
+ * Stranded polls in a row before a rebuild: the initiator 4, the other side 6 (it sees a new pair
+ * work before the nomination). CI rebuilt an IP change at 1 poll, a gapless switch at 2.
  */
 const STRANDED_POLLS = { initiator: 4, other: 6 };
 
