@@ -122,11 +122,19 @@ export function createSeats(deps: CoreDeps) {
    * (others see `left`, reason `left`), not held for a resume no page will make.
    */
   async function leaveSeatsOf(userId: string, socketRef: string): Promise<void> {
+    await leaveSeatsWhere(userId, (ref) => ref === socketRef, 'left');
+  }
+
+  async function leaveSeatsWhere(
+    userId: string,
+    servedBy: (ref: string | null) => boolean,
+    reason: 'left' | 'logout',
+  ): Promise<void> {
     for (const r of await store.handlesOf(userId)) {
-      if (r.state !== 'live' || r.socketId !== socketRef) continue;
+      if (r.state !== 'live' || !servedBy(r.socketId)) continue;
       await locks.run(r.room, async () => {
         const current = await store.getHandle(r.handle);
-        if (current?.state === 'live' && current.socketId === socketRef) await leaveLocked(current, 'left');
+        if (current?.state === 'live' && servedBy(current.socketId)) await leaveLocked(current, reason);
       });
     }
   }
@@ -201,13 +209,7 @@ export function createSeats(deps: CoreDeps) {
    * the session is forgotten: its token stops working.
    */
   async function endUser(userId: string, reason: 'left' | 'logout'): Promise<void> {
-    for (const r of await store.handlesOf(userId)) {
-      if (r.state !== 'live') continue;
-      await locks.run(r.room, async () => {
-        const current = await store.getHandle(r.handle);
-        if (current?.state === 'live') await leaveLocked(current, reason);
-      });
-    }
+    await leaveSeatsWhere(userId, () => true, reason);
     await endSession(userId);
   }
 

@@ -88,7 +88,7 @@ export class Mesh {
       scheduler: this.#scheduler,
       unreachableAfterMs: options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS,
       connectRetryMs: options.connectRetryMs ?? CONNECT_RETRY_MS,
-      neverConnected: (member) => this.#destroyed || this.#restarts.retryFirstLink(member),
+      neverConnected: (member) => this.#restarts.retryFirstLink(member),
       now: this.#now,
       send: (userId, data) => this.#send(userId, data),
       initiates: (member) => this.#initiates(member),
