@@ -1,5 +1,6 @@
 /**
- * A worker thread of simulated participants for the storm bench (many per thread).
+ * A worker thread of simulated participants for the storm bench (many per thread): the cheap
+ * wire participants (storm-wire-participants.ts) unless `--clients sdk` asks for these:
  *
  * Product participants are the SDK minus the facade and media: the real `SignalClient` (one
  * socket.io socket, websocket only, no socket.io reconnection, `forceNew`) and the real resume
@@ -26,6 +27,7 @@ import {
   type WorkerRequest,
   type WorkerResults,
 } from './storm-protocol.ts';
+import { WireCsrParticipant, WireProductParticipant } from './storm-wire-participants.ts';
 
 /**
  * Participant i's own loopback source address (all of 127.0.0.0/8 is local on Linux): the
@@ -114,10 +116,17 @@ async function main(): Promise<void> {
 
   for (let i = options.from; i < options.to; i++) {
     const room = `${options.tag}-r${Math.floor(i / ROOM_SIZE)}`;
+    const name = `${options.tag}-p${i}`;
+    const at = sourceAddress(i);
+    const sdk = options.clients === 'sdk';
     participants.push(
       options.system === 'product'
-        ? new ProductParticipant(options.url, sourceAddress(i), `${options.tag}-p${i}`, room, policy, hooks)
-        : new CsrParticipant(options.url, sourceAddress(i), room, policy, hooks),
+        ? sdk
+          ? new ProductParticipant(options.url, at, name, room, policy, hooks)
+          : new WireProductParticipant(options.url, at, name, room, policy, hooks)
+        : sdk
+          ? new CsrParticipant(options.url, at, room, policy, hooks)
+          : new WireCsrParticipant(options.url, at, room, policy, hooks),
     );
   }
   const setupFailures: Record<string, number> = {};

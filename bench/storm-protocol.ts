@@ -10,6 +10,11 @@
  */
 export type SystemKind = 'product' | 'csr';
 export type StoreKind = 'memory' | 'redis';
+/**
+ * `wire`: the cheap participants of storm-wire-participants.ts (the default). `sdk`: socket.io-client
+ * with the SDK's real SignalClient and resume pipeline (storm-product-participant.ts), ~4× the CPU.
+ */
+export type ClientKind = 'wire' | 'sdk';
 
 /** Participants per conference (the issue's "conferences of 4"). */
 export const ROOM_SIZE = 4;
@@ -65,6 +70,7 @@ export type ServerMessage =
 
 export interface WorkerOptions {
   system: SystemKind;
+  clients: ClientKind;
   url: string;
   /** Global participant indices [from, to); conferences are ROOM_SIZE consecutive indices. */
   from: number;

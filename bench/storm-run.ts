@@ -16,12 +16,19 @@ import {
   type WorkerHandle,
 } from './storm-children.ts';
 import { cpuTimes, listenOverflows, peakRssBytes, processCpuMs, waitForQuiet } from './storm-machine.ts';
-import { type MemorySample, ROOM_SIZE, type StoreKind, type SystemKind } from './storm-protocol.ts';
+import {
+  type ClientKind,
+  type MemorySample,
+  ROOM_SIZE,
+  type StoreKind,
+  type SystemKind,
+} from './storm-protocol.ts';
 import { merge, type StormResult, summarize } from './storm-result.ts';
 
 export interface StormConfig {
   system: SystemKind;
   store: StoreKind;
+  clients: ClientKind;
   jitter: boolean;
   n: number;
   workers: number;
@@ -84,6 +91,7 @@ export async function runStorm(config: StormConfig, log: (line: string) => void)
       workers.push(
         startWorker({
           system: config.system,
+          clients: config.clients,
           url: `http://127.0.0.1:${server.port}`,
           from,
           to,

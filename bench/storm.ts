@@ -6,7 +6,7 @@
  * lag, RSS per held session.
  *
  * Run: npm run bench:storm [-- --n 1000,5000,10000 --stores memory,redis --jitter on,off
- *      --systems product,csr --workers 2 --setup-concurrency 64 --profile DIR | --quick]
+ *      --systems product,csr --clients wire|sdk --workers 2 --setup-concurrency 64 --profile DIR | --quick]
  * --profile writes CPU profiles of the server process and of each client worker during each storm
  * into DIR (`npx tsx bench/cpuprofile-summary.ts FILE` lists where the time went).
  * --render lays out the committed bench/results/storm.json again with this report code, running nothing.
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { RESUME_WINDOW_MS } from '../shared/src/timing.ts';
 import { DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_CAP_MS } from '../web/src/sdk/resume/retry-policy.ts';
 import { LOAD_CORE, pinProcess, SERVER_CORE } from './storm-children.ts';
-import { LOOP_RESOLUTION_MS, type StoreKind, type SystemKind } from './storm-protocol.ts';
+import { type ClientKind, LOOP_RESOLUTION_MS, type StoreKind, type SystemKind } from './storm-protocol.ts';
 import {
   chart,
   GOAL,
@@ -41,6 +41,7 @@ const { values } = parseArgs({
     stores: { type: 'string', default: 'memory,redis' },
     jitter: { type: 'string', default: 'on,off' },
     systems: { type: 'string', default: 'product,csr' },
+    clients: { type: 'string', default: 'wire' },
     workers: { type: 'string', default: '2' },
     'setup-concurrency': { type: 'string', default: '64' },
     quick: { type: 'boolean', default: false },
@@ -82,6 +83,7 @@ const jitters = list(values.jitter, ['on', 'off'], 'jitter').map((j) => j === 'o
 const csrJitters = list(values['csr-jitter'], ['on', 'off'], 'csr-jitter').map((j) => j === 'on');
 const pin = list(values.pin, ['on', 'off'], 'pin')[0] === 'on' && cpus().length >= 2;
 const systems = list<SystemKind>(values.systems, ['product', 'csr'], 'systems');
+const clients = list<ClientKind>(values.clients, ['wire', 'sdk'], 'clients')[0] ?? 'wire';
 const workers = Number(values.workers);
 /** Cores the load generator may use: its own when pinned, else the machine's. */
 const clientCores = pin ? 1 : cpus().length;
@@ -112,7 +114,10 @@ const NOISY_CORES = 0.25;
 
 const method: Record<string, string> = {
   drop: "a company Wi-Fi hiccup: the clients' connections die under them while the server keeps running. On one command every client worker destroys the TCP connection under each of its participants' sockets at once (no WebSocket close frame), as a browser's socket dies when the Wi-Fi goes: each client sees 'transport close' and its resume pipeline starts; the server sees the connections end and holds every seat and login session for the 60 s window. Drop instant: the earliest worker's start of its destroy loop (the spread between workers and the loop's length are in storm.json). A server-side teardown was tried first and rejected: destroying 10 000 sockets in one synchronous loop makes the server run all their close callbacks in one event-loop phase, a stall no network produces.",
-  clients: `${workers} worker threads of Node socket.io-client participants (websocket only, forceNew, no socket.io reconnection), each in a conference of 4. Each is the SDK without facade and media: the real SignalClient and the real resume pipeline (createResumePipeline: socket-disconnect trigger, login resume on a new socket, then conf:resume with the original handle), with ports as MeetingClient.resumePorts() writes them (5 s connect timeout; resume and conf:resume wait for their reply while the socket lives). The ports, the source address and the drop are the bench's only code in the client path.`,
+  clients:
+    clients === 'wire'
+      ? `${workers} worker threads of simulated participants, each in a conference of 4, on a minimal socket.io client (bench/storm-wire.ts: engine.io v4 and socket.io v5 text packets over a bare ws WebSocket, pings answered; the server sees the same frames as from socket.io-client). After the drop a product participant does what the SDK's resume does on the wire: a new socket per attempt (5 s connect timeout), resume with the newest single-use token, then conf:resume with the original handle and last sequence; RATE_LIMITED and lost connections retried on the policy (or retryAfterMs) inside the window, other refusals final. A CSR participant reconnects with its session id and last offset, as socket.io-client does. Why not the SDK itself (--clients sdk): socket.io-client and the RxJS pipeline cost the generator ~5.8 ms CPU per resume against the server's ~1.5 ms (--profile, N = 1,000), so every product storm measured the clients.`
+      : `${workers} worker threads of Node socket.io-client participants (websocket only, forceNew, no socket.io reconnection), each in a conference of 4. Each is the SDK without facade and media: the real SignalClient and the real resume pipeline (createResumePipeline: socket-disconnect trigger, login resume on a new socket, then conf:resume with the original handle), with ports as MeetingClient.resumePorts() writes them (5 s connect timeout; resume and conf:resume wait for their reply while the socket lives). The ports, the source address and the drop are the bench's only code in the client path.`,
   policy: `jitter on = fullJitterPolicy() from web/src/sdk/resume/retry-policy.ts (first retry at once, then full jitter over min(${DEFAULT_RETRY_CAP_MS} ms, ${DEFAULT_RETRY_BASE_MS} ms × 2^(k−1)), within ${RESUME_WINDOW_MS / 1000} s). The policy has no switch for jitter; jitter off = the same function with its random source pinned to 1, so every delay is the full ceiling (0, 250, 500, 1000 … 5000 ms): plain capped exponential backoff. The first attempt is immediate in both modes, so they differ only for participants whose first attempt fails.`,
   addresses:
     'each participant connects from its own loopback source address (127.10.x.y; all of 127.0.0.0/8 is local), so the server sees N different client addresses, as in the field, and keeps its production rate limits (config.ts defaults: 300 logins and 6000 resumes per address per minute, 60 resumes per session). Nothing is raised: with one shared 127.0.0.1 the limits would have to be.',
@@ -149,6 +154,7 @@ for (const n of ns) {
         const config = {
           system,
           store,
+          clients,
           jitter,
           n,
           workers,
