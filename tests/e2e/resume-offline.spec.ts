@@ -108,13 +108,15 @@ test('A offline past 60 s: abandoned with the original handle, A leaves the meet
   await expect(a.page.locator('#status-banner')).toContainText(
     'Poor network quality. Attempting to join the meeting again...',
   );
-  // Jump to 1 s before the deadline, counted from CONF_RESUMING_IND on the page's own clock.
+  // Jump to 1 s before the deadline, counted from CONF_RESUMING_IND on the page's own clock, and
+  // stop the clock there: left running, it moved on while the test measured and jumped (a CI run
+  // took ~1 s between two calls, and the page reached its deadline before the check).
   const resumingAt = (await history(a.page))[before]?.at ?? 0;
-  const elapsed = (await a.page.evaluate(() => Date.now())) - resumingAt;
-  await a.page.clock.fastForward(59_000 - elapsed);
+  await a.page.clock.pauseAt(resumingAt + 59_000);
   expect((await events(a.page)).slice(before)).toHaveLength(2);
   await expect(a.page.locator('#status-banner')).toContainText(/\b1 ?s\b/);
   await a.page.clock.fastForward(1_000);
+  await a.page.clock.resume();
 
   await expect
     .poll(async () => (await events(a.page)).slice(before))
