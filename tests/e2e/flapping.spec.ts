@@ -5,7 +5,7 @@
  * cheap probe. Both hosts: with `127.0.0.1` engine.io would close its transport on every
  * `offline` (the SDK keeps it open), with `localhost` it never does.
  */
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import { test } from './support/fixtures.ts';
@@ -54,6 +54,41 @@ async function flap(context: BrowserContext, durations: number[]): Promise<numbe
   return at;
 }
 
+/** The page's blips (its `offline` → `online` gaps after the first outage), in ms. */
+async function pageBlips(page: Page): Promise<{ blipsMs: number[]; seen: [string, number][] }> {
+  const seen = await page.evaluate(() => (window as unknown as { netEvents: [string, number][] }).netEvents);
+  const blipsMs = seen.flatMap(([kind, at], i) =>
+    kind === 'online' && i >= 2 && seen[i - 1]?.[0] === 'offline' ? [at - (seen[i - 1]?.[1] ?? at)] : [],
+  );
+  return { blipsMs, seen };
+}
+
+/**
+ * A and B in a meeting with video both ways, then A's network flapped. Offline 2 s (the 1 s grace
+ * runs out: one episode, which resumes on `online`), then 4 blips of 450 ms, 550 ms apart: 10
+ * toggles in ~7 s of waits plus nine CDP calls (~0.25 s each on a loaded CI machine, at times
+ * 0.5–1.1 s), ending online. The first blip waits 1.5 s for the resume's own work (new socket,
+ * ICE restart). Each blip must stay between ADDRESS_CHANGE_MS (250 ms: shorter is how Chromium
+ * reports an address change, an episode at once by design) and the 1 s grace, where the SDK sees
+ * it (the page's `offline` and `online` events): the wait plus the next call's latency minus the
+ * `offline` event's delay. 400 ms waits gave 233–445 ms in a CI run; counting from the page's
+ * `offline` event gave 473–1205 ms (the `online` event is late too).
+ */
+async function flappedMeeting(browser: Browser, url: string, room: string) {
+  const a = await joinByLink(browser, url, room, 'Ada', { beforeJoin: recordNetworkEvents });
+  const b = await joinByLink(browser, url, room, 'Bob');
+  await expectVideoFrom(a.page, ['Bob']);
+  await expectVideoFrom(b.page, ['Ada']);
+  const h0 = await ownHandle(a.page);
+  const before = (await events(a.page)).length;
+  const bBefore = (await history(b.page)).length;
+  const toggles = await flap(a.context, [2_000, 1_500, 450, 550, 450, 550, 450, 550, 450]);
+  return { a, b, h0, before, bBefore, toggles, ...(await pageBlips(a.page)) };
+}
+
+const harnessValid = (blipsMs: number[]): boolean =>
+  blipsMs.length === 4 && Math.max(...blipsMs) < 950 && Math.min(...blipsMs) >= 250;
+
 for (const via of ['localhost', '127.0.0.1'] as const) {
   test(`setOffline toggled 10 times in 10 s via ${via}: one episode, new handle, B sees one replacement, media and chat flow`, async ({
     browser,
@@ -61,36 +96,21 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
   }) => {
     const url = via === 'localhost' ? server.url : server.ipUrl;
     const room = `flapping-${via.replaceAll('.', '-')}`;
-    const a = await joinByLink(browser, url, room, 'Ada', { beforeJoin: recordNetworkEvents });
-    const b = await joinByLink(browser, url, room, 'Bob');
-    await expectVideoFrom(a.page, ['Bob']);
-    await expectVideoFrom(b.page, ['Ada']);
-    const h0 = await ownHandle(a.page);
-    const before = (await events(a.page)).length;
-    const bBefore = (await history(b.page)).length;
-
-    // Offline 2 s (the 1 s grace runs out: one episode, which resumes on `online`), then 4 blips
-    // of 450 ms, 550 ms apart: 10 toggles in ~7 s of waits plus nine CDP calls (~0.25 s each on
-    // a loaded CI machine, at times 0.5–0.7 s), ending online. The first blip waits 1.5 s for the
-    // resume's own work (new socket, ICE restart): a CI run where it came 0.8 s after `online`
-    // saw the CDP call that ended it take 1.3 s, a 1586 ms blip. The page's blip must stay between
-    // ADDRESS_CHANGE_MS (250 ms: shorter is how Chromium reports an address change, an episode at
-    // once by design) and the 1 s grace; it is the wait plus the next call's latency minus the
-    // `offline` event's delay: 400 ms waits gave blips of 233–445 ms in a CI run, 300 ms ones
-    // 210 ms, 150 ms ones made every blip an episode. Counting the wait from the page's `offline`
-    // event instead made them 473–1205 ms (the `online` event is late too).
-    const toggles = await flap(a.context, [2_000, 1_500, 450, 550, 450, 550, 450, 550, 450]);
+    // A blip the page saw last a whole grace would rightly be an episode, one under 250 ms an
+    // address change: then the machine, not the SDK, failed the scenario (CI runs saw 233 ms and
+    // 1590 ms from 450 ms waits), and a fresh meeting tries it again, at most twice.
+    let run = await flappedMeeting(browser, url, room);
+    for (let retry = 1; retry <= 2 && !harnessValid(run.blipsMs); retry++) {
+      console.log(
+        `[flapping via ${via}] the page saw blips of ${run.blipsMs} ms, not 250-950: a fresh meeting`,
+      );
+      await run.a.context.close();
+      await run.b.context.close();
+      run = await flappedMeeting(browser, url, `${room}-${retry}`);
+    }
+    const { a, b, h0, before, bBefore, toggles, blipsMs, seen } = run;
     expect(toggles).toHaveLength(10);
     expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(10_000);
-    // A blip the page saw last a whole grace would rightly be an episode: the machine was too
-    // slow. Measured where the SDK sees it, between the page's `offline` and `online` events
-    // (a slow CDP call stretches the wall-clock gap between toggles, not the page's blip).
-    const seen = await a.page.evaluate(
-      () => (window as unknown as { netEvents: [string, number][] }).netEvents,
-    );
-    const blipsMs = seen.flatMap(([kind, at], i) =>
-      kind === 'online' && i >= 2 && seen[i - 1]?.[0] === 'offline' ? [at - (seen[i - 1]?.[1] ?? at)] : [],
-    );
     expect(blipsMs, `the page's events ${JSON.stringify(seen)}`).toHaveLength(4);
     expect(Math.max(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeLessThan(950);
     expect(Math.min(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeGreaterThanOrEqual(
