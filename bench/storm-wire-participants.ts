@@ -6,12 +6,15 @@
  *
  * What the product participant keeps of the SDK's resume: a new socket per attempt, `resume`
  * with the newest single-use token, then `conf:resume` with the original handle and the last
- * sequence seen; RATE_LIMITED and lost connections retried on the policy (or `retryAfterMs`, if
- * longer) inside the 60 s window, any other refusal final. What it leaves out: the network
+ * sequence seen; a failure retried on the policy (or after `retryAfterMs`, if longer) inside the
+ * 60 s window or final, as the SDK's `classifyError` decides (lost connections, RATE_LIMITED and
+ * "log in first" refusals are retried: every attempt here starts with the login). What it leaves out: the network
  * watch, trigger coalescing and episode events; a failed conference step starts over at the login
  * (the SDK retries the step alone), which costs this client a request the SDK would not make.
  */
-import { isRetryable, RESUME_WINDOW_MS, ResultCode, resultCodeName } from '../shared/src/index.ts';
+import { RESUME_WINDOW_MS, ResultCode, resultCodeName } from '../shared/src/index.ts';
+import { classifyError } from '../web/src/sdk/resume/classify-error.ts';
+import { TransportError } from '../web/src/sdk/resume/ports.ts';
 import type { RetryPolicy } from '../web/src/sdk/resume/retry-policy.ts';
 import { countFailure, type Hooks, type Participant } from './storm-participant.ts';
 import { WireSocket } from './storm-wire.ts';
@@ -25,7 +28,7 @@ interface Reply {
   [key: string]: unknown;
 }
 
-/** A refusal, as the SDK's classify-error.ts sees it. */
+/** A refusal: its reply goes to the SDK's classify-error.ts. */
 class Refused extends Error {
   constructor(readonly reply: Reply) {
     super(resultCodeName(reply.code));
@@ -99,19 +102,19 @@ abstract class WireParticipant implements Participant {
     this.attempt().then(
       (resumed) => this.#end(resumed ? null : 'NOT_RECOVERED'),
       (err: unknown) => {
-        const refusal = err instanceof Refused ? err.reply : null;
-        if (refusal && !isRetryable(refusal.code)) {
-          this.#end(resultCodeName(refusal.code));
+        // The SDK's own verdict: a refusal by its code; anything else lost the connection.
+        const failure = classifyError(err instanceof Refused ? err.reply : new TransportError(String(err)));
+        if (!failure.retryable) {
+          this.#end(failure.reason);
           return;
         }
         const elapsedMs = Date.now() - startedAt;
-        const reason = refusal ? resultCodeName(refusal.code) : 'SERVER_UNAVAILABLE';
-        const delay = this.policy.nextDelayMs({ retryCount, elapsedMs, reason });
+        const delay = this.policy.nextDelayMs({ retryCount, elapsedMs, reason: failure.reason });
         if (delay === null) {
           this.#end(resultCodeName(ResultCode.RESUME_TIMEOUT));
           return;
         }
-        const wait = Math.min(Math.max(delay, refusal?.retryAfterMs ?? 0), RESUME_WINDOW_MS - elapsedMs);
+        const wait = Math.min(Math.max(delay, failure.retryAfterMs ?? 0), RESUME_WINDOW_MS - elapsedMs);
         this.#retryTimer = setTimeout(() => this.#try(startedAt, retryCount + 1), wait);
       },
     );

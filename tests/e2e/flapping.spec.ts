@@ -75,19 +75,37 @@ async function pageBlips(page: Page): Promise<{ blipsMs: number[]; seen: [string
  * `offline` event gave 473–1205 ms (the `online` event is late too).
  */
 async function flappedMeeting(browser: Browser, url: string, room: string) {
-  const a = await joinByLink(browser, url, room, 'Ada', { beforeJoin: recordNetworkEvents });
+  const meeting = await meetingOfTwo(browser, url, room, { beforeJoin: recordNetworkEvents });
+  const toggles = await flap(meeting.a.context, [2_000, 1_500, 450, 550, 450, 550, 450, 550, 450]);
+  return { ...meeting, toggles, ...(await pageBlips(meeting.a.page)) };
+}
+
+/**
+ * Ada and Bob in `room` with video both ways; Ada's handle, and where both histories stood then.
+ * `aOptions` go to Ada's join.
+ */
+async function meetingOfTwo(
+  browser: Browser,
+  url: string,
+  room: string,
+  aOptions: Parameters<typeof joinByLink>[4] = {},
+) {
+  const a = await joinByLink(browser, url, room, 'Ada', aOptions);
   const b = await joinByLink(browser, url, room, 'Bob');
   await expectVideoFrom(a.page, ['Bob']);
   await expectVideoFrom(b.page, ['Ada']);
   const h0 = await ownHandle(a.page);
   const before = (await events(a.page)).length;
   const bBefore = (await history(b.page)).length;
-  const toggles = await flap(a.context, [2_000, 1_500, 450, 550, 450, 550, 450, 550, 450]);
-  return { a, b, h0, before, bBefore, toggles, ...(await pageBlips(a.page)) };
+  return { a, b, h0, before, bBefore };
 }
 
+/** The page's blips must lie in [BLIP_MIN_MS, BLIP_MAX_MS): ADDRESS_CHANGE_MS and under the 1 s grace. */
+const BLIP_MIN_MS = 250;
+const BLIP_MAX_MS = 950;
+
 const harnessValid = (blipsMs: number[]): boolean =>
-  blipsMs.length === 4 && Math.max(...blipsMs) < 950 && Math.min(...blipsMs) >= 250;
+  blipsMs.length === 4 && Math.max(...blipsMs) < BLIP_MAX_MS && Math.min(...blipsMs) >= BLIP_MIN_MS;
 
 for (const via of ['localhost', '127.0.0.1'] as const) {
   test(`setOffline toggled 10 times in 10 s via ${via}: one episode, new handle, B sees one replacement, media and chat flow`, async ({
@@ -102,7 +120,7 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     let run = await flappedMeeting(browser, url, room);
     for (let retry = 1; retry <= 2 && !harnessValid(run.blipsMs); retry++) {
       console.log(
-        `[flapping via ${via}] the page saw blips of ${run.blipsMs} ms, not 250-950: a fresh meeting`,
+        `[flapping via ${via}] the page saw blips of ${run.blipsMs} ms, not ${BLIP_MIN_MS}-${BLIP_MAX_MS}: a fresh meeting`,
       );
       await run.a.context.close();
       await run.b.context.close();
@@ -112,9 +130,9 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     expect(toggles).toHaveLength(10);
     expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(10_000);
     expect(blipsMs, `the page's events ${JSON.stringify(seen)}`).toHaveLength(4);
-    expect(Math.max(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeLessThan(950);
+    expect(Math.max(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeLessThan(BLIP_MAX_MS);
     expect(Math.min(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeGreaterThanOrEqual(
-      250,
+      BLIP_MIN_MS,
     );
     // Long enough for a late episode to show: past a grace and a probe after the last toggle.
     await sleep(2_500);
@@ -170,14 +188,11 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     server,
   }) => {
     const url = via === 'localhost' ? server.url : server.ipUrl;
-    const room = `blip-${via.replaceAll('.', '-')}`;
-    const a = await joinByLink(browser, url, room, 'Ada');
-    const b = await joinByLink(browser, url, room, 'Bob');
-    await expectVideoFrom(a.page, ['Bob']);
-    await expectVideoFrom(b.page, ['Ada']);
-    const h0 = await ownHandle(a.page);
-    const before = (await events(a.page)).length;
-    const bBefore = (await history(b.page)).length;
+    const { a, b, h0, before, bBefore } = await meetingOfTwo(
+      browser,
+      url,
+      `blip-${via.replaceAll('.', '-')}`,
+    );
 
     await flap(a.context, [500]);
     // Past the grace, a probe and a heartbeat round (2 s + 2 s) after the blip.
