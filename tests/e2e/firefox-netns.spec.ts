@@ -22,6 +22,7 @@ import {
   recordFirefoxPeerConnections,
 } from './support/firefox.ts';
 import { linkOutageA, test } from './support/firefox-lab.ts';
+import { rtpSummary } from './support/pc-recorder.ts';
 import {
   changesAbout,
   events,
@@ -107,6 +108,9 @@ async function diagnose(fox: FirefoxPage, cleo: Page, since: number) {
     chromium: after(await history(cleo).catch(() => [])),
     firefoxPcs: timeline(await peerConnectionLog(fox).catch(() => []), since),
     chromiumPcs: timeline(await peerConnectionLog(cleo).catch(() => []), since),
+    // Now, not when it broke: which side still receives, decodes, sends.
+    firefoxRtp: await rtpSummary(fox).catch(() => []),
+    chromiumRtp: await rtpSummary(cleo).catch(() => []),
     chromiumTiles: await cleo
       .locator('#video-grid figure.tile')
       .evaluateAll((tiles) =>

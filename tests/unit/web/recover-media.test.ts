@@ -42,6 +42,10 @@ class FakeTarget implements RecoveryTarget {
   icePath() {
     return Promise.resolve(this.path);
   }
+  /** The link's state as the mesh holds it, without an event (Firefox moving through a restart). */
+  setConnectionState(connectionState: RTCPeerConnectionState) {
+    this.#peers.next(new Map([['b', snapshot({ connectionState })]]));
+  }
   setInitiator(initiator: boolean) {
     this.#peers.next(new Map([['b', snapshot({ initiator })]]));
   }
@@ -237,6 +241,32 @@ describe('media recovery', () => {
       await advance(6_000);
     });
     expect(log).toEqual(['0 restart b']);
+  });
+
+  it('fast: bytes on a link that is not connected (Firefox, old pair) do not end the recovery: rebuilt at 5 s', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected', connectionState: 'disconnected' }));
+      t.setConnectionState('disconnected');
+      await advance(200);
+      t.bytes = 5_000;
+      await advance(1_500);
+      t.setConnectionState('connecting'); // the restart's checks never finish
+      t.bytes = 9_000;
+      await advance(4_000);
+    });
+    expect(log).toEqual(['0 restart b', '1500 restart b', '3000 restart b', '4500 restart b', '5000 rebuild b']);
+  });
+
+  it('fast: the same link ends its recovery once it is connected again and bytes grow', async () => {
+    const log = await run(async (t, _r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected', connectionState: 'disconnected' }));
+      t.setConnectionState('disconnected');
+      await advance(2_000);
+      t.setConnectionState('connected');
+      t.bytes = 5_000;
+      await advance(6_000);
+    });
+    expect(log).toEqual(['0 restart b', '1500 restart b']);
   });
 
   it('a peer simple-peer destroyed (closed) is rebuilt at once, in both modes', async () => {

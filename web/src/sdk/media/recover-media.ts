@@ -23,10 +23,8 @@ export type RecoveryMode = 'fast' | 'naive';
 
 /** How often a link being restarted is checked for a new path Chrome does not use (ice-path.ts). */
 const STRANDED_POLL_MS = 200;
-/**
- * Stranded polls in a row before a rebuild: the initiator 4, the other side 6 (it sees a new pair
- * work before the nomination). CI rebuilt an IP change at 1 poll, a gapless switch at 2.
- */
+/** Stranded polls in a row before a rebuild: the initiator 4, the other side 6 (it sees a new pair
+ * work before the nomination). CI rebuilt an IP change at 1 poll, a gapless switch at 2. */
 const STRANDED_POLLS = { initiator: 4, other: 6 };
 
 /** What recovery drives: the mesh, or a fake in tests. */
@@ -100,11 +98,6 @@ export class MediaRecovery {
         .pipe(filter(() => this.mode === 'fast'))
         .subscribe(({ userId }) => this.recover(userId, { graceMs: this.#stallGraceMs })),
     );
-  }
-
-  /** Peers being recovered now (restarted or rebuilt, bytes not flowing yet). */
-  get recovering(): ReadonlySet<string> {
-    return new Set(this.#watches.keys());
   }
 
   /** Our network changed (offline/online, new address): every path may be dead. */
@@ -283,8 +276,11 @@ export class MediaRecovery {
     const now = await this.#target.inboundBytes(userId);
     const before = watch.bytes;
     watch.bytes = now;
-    // A link that had no pair at the start (a rebuilt one) is flowing once it received anything.
-    return now !== null && now > (before ?? 0);
+    // A link that had no pair at the start (a rebuilt one) is flowing once it received anything;
+    // one not `connected` is not (Firefox counts bytes on a `disconnected` old pair, and a later
+    // restart then checked for 30 s with no recovery left to rebuild it).
+    const connected = this.#target.peers.get(userId)?.connectionState === 'connected';
+    return connected && now !== null && now > (before ?? 0);
   }
 
   #done(userId: string): void {
