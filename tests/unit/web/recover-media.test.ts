@@ -254,7 +254,13 @@ describe('media recovery', () => {
       t.bytes = 9_000;
       await advance(4_000);
     });
-    expect(log).toEqual(['0 restart b', '1500 restart b', '3000 restart b', '4500 restart b', '5000 rebuild b']);
+    expect(log).toEqual([
+      '0 restart b',
+      '1500 restart b',
+      '3000 restart b',
+      '4500 restart b',
+      '5000 rebuild b',
+    ]);
   });
 
   it('fast: the same link ends its recovery once it is connected again and bytes grow', async () => {

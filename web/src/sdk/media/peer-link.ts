@@ -18,6 +18,7 @@ import type {
   PeerLinkOptions,
 } from './link-types.ts';
 import { ReceivedBytes } from './received-bytes.ts';
+import { restartStep } from './restart-timing.ts';
 import {
   acceptsAnswer,
   type ControlSignal,
@@ -28,13 +29,6 @@ import {
 } from './wire.ts';
 
 const KEYFRAME_SPACING_MS = 300;
-const RESTART_SPACING_MS = 250;
-/**
- * An offer unanswered this long is taken as lost, and a restart replaces it. Sooner, a second
- * offer would cross the first: the answerer gets overlapping offers (simple-peer destroys the
- * peer when an answer it is creating no longer fits), and two answers come back.
- */
-const OFFER_LOST_MS = 3_000;
 /** The RTCPeerConnection behind a simple-peer instance: the one place that reads `_pc`. */
 function peerConnectionOf(peer: SimplePeer.Instance): RTCPeerConnection | null {
   return (peer as unknown as { _pc?: RTCPeerConnection })._pc ?? null;
@@ -160,9 +154,15 @@ export class PeerLink implements PeerLinkLike {
   restartIce({ replaceUnanswered = false }: { replaceUnanswered?: boolean } = {}): boolean {
     if (!this.initiator || this.closed || !this.#pc) return false;
     this.#markBroken();
-    // Triggers come in bursts (our episode, their handle change, a timer): one offer serves them.
     const now = Date.now();
-    if (now - this.#lastRestartAt < RESTART_SPACING_MS) return true;
+    const step = restartStep({
+      now,
+      lastRestartAt: this.#lastRestartAt,
+      offeredAt: this.#offeredAt,
+      awaitingAnswer: this.awaitingAnswer,
+      replaceUnanswered,
+    });
+    if (step === 'skip') return true;
     this.#lastRestartAt = now;
     this.#iceRestarts += 1;
     const peer = this.#peer as unknown as {
@@ -174,7 +174,7 @@ export class PeerLink implements PeerLinkLike {
     // simple-peer queues a negotiation behind an unanswered offer until the answer comes, and the
     // browser keeps the restart for that next offer. An offer relayed to a socket that was
     // already dead is never answered: that one is replaced.
-    if (this.awaitingAnswer && (replaceUnanswered || now - this.#offeredAt >= OFFER_LOST_MS)) {
+    if (step === 'replace') {
       peer._isNegotiating = false;
       peer._queuedNegotiation = false;
     }
