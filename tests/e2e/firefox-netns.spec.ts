@@ -22,7 +22,6 @@ import {
   recordFirefoxPeerConnections,
 } from './support/firefox.ts';
 import { linkOutageA, test } from './support/firefox-lab.ts';
-import { rtpSummary } from './support/pc-recorder.ts';
 import {
   changesAbout,
   events,
@@ -33,6 +32,7 @@ import {
   joinByLink,
   ownHandle,
 } from './support/meeting.ts';
+import { rtpSummary } from './support/pc-recorder.ts';
 
 /** Fox (Firefox, namespace A) and Cleo (Chromium, namespace B) in one room, video both ways. */
 async function meet(
