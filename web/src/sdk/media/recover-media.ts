@@ -18,6 +18,7 @@ import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subsc
 import type { IcePath } from './ice-path.ts';
 import { newAddresses } from './local-addresses.ts';
 import type { PeerSnapshot } from './mesh.ts';
+import { StuckRestarts } from './stuck-restart.ts';
 
 export type RecoveryMode = 'fast' | 'naive';
 
@@ -78,6 +79,7 @@ export class MediaRecovery {
   /** The last link generation seen per participant: a new one is a new link, whoever made it. */
   readonly #generations = new Map<string, number>();
   readonly #subs: Subscription[] = [];
+  readonly #stuckRestarts: StuckRestarts;
   readonly #localAddresses: (() => Promise<ReadonlySet<string>>) | null;
   readonly #addressPollMs: number;
   #addressPoll: Subscription | null = null;
@@ -92,6 +94,7 @@ export class MediaRecovery {
     this.#stallGraceMs = options.stallGraceMs ?? 1_000;
     this.#localAddresses = options.localAddresses ?? null;
     this.#addressPollMs = options.addressPollMs ?? 200;
+    this.#stuckRestarts = new StuckRestarts(this.#rebuildAfterMs, this.#scheduler, (id) => this.#rebuild(id));
     this.#subs.push(
       target.peerState$.subscribe((p) => this.#onPeerState(p)),
       target.mediaStalls$
@@ -202,11 +205,13 @@ export class MediaRecovery {
   forget(userId: string): void {
     this.#done(userId);
     this.#generations.delete(userId);
+    this.#stuckRestarts.forget(userId);
   }
 
   stop(): void {
     for (const userId of [...this.#watches.keys()]) this.#done(userId);
     for (const sub of this.#subs) sub.unsubscribe();
+    this.#stuckRestarts.stop();
   }
 
   /**
@@ -261,6 +266,7 @@ export class MediaRecovery {
       if (p.iceConnectionState === 'disconnected') this.#target.restartIce(p.userId);
       return;
     }
+    this.#stuckRestarts.observe(p);
     if (before !== undefined && p.generation > before && this.#watches.has(p.userId)) {
       // A new link while we recover: the other side rebuilt, or we did. It gets its own time
       // from now; the old schedule would rebuild it again before it could connect (both sides
@@ -276,11 +282,8 @@ export class MediaRecovery {
     const now = await this.#target.inboundBytes(userId);
     const before = watch.bytes;
     watch.bytes = now;
-    // A link that had no pair at the start (a rebuilt one) is flowing once it received anything;
-    // one not `connected` is not (Firefox counts bytes on a `disconnected` old pair, and a later
-    // restart then checked for 30 s with no recovery left to rebuild it).
-    const connected = this.#target.peers.get(userId)?.connectionState === 'connected';
-    return connected && now !== null && now > (before ?? 0);
+    // A link that had no pair at the start (a rebuilt one) is flowing once it received anything.
+    return now !== null && now > (before ?? 0);
   }
 
   #done(userId: string): void {
