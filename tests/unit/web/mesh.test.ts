@@ -235,6 +235,20 @@ describe('Mesh', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('a rebuild ends a restart request: after a resume only the rebuild was asked, nothing more', async () => {
+    const { mesh, sent } = setup('b');
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 20);
+    mesh.restartIce('a');
+    mesh.rebuildPeer('a');
+    mesh.setLocalHandle(null);
+    mesh.setLocalHandle(5);
+    expect(sent).toEqual([
+      [20, { type: 'restart', rebuild: false }],
+      [20, { type: 'restart', rebuild: true }],
+    ]);
+  });
+
   it('carries the outage protocol: incoming messages go to the arbiter, outgoing wait for a handle', async () => {
     const got: [string, SignalData][] = [];
     const { mesh, sent } = setup('m');

@@ -51,6 +51,9 @@ export class MemberLinks {
     this.close(member);
     member.generation += 1;
     member.createdAt = d.now();
+    // A restart asked for the old link is moot: asked again after a resume, it restarted the new
+    // link 31 ms after it connected (Firefox lab), which then carried no video one way.
+    member.restartAsked = false;
     const link = d.createLink({
       ...this.#ice,
       keyframeOnRecovery: d.keyframeOnRecovery,
