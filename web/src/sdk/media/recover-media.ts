@@ -76,8 +76,8 @@ export class MediaRecovery {
   readonly #rebuiltGraceMs: number;
   readonly #stallGraceMs: number;
   readonly #watches = new Map<string, Watch>();
-  /** The last link generation seen per participant: a new one is a new link, whoever made it. */
-  readonly #generations = new Map<string, number>();
+  /** The last state seen per participant: a new generation is a new link, whoever made it. */
+  readonly #last = new Map<string, PeerSnapshot>();
   readonly #subs: Subscription[] = [];
   readonly #stuckRestarts: StuckRestarts;
   readonly #localAddresses: (() => Promise<ReadonlySet<string>>) | null;
@@ -94,7 +94,8 @@ export class MediaRecovery {
     this.#stallGraceMs = options.stallGraceMs ?? 1_000;
     this.#localAddresses = options.localAddresses ?? null;
     this.#addressPollMs = options.addressPollMs ?? 200;
-    this.#stuckRestarts = new StuckRestarts(this.#rebuildAfterMs, this.#scheduler, (id) => this.#rebuild(id));
+    const stuck = { current: (id: string) => this.#last.get(id), onStuck: (id: string) => this.#rebuild(id) };
+    this.#stuckRestarts = new StuckRestarts(this.#rebuildAfterMs, this.#scheduler, stuck);
     this.#subs.push(
       target.peerState$.subscribe((p) => this.#onPeerState(p)),
       target.mediaStalls$
@@ -204,7 +205,7 @@ export class MediaRecovery {
   /** The participant left: nothing to recover. */
   forget(userId: string): void {
     this.#done(userId);
-    this.#generations.delete(userId);
+    this.#last.delete(userId);
     this.#stuckRestarts.forget(userId);
   }
 
@@ -254,8 +255,8 @@ export class MediaRecovery {
   }
 
   #onPeerState(p: PeerSnapshot): void {
-    const before = this.#generations.get(p.userId);
-    this.#generations.set(p.userId, p.generation);
+    const before = this.#last.get(p.userId);
+    this.#last.set(p.userId, p);
     if (p.closed) {
       // simple-peer destroys itself on connectionState `failed`: only a new peer helps.
       this.#done(p.userId);
@@ -266,8 +267,8 @@ export class MediaRecovery {
       if (p.iceConnectionState === 'disconnected') this.#target.restartIce(p.userId);
       return;
     }
-    this.#stuckRestarts.observe(p);
-    if (before !== undefined && p.generation > before && this.#watches.has(p.userId)) {
+    this.#stuckRestarts.observe(p, before);
+    if (before && p.generation > before.generation && this.#watches.has(p.userId)) {
       // A new link while we recover: the other side rebuilt, or we did. It gets its own time
       // from now; the old schedule would rebuild it again before it could connect (both sides
       // rebuilding in turn kept replacing relayed links that needed 1–5 s to connect).

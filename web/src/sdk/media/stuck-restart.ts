@@ -11,42 +11,45 @@ import type { PeerSnapshot } from './mesh-types.ts';
 const checking = (p: PeerSnapshot | undefined) =>
   p?.connectionState === 'new' || p?.connectionState === 'connecting';
 
+export interface StuckRestartsDeps {
+  /** The last state seen of the participant's link. */
+  current(userId: string): PeerSnapshot | undefined;
+  onStuck(userId: string): void;
+}
+
 export class StuckRestarts {
-  readonly #last = new Map<string, PeerSnapshot>();
   readonly #bounds = new Map<string, Subscription>();
   readonly #boundMs: number;
   readonly #scheduler: SchedulerLike;
-  readonly #onStuck: (userId: string) => void;
+  readonly #deps: StuckRestartsDeps;
 
-  constructor(boundMs: number, scheduler: SchedulerLike, onStuck: (userId: string) => void) {
+  constructor(boundMs: number, scheduler: SchedulerLike, deps: StuckRestartsDeps) {
     this.#boundMs = boundMs;
     this.#scheduler = scheduler;
-    this.#onStuck = onStuck;
+    this.#deps = deps;
   }
 
-  /** Every state change of every link; a new link (generation) starts clean. */
-  observe(p: PeerSnapshot): void {
-    const before = this.#last.get(p.userId);
-    this.#last.set(p.userId, p);
+  /** A state change of a link, with the one before it; a new link (generation) starts clean. */
+  observe(p: PeerSnapshot, before: PeerSnapshot | undefined): void {
     if (!checking(p) || before?.generation !== p.generation || checking(before)) return;
-    this.#bounds.get(p.userId)?.unsubscribe();
+    this.forget(p.userId);
     this.#bounds.set(
       p.userId,
       timer(this.#boundMs, this.#scheduler).subscribe(() => {
         this.#bounds.delete(p.userId);
-        const now = this.#last.get(p.userId);
-        if (now && !now.closed && now.generation === p.generation && checking(now)) this.#onStuck(p.userId);
+        const now = this.#deps.current(p.userId);
+        if (now && !now.closed && now.generation === p.generation && checking(now))
+          this.#deps.onStuck(p.userId);
       }),
     );
   }
 
   forget(userId: string): void {
-    this.#last.delete(userId);
     this.#bounds.get(userId)?.unsubscribe();
     this.#bounds.delete(userId);
   }
 
   stop(): void {
-    for (const userId of [...this.#last.keys()]) this.forget(userId);
+    for (const userId of [...this.#bounds.keys()]) this.forget(userId);
   }
 }
