@@ -10,7 +10,7 @@ import { expectFramesFlowing } from '../tests/e2e/support/meeting.ts';
 import { NetnsLab } from '../tests/e2e/support/netns.ts';
 import { gapsBetween, installFrameTimes, steadyFrameAt } from './frame-times.ts';
 import { applyChange, PEERJS_URL, type PeerScenario, prepareLab, startPeerjsServer } from './peers-lab.ts';
-import { episodesSince, meetInLab, SETTLE_AFTER_MS, SETTLE_BEFORE_MS } from './recovery-netns.ts';
+import { episodesSince, meetInLab, printTrace, SETTLE_AFTER_MS, SETTLE_BEFORE_MS } from './recovery-netns.ts';
 
 export type PeerSystem = 'ours' | 'peerjs';
 
@@ -54,7 +54,13 @@ const peerjsLog = (page: Page, at: number) =>
     at,
   );
 
-export async function peerRun(system: PeerSystem, scenario: PeerScenario, run: number): Promise<PeerSample> {
+/** `trace`: print the product's WebRTC timeline of the run (bench/rtc-trace.ts) after its sample. */
+export async function peerRun(
+  system: PeerSystem,
+  scenario: PeerScenario,
+  run: number,
+  { trace = false }: { trace?: boolean } = {},
+): Promise<PeerSample> {
   const lab = await NetnsLab.create({ logLevel: 'warn', log: () => {} });
   let peerjs: { stop(): void } | null = null;
   try {
@@ -73,7 +79,7 @@ export async function peerRun(system: PeerSystem, scenario: PeerScenario, run: n
         lab.serverUrl,
         `peers-${scenario}-${run}`,
         'fast',
-        false,
+        trace,
       );
       a = met.a.page;
       b = met.b.page;
@@ -109,6 +115,7 @@ export async function peerRun(system: PeerSystem, scenario: PeerScenario, run: n
       sample.episodesOnB = await episodesSince(b, at);
     }
     console.log(JSON.stringify(sample));
+    if (trace && system === 'ours') await printTrace(a, b, at);
     return sample;
   } catch (err) {
     const error = (err as Error).message.split('\n')[0] ?? String(err);

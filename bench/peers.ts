@@ -4,7 +4,7 @@
  * dual-homed A losing its first interface, link down 5 s, UDP dropped 3 s), interleaved run by run so drifting load hits both alike. PeerJS is
  * the smallest call page its documentation recommends (bench/peerjs-page/, `reconnect()` on
  * `disconnected`, calling again when the call closes) on its own server (`peer`) inside R.
- * Needs root. Run: npm run bench:peers [-- --runs 5 --only ip-change,link-down-5s]
+ * Needs root. Run: npm run bench:peers [-- --runs 5 --only ip-change,link-down-5s --trace]
  * Writes bench/results/peers.{json,md,svg}; `-- --render` lays out the committed peers.json again.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     systems: { type: 'string', default: 'ours,peerjs' },
     'print-only': { type: 'boolean', default: false },
+    // Prints each of the product's runs' WebRTC timeline (bench/rtc-trace.ts).
+    trace: { type: 'boolean', default: false },
     render: { type: 'boolean', default: false },
   },
 });
@@ -37,7 +39,7 @@ async function measure(): Promise<{ samples: PeerSample[]; measuredAt: string }>
   const samples: PeerSample[] = [];
   for (let i = 0; i < runs; i++)
     for (const scenario of scenarios)
-      for (const system of systems) samples.push(await peerRun(system, scenario, i));
+      for (const system of systems) samples.push(await peerRun(system, scenario, i, { trace: values.trace }));
   return { samples, measuredAt: new Date().toISOString() };
 }
 const { samples, measuredAt } = await measure();

@@ -54,7 +54,7 @@ export async function steadyFramesAt(
 }
 
 /** Both sides' WebRTC traces and TSDK events, on one timeline from the change. */
-async function printTrace(a: Page, b: Page, at: number): Promise<void> {
+export async function printTrace(a: Page, b: Page, at: number): Promise<void> {
   const tsdk = (page: Page) =>
     page.evaluate(() =>
       (window.meetingClient.history as { event: string; at: number }[]).map((n) => ({
