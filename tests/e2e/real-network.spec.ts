@@ -20,6 +20,7 @@ import {
 } from 'resume-meeting/testing';
 import type { TsdkNotification } from '../../shared/src/index.ts';
 import { ResultCode } from '../../shared/src/result-codes.ts';
+import { linkOutageA } from './support/firefox-lab.ts';
 import { test as loopbackTest } from './support/fixtures.ts';
 import {
   expectVideoFrom,
@@ -279,6 +280,57 @@ for (const scenario of scenarios) {
     }
   });
 }
+
+/**
+ * Video frames encoded so far on each of the page's live peer connections that send
+ * (recordPeerConnections; the SDK's address polls are throwaway connections without senders).
+ */
+function framesEncoded(page: Page): Promise<Record<number, number>> {
+  return page.evaluate(async () => {
+    const refs = (window as unknown as { __pcs?: WeakRef<RTCPeerConnection>[] }).__pcs ?? [];
+    const encoded: Record<number, number> = {};
+    for (const [i, ref] of refs.entries()) {
+      const pc = ref?.deref();
+      if (!pc || pc.connectionState === 'closed' || pc.getSenders().length === 0) continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') encoded[i] = (encoded[i] ?? 0) + s.framesEncoded;
+      });
+    }
+    return encoded;
+  });
+}
+
+/**
+ * With no network at all Chrome keeps encoding, queues what it cannot send and delivers it stale
+ * when the link is back (outgoing-media.ts): the SDK sends A's video nowhere until B is heard again.
+ */
+test('A offline for 5 s (link down): A encodes no video into the dead link, and video comes back both ways', async ({
+  lab,
+  browserA,
+  browserB,
+}) => {
+  test.setTimeout(90_000);
+  const room = `hold-${lab.id}`;
+  const ada = await join(browserA, lab, room, 'Ada');
+  const bob = await join(browserB, lab, room, 'Bob');
+  await expectVideoFrom(ada.page, ['Bob']);
+  await expectVideoFrom(bob.page, ['Ada']);
+  const at = Date.now();
+  const outage = linkOutageA(lab, 5_000);
+  await ada.page.waitForTimeout(Math.max(0, at + 1_500 - Date.now()));
+  const before = await framesEncoded(ada.page);
+  await ada.page.waitForTimeout(2_000);
+  const after = await framesEncoded(ada.page);
+  const holds = (await mediaDiagnostics(ada.page)).map((d) => d.sendHolds);
+  // Both readings inside the outage, or the comparison says nothing.
+  expect(Date.now() - at, 'sampled while the link was down').toBeLessThan(5_000);
+  await outage;
+  expect(holds, 'Ada holds her video to Bob').toEqual([1]);
+  const same = Object.keys(after).filter((pc) => before[Number(pc)] !== undefined);
+  expect(same.length, 'the same link before and after').toBeGreaterThan(0);
+  for (const pc of same) expect(after[Number(pc)], `frames encoded on pc${pc}`).toBe(before[Number(pc)]);
+  await Promise.all([expectFramesRising(bob.page, 'Ada'), expectFramesRising(ada.page, 'Bob')]);
+});
 
 loopbackTest(
   'CDP media cut on loopback: frames stop on the remote side and resume after restore',

@@ -124,6 +124,7 @@ export interface PeerDiagnostics {
   remoteTrackIds: string[];
   iceRestarts: number;
   keyframesForced: number;
+  sendHolds: number;
 }
 
 /** The SDK's per-peer diagnostics: link generation, ICE credentials, remote tracks. */

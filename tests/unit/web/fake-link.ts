@@ -60,6 +60,7 @@ export class FakeLink implements PeerLinkLike {
   }
   broken = false;
   keyframes = 0;
+  holds = 0;
   readonly #recovering = new BehaviorSubject(false);
   readonly recovering$ = this.#recovering.asObservable();
   get recovering(): boolean {
@@ -73,6 +74,9 @@ export class FakeLink implements PeerLinkLike {
   decodesAgain(): void {
     this.#recovering.next(false);
   }
+  holdSending(): void {
+    this.holds++;
+  }
   forceKeyframe(): Promise<void> {
     this.keyframes++;
     return Promise.resolve();
@@ -83,6 +87,7 @@ export class FakeLink implements PeerLinkLike {
       remoteTrackIds: [],
       iceRestarts: this.restarts,
       keyframesForced: this.keyframes,
+      sendHolds: this.holds,
     };
   }
   setState(s: Partial<LinkState>): void {

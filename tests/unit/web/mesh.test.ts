@@ -202,6 +202,16 @@ describe('Mesh', () => {
     expect(sent).toHaveLength(before);
   });
 
+  it('holdSending: our network went away, every live link holds its sending; a closed one is left alone', async () => {
+    const { mesh, links } = setup('m');
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    mesh.addPeer('b', 11);
+    links[1]?.destroy();
+    mesh.holdSending();
+    expect(links.map((l) => l.holds)).toEqual([1, 0]);
+  });
+
   it('an offer lost to the dead socket of the peer is sent again when the peer resumes on a new handle', async () => {
     const { mesh, links } = setup('a');
     await mesh.startLocalMedia();

@@ -197,6 +197,12 @@ export class MeetingMedia implements ConferenceMedia {
       ).subscribe(() => {
         if (inConference()) this.recovery.networkChanged();
       }),
+      // No network at all: what we send now would be queued and played late (outgoing-media.ts).
+      watchBrowserEvents(environment)
+        .pipe(filter((t) => t.reason === 'offline'))
+        .subscribe(() => {
+          if (inConference() && this.recovery.mode === 'fast') mesh.holdSending();
+        }),
       // Every sign that a path broke goes to the arbiter; only outages it gives us become triggers.
       merge(
         mesh.mediaStalls$.pipe(map(({ userId }) => ({ userId, reason: 'media-stall' as const }))),

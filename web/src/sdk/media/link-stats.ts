@@ -57,3 +57,25 @@ export async function icePath(pc: RTCPeerConnection): Promise<IcePath> {
   const ufrag = iceUfrag(pc.localDescription?.sdp);
   return icePathOf(report.values() as Iterable<IceStat>, { connecting, ufrag });
 }
+
+/**
+ * Per candidate pair, what arrived on it so far: data bytes plus STUN checks and answers. It grows
+ * as soon as the other side is reachable again, whether or not it sends media.
+ */
+export async function pairArrivals(pc: RTCPeerConnection): Promise<Map<string, number>> {
+  const report = await statsOf(pc);
+  const arrivals = new Map<string, number>();
+  report.forEach(
+    (s: {
+      type: string;
+      id: string;
+      bytesReceived?: number;
+      requestsReceived?: number;
+      responsesReceived?: number;
+    }) => {
+      if (s.type !== 'candidate-pair') return;
+      arrivals.set(s.id, (s.bytesReceived ?? 0) + (s.requestsReceived ?? 0) + (s.responsesReceived ?? 0));
+    },
+  );
+  return arrivals;
+}

@@ -35,6 +35,8 @@ export interface LinkDiagnostics {
   remoteTrackIds: string[];
   iceRestarts: number;
   keyframesForced: number;
+  /** Times our sending was held for a broken path (outgoing-media.ts). */
+  sendHolds: number;
 }
 
 /** What the mesh needs from a link: lets tests use a fake instead of WebRTC. */
@@ -69,6 +71,8 @@ export interface PeerLinkLike {
   readonly recovering$: Observable<boolean>;
   /** The other side's decoder is starved: restart our video encoders with a keyframe. */
   forceKeyframe(): Promise<void>;
+  /** Our network went away: send no video until the other side is heard again (outgoing-media.ts). */
+  holdSending(): void;
   diagnostics(): LinkDiagnostics;
   readonly peerConnection: RTCPeerConnection | null;
   destroy(): void;

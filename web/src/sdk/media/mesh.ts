@@ -222,6 +222,11 @@ export class Mesh {
     this.#send(userId, data);
   }
 
+  /** Our network went away: every link sends no video until its other side is heard again. */
+  holdSending(): void {
+    for (const userId of this.#members.userIds()) this.#members.liveLink(userId)?.holdSending();
+  }
+
   /** Whether some participant other than `userId` still sends us media (stall-watch.ts). */
   pathsOkExcept(userId: string): boolean {
     return this.#stallWatch.pathsOkExcept(userId);

@@ -17,6 +17,7 @@ import type {
   PeerLinkLike,
   PeerLinkOptions,
 } from './link-types.ts';
+import { OutgoingMedia } from './outgoing-media.ts';
 import { ReceivedBytes } from './received-bytes.ts';
 import { restartStep } from './restart-timing.ts';
 import {
@@ -28,7 +29,6 @@ import {
   toWireSignal,
 } from './wire.ts';
 
-const KEYFRAME_SPACING_MS = 300;
 /** The RTCPeerConnection behind a simple-peer instance: the one place that reads `_pc`. */
 function peerConnectionOf(peer: SimplePeer.Instance): RTCPeerConnection | null {
   return (peer as unknown as { _pc?: RTCPeerConnection })._pc ?? null;
@@ -42,9 +42,8 @@ export class PeerLink implements PeerLinkLike {
   readonly #stream = new BehaviorSubject<MediaStream | null>(null);
   readonly #keyframeOnRecovery: boolean;
   readonly #onKeyframeNeeded: () => void;
+  readonly #outgoing = new OutgoingMedia({ peerConnection: () => this.peerConnection });
   #iceRestarts = 0;
-  #keyframesForced = 0;
-  #lastKeyframeAt = Number.NEGATIVE_INFINITY;
   #lastRestartAt = Number.NEGATIVE_INFINITY;
   #offeredAt = Number.NEGATIVE_INFINITY;
   /** The ICE ufrag of our offer whose answer was handed to simple-peer. */
@@ -192,35 +191,14 @@ export class PeerLink implements PeerLinkLike {
     }
   }
 
-  /**
-   * Makes every video encoder start over with a keyframe: `active` false then true on each
-   * encoding (environment.md: frames back in ~65–340 ms instead of 1.3–2.3 s). Once per
-   * KEYFRAME_SPACING_MS: a second restart while the first keyframe is in flight loses it.
-   */
-  async forceKeyframe(): Promise<void> {
-    const pc = this.peerConnection;
-    if (!pc) return;
-    const now = Date.now();
-    if (now - this.#lastKeyframeAt < KEYFRAME_SPACING_MS) return;
-    this.#lastKeyframeAt = now;
-    const toggle = async (sender: RTCRtpSender, active: boolean) => {
-      const params = sender.getParameters();
-      if (!params.encodings?.length) return;
-      for (const e of params.encodings) e.active = active;
-      await sender.setParameters(params);
-    };
-    const video = pc.getSenders().filter((sender) => sender.track?.kind === 'video');
-    await Promise.all(
-      video.map(async (sender) => {
-        try {
-          await toggle(sender, false);
-          await toggle(sender, true);
-        } catch {
-          // A sender mid-negotiation refuses setParameters; the next keyframe comes anyway.
-        }
-      }),
-    );
-    this.#keyframesForced += 1;
+  /** Every video encoder starts over with a keyframe (outgoing-media.ts). */
+  forceKeyframe(): Promise<void> {
+    return this.#outgoing.keyframe();
+  }
+
+  /** Our network went away: nothing is sent until the other side is heard again (outgoing-media.ts). */
+  holdSending(): void {
+    this.#outgoing.hold();
   }
 
   /** The stall detector saw no inbound bytes. */
@@ -235,7 +213,8 @@ export class PeerLink implements PeerLinkLike {
       localUfrag: ufrag,
       remoteTrackIds: pc ? pc.getReceivers().flatMap((r) => (r.track ? [r.track.id] : [])) : [],
       iceRestarts: this.#iceRestarts,
-      keyframesForced: this.#keyframesForced,
+      keyframesForced: this.#outgoing.keyframesForced,
+      sendHolds: this.#outgoing.holds,
     };
   }
 
@@ -282,6 +261,7 @@ export class PeerLink implements PeerLinkLike {
 
   #markClosed(): void {
     this.#stopDecoderWatch();
+    this.#outgoing.stop();
     if (this.#state.value.closed) return;
     const pc = this.#pc;
     this.#state.next({

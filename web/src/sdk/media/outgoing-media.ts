@@ -1,0 +1,192 @@
+/**
+ * What one link sends, switched through its video encodings: held while we have no network, and
+ * restarted on a keyframe request.
+ *
+ * With no network at all (the interface is down) Chrome keeps encoding and queues what it cannot
+ * send; when the link is back it delivers seconds of stale video at once, and the receiver plays
+ * it and then holds fresh frames back: bench:peers link-down-5s, frames back on B 415–4 230 ms,
+ * bimodal (4 of 8 runs 3.2–4.2 s, only keyframes decoding, 0.7–0.9 s apart). Held from the
+ * `offline` event until anything arrives from the other side again (a STUN check or answer,
+ * RTCP, media, on any candidate pair), the stale video is never sent: B 155–331 ms in the 10 of 14
+ * runs that did not rebuild, none in the slow mode.
+ *
+ * Holding on every broken path was measured and rejected: where Chrome still sends (a UDP
+ * blackhole, a stall on the side whose network did not change) the frames sent before the hold
+ * are lost, the other side asks for them again after the outage, and since a held encoder adds
+ * nothing to Chrome's send history they are still there to resend, seconds old: video stopped
+ * again for ~3 s after every 3 s UDP blackhole (against half the runs without the hold).
+ *
+ * An inactive encoding sends nothing, and one made active again starts with a keyframe
+ * (environment.md: frames back in ~65–340 ms instead of 1.3–2.3 s), which is also how a
+ * keyframe is forced.
+ */
+import { pairArrivals } from './link-stats.ts';
+
+const POLL_MS = 100;
+/**
+ * Polls that may still see something arrive before a hold is given up: the first reading may be
+ * a report Chrome cached from before the path died (it caches getStats for ~50 ms), and packets
+ * in flight land after it. A path that still works shows arrivals at every poll.
+ */
+const CHECK_POLLS = 3;
+/** A second encoder restart while the first keyframe is in flight loses it. */
+const KEYFRAME_SPACING_MS = 300;
+
+/** Whether anything arrived on some candidate pair since `before` (a pair new since then counts). */
+export function arrivedSince(before: ReadonlyMap<string, number>, now: ReadonlyMap<string, number>): boolean {
+  for (const [pair, count] of now) if (count > (before.get(pair) ?? 0)) return true;
+  return false;
+}
+
+/**
+ * Every encoding of the video senders active or not; a sender counts by its m-line, so one whose
+ * track was removed during a hold is still released. False when a sender refused (one
+ * mid-negotiation does): the caller tries again.
+ */
+export async function setVideoActive(pc: RTCPeerConnection, active: boolean): Promise<boolean> {
+  const senders = pc
+    .getTransceivers()
+    .filter((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped')
+    .map((t) => t.sender);
+  const done = await Promise.all(
+    senders.map(async (sender) => {
+      const params = sender.getParameters();
+      if (!params.encodings?.length) return true;
+      for (const e of params.encodings) e.active = active;
+      try {
+        await sender.setParameters(params);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  return done.every(Boolean);
+}
+
+export interface OutgoingMediaDeps {
+  peerConnection(): RTCPeerConnection | null;
+  /** Per candidate pair, a counter of what arrived on it (link-stats.ts). */
+  arrivals?(pc: RTCPeerConnection): Promise<ReadonlyMap<string, number>>;
+  setActive?(pc: RTCPeerConnection, active: boolean): Promise<boolean>;
+  pollMs?: number;
+  now?(): number;
+}
+
+/** `checking`: asked to hold, waiting for a poll with nothing arrived (CHECK_POLLS at most). */
+type Phase = 'sending' | 'checking' | 'held';
+
+export class OutgoingMedia {
+  readonly #deps: Required<OutgoingMediaDeps>;
+  #phase: Phase = 'sending';
+  #holds = 0;
+  #keyframes = 0;
+  #lastKeyframeAt = Number.NEGATIVE_INFINITY;
+  /** What had arrived at the last poll (null until read). */
+  #before: ReadonlyMap<string, number> | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #busy = false;
+  #checks = 0;
+  /** Toggles in order: two concurrent setParameters on one sender refuse each other. */
+  #toggles: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: OutgoingMediaDeps) {
+    this.#deps = {
+      arrivals: pairArrivals,
+      setActive: setVideoActive,
+      pollMs: POLL_MS,
+      now: Date.now,
+      ...deps,
+    };
+  }
+
+  get held(): boolean {
+    return this.#phase === 'held';
+  }
+
+  /** How many times sending was held, and keyframes forced: for diagnostics. */
+  get holds(): number {
+    return this.#holds;
+  }
+
+  get keyframesForced(): number {
+    return this.#keyframes;
+  }
+
+  /**
+   * Every video encoder starts over with a keyframe. Not while held: the release starts them
+   * over anyway, and sending now would reach a dead path.
+   */
+  async keyframe(): Promise<void> {
+    const pc = this.#deps.peerConnection();
+    const now = this.#deps.now();
+    if (!pc || this.held || now - this.#lastKeyframeAt < KEYFRAME_SPACING_MS) return;
+    this.#lastKeyframeAt = now;
+    this.#keyframes += 1;
+    void this.#toggle(pc, false);
+    await this.#toggle(pc, true);
+  }
+
+  /**
+   * Our network went away: once a poll sees nothing arrive, no video is sent until something
+   * does. A path that still carries something at every poll (a second interface, a blip) is left
+   * alone: holding it would only restart the encoders and freeze the video ~200 ms.
+   */
+  hold(): void {
+    if (this.#phase !== 'sending' || !this.#deps.peerConnection()) return;
+    this.#phase = 'checking';
+    this.#before = null;
+    this.#checks = 0;
+    this.#timer = setInterval(() => void this.#poll(), this.#deps.pollMs);
+    void this.#poll();
+  }
+
+  /** The link is closed: nothing to release. */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#phase = 'sending';
+  }
+
+  async #poll(): Promise<void> {
+    const pc = this.#deps.peerConnection();
+    if (!pc) {
+      this.stop();
+      return;
+    }
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const now = await this.#deps.arrivals(pc);
+      if (this.#phase === 'sending') return;
+      const before = this.#before;
+      this.#before = now;
+      if (before === null) return;
+      const arrived = arrivedSince(before, now);
+      if (this.#phase === 'checking') {
+        if (arrived) {
+          this.#checks += 1;
+          if (this.#checks >= CHECK_POLLS) this.stop();
+          return;
+        }
+        this.#phase = 'held';
+        this.#holds += 1;
+        void this.#toggle(pc, false);
+        return;
+      }
+      // Released only once every sender took it; a refusal is tried again at the next poll.
+      if (arrived) this.#before = before;
+      if (arrived && (await this.#toggle(pc, true))) this.stop();
+    } catch {
+      // No stats this time (bounded-stats.ts): the next poll asks again.
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #toggle(pc: RTCPeerConnection, active: boolean): Promise<boolean> {
+    const next = this.#toggles.then(() => this.#deps.setActive(pc, active)).catch(() => false);
+    this.#toggles = next;
+    return next;
+  }
+}
