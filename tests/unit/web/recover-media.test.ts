@@ -95,6 +95,29 @@ describe('media recovery', () => {
     ]);
   });
 
+  it('fast: a rebuild due within 1 s of our network coming back waits: the old pair resumes', async () => {
+    const log = await run(async (t, r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      await advance(4_900);
+      r.networkChanged();
+      await advance(300);
+      t.bytes += 10;
+      await advance(2_000);
+    });
+    expect(log).toEqual(['0 restart b', '1500 restart b', '3000 restart b', '4500 restart b']);
+  });
+
+  it('fast: ... and rebuilds 1 s after it if nothing came', async () => {
+    const log = await run(async (t, r, advance) => {
+      t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));
+      await advance(4_900);
+      r.networkChanged();
+      await advance(2_000);
+    });
+    expect(log.at(-1)).toBe('5900 rebuild b');
+    expect(log).not.toContain('5000 rebuild b');
+  });
+
   it('fast: a rebuilt link that carries nothing within the bound goes round again', async () => {
     const log = await run(async (t, _r, advance) => {
       t.peerState$.next(snapshot({ iceConnectionState: 'disconnected' }));

@@ -27,6 +27,12 @@ const STRANDED_POLL_MS = 200;
 /** Stranded polls in a row before a rebuild: the initiator 4, the other side 6 (it sees a new pair
  * work before the nomination). CI rebuilt an IP change at 1 poll, a gapless switch at 2. */
 const STRANDED_POLLS = { initiator: 4, other: 6 };
+/**
+ * A rebuild due this soon after our network came back waits until then: the old pair resumes in
+ * ~50–300 ms, and a link made at once gathers before Chrome knows the network again (it took
+ * 1.2 s to connect: bench:peers link-down-5s, whose 5 s outage ends on the rebuild bound).
+ */
+const SETTLE_AFTER_NETWORK_MS = 1_000;
 
 /** What recovery drives: the mesh, or a fake in tests. */
 export interface RecoveryTarget {
@@ -83,6 +89,7 @@ export class MediaRecovery {
   readonly #localAddresses: (() => Promise<ReadonlySet<string>>) | null;
   readonly #addressPollMs: number;
   #addressPoll: Subscription | null = null;
+  #networkChangedAt = Number.NEGATIVE_INFINITY;
 
   constructor(target: RecoveryTarget, options: RecoveryOptions = {}) {
     this.#target = target;
@@ -107,6 +114,7 @@ export class MediaRecovery {
   /** Our network changed (offline/online, new address): every path may be dead. */
   networkChanged(): void {
     if (this.mode !== 'fast') return;
+    this.#networkChangedAt = this.#scheduler.now();
     for (const userId of this.#target.peers.keys()) {
       if (this.#watches.get(userId)?.waiting) this.#done(userId);
       this.recover(userId);
@@ -176,8 +184,13 @@ export class MediaRecovery {
     for (let at = graceMs + this.#reRestartMs; at < graceMs + this.#rebuildAfterMs; at += this.#reRestartMs) {
       watch.timers.push(check(at, restart));
     }
+    const rebuild = () => {
+      const settle = this.#networkChangedAt + SETTLE_AFTER_NETWORK_MS - this.#scheduler.now();
+      if (settle > 0) watch.timers.push(check(settle, () => this.#rebuild(userId)));
+      else this.#rebuild(userId);
+    };
     watch.timers.push(
-      check(graceMs + this.#rebuildAfterMs, () => this.#rebuild(userId)),
+      check(graceMs + this.#rebuildAfterMs, rebuild),
       // A restart whose new path works while Chrome keeps the dead old one: rebuilt (ice-path.ts).
       timer(STRANDED_POLL_MS, STRANDED_POLL_MS, this.#scheduler).subscribe(
         () => void this.#rebuildIfStranded(userId, watch),
