@@ -4,6 +4,7 @@
  * fires no offline/online), and an ICE restart only offers what Chrome knew when it gathered.
  * A restart that gathered too early is repeated the moment a new address shows up.
  */
+import { type SchedulerLike, type Subscription, timer } from 'rxjs';
 
 /**
  * Host candidates of a throwaway connection, as far as they came within `timeoutMs` (host
@@ -39,4 +40,39 @@ export async function gatherLocalAddresses(timeoutMs = 150): Promise<ReadonlySet
 /** The addresses in `now` that `known` does not have. */
 export function newAddresses(known: ReadonlySet<string>, now: ReadonlySet<string>): string[] {
   return [...now].filter((a) => !known.has(a));
+}
+
+/**
+ * Polls `gather` every `pollMs`; `onChange` when an address never seen since the poll began
+ * appears (a new network) or one of the last poll's goes (a lost one; one that comes back is not
+ * news). An empty reading (no network yet) changes nothing.
+ */
+export function watchAddressChanges(
+  gather: () => Promise<ReadonlySet<string>>,
+  pollMs: number,
+  scheduler: SchedulerLike,
+  onChange: () => void,
+): Subscription {
+  let known: Set<string> | null = null;
+  let last: ReadonlySet<string> | null = null;
+  let busy = false;
+  return timer(0, pollMs, scheduler).subscribe(() => {
+    if (busy) return;
+    busy = true;
+    gather().then(
+      (now) => {
+        busy = false;
+        if (now.size === 0) return;
+        const fresh =
+          known !== null &&
+          (newAddresses(known, now).length > 0 || (last !== null && newAddresses(now, last).length > 0));
+        known = new Set([...(known ?? []), ...now]);
+        last = now;
+        if (fresh) onChange();
+      },
+      () => {
+        busy = false;
+      },
+    );
+  });
 }

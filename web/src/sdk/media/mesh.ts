@@ -19,6 +19,7 @@ import {
   type PeerSnapshot,
   type SignalPort,
   snapshotOf,
+  UNREACHABLE_AFTER_MS,
 } from './mesh-types.ts';
 import { CONNECT_RETRY_MS, RestartProtocol } from './restart-protocol.ts';
 import { SignalMailbox } from './signal-mailbox.ts';
@@ -26,12 +27,6 @@ import { StallWatch } from './stall-watch.ts';
 import { isInitiator, type OutageSignal } from './wire.ts';
 
 export type { MeshOptions, PeerDiagnostics, PeerSnapshot, SignalPort } from './mesh-types.ts';
-
-/**
- * A first connection takes ~0.2 s on a LAN and ~1–3 s through a relay; ten seconds without one
- * means the path is blocked, and the user should be told rather than left with a black tile.
- */
-const UNREACHABLE_AFTER_MS = 10_000;
 
 export class Mesh {
   readonly #port: SignalPort;

@@ -16,7 +16,7 @@
  */
 import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription, timer } from 'rxjs';
 import type { IcePath } from './ice-path.ts';
-import { newAddresses } from './local-addresses.ts';
+import { watchAddressChanges } from './local-addresses.ts';
 import type { PeerSnapshot } from './mesh.ts';
 import { StuckRestarts } from './stuck-restart.ts';
 
@@ -240,30 +240,8 @@ export class MediaRecovery {
   #pollAddresses(): void {
     const gather = this.#localAddresses;
     if (this.#addressPoll || !gather || this.mode !== 'fast' || this.#watches.size === 0) return;
-    // Every address seen since the poll began (one never seen before is a new network), and the
-    // last poll's (one gone since is a lost network; one that comes back is not news).
-    let known: Set<string> | null = null;
-    let last: ReadonlySet<string> | null = null;
-    let busy = false;
-    this.#addressPoll = timer(0, this.#addressPollMs, this.#scheduler).subscribe(() => {
-      if (busy) return;
-      busy = true;
-      gather().then(
-        (now) => {
-          busy = false;
-          if (now.size === 0) return;
-          const fresh =
-            known !== null &&
-            (newAddresses(known, now).length > 0 || (last !== null && newAddresses(now, last).length > 0));
-          known = new Set([...(known ?? []), ...now]);
-          last = now;
-          if (!fresh) return;
-          for (const [userId, watch] of this.#watches) if (!watch.waiting) this.#target.restartIce(userId);
-        },
-        () => {
-          busy = false;
-        },
-      );
+    this.#addressPoll = watchAddressChanges(gather, this.#addressPollMs, this.#scheduler, () => {
+      for (const [userId, watch] of this.#watches) if (!watch.waiting) this.#target.restartIce(userId);
     });
   }
 
