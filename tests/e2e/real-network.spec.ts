@@ -52,6 +52,15 @@ async function join(browser: Browser, lab: NetnsLab, room: string, name: string)
   return { name, page };
 }
 
+/** Ada (in A) and Bob (in B) in one room, each decoding the other's video. */
+async function adaAndBob(lab: NetnsLab, browserA: Browser, browserB: Browser, room: string) {
+  const ada = await join(browserA, lab, room, 'Ada');
+  const bob = await join(browserB, lab, room, 'Bob');
+  await expectVideoFrom(ada.page, ['Bob']);
+  await expectVideoFrom(bob.page, ['Ada']);
+  return { ada, bob };
+}
+
 /** Samples both sides' decoded frames every 250 ms, to tell when video froze and came back. */
 function frameSampler(a: Joined, b: Joined) {
   const samples: { t: number; onA: number; onB: number }[] = [];
@@ -125,11 +134,7 @@ test('smoke: A and B in separate namespaces decode each other through R', async 
   browserA,
   browserB,
 }) => {
-  const room = `smoke-${lab.id}`;
-  const a = await join(browserA, lab, room, 'Ada');
-  const b = await join(browserB, lab, room, 'Bob');
-  await expectVideoFrom(a.page, ['Bob']);
-  await expectVideoFrom(b.page, ['Ada']);
+  const { ada: a } = await adaAndBob(lab, browserA, browserB, `smoke-${lab.id}`);
   // Host candidates are the namespaces' own plain IPs (no mDNS names), so ICE works across R.
   const candidates = await gatheredCandidates(a.page);
   expect(candidates.some((c) => c.startsWith(`host ${lab.addressA} udp`))).toBe(true);
@@ -183,11 +188,7 @@ for (const scenario of scenarios) {
     browserB,
   }, testInfo) => {
     test.setTimeout(100_000);
-    const room = `net-${lab.id}`;
-    const ada = await join(browserA, lab, room, 'Ada');
-    const bob = await join(browserB, lab, room, 'Bob');
-    await expectVideoFrom(ada.page, ['Bob']);
-    await expectVideoFrom(bob.page, ['Ada']);
+    const { ada, bob } = await adaAndBob(lab, browserA, browserB, `net-${lab.id}`);
     const userId = (p: Joined) => p.page.evaluate(() => window.meetingClient.session?.userId ?? '');
     // `a` is whoever must run the episode; `b` the other side.
     let [a, b] = scenario.mediaOnly && (await userId(bob)) < (await userId(ada)) ? [bob, ada] : [ada, bob];
@@ -310,11 +311,7 @@ test('A offline for 5 s (link down): A encodes no video into the dead link, and 
   browserB,
 }) => {
   test.setTimeout(90_000);
-  const room = `hold-${lab.id}`;
-  const ada = await join(browserA, lab, room, 'Ada');
-  const bob = await join(browserB, lab, room, 'Bob');
-  await expectVideoFrom(ada.page, ['Bob']);
-  await expectVideoFrom(bob.page, ['Ada']);
+  const { ada, bob } = await adaAndBob(lab, browserA, browserB, `hold-${lab.id}`);
   const at = Date.now();
   const outage = linkOutageA(lab, 5_000);
   await ada.page.waitForTimeout(Math.max(0, at + 1_500 - Date.now()));

@@ -82,7 +82,7 @@ export class OutgoingMedia {
   #holds = 0;
   #keyframes = 0;
   #lastKeyframeAt = Number.NEGATIVE_INFINITY;
-  /** What had arrived at the last poll (null until read). */
+  /** What had arrived at the last poll while checking, then at the hold (null until read). */
   #before: ReadonlyMap<string, number> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #busy = false;
@@ -160,7 +160,7 @@ export class OutgoingMedia {
       const now = await this.#deps.arrivals(pc);
       if (this.#phase === 'sending') return;
       const before = this.#before;
-      this.#before = now;
+      if (this.#phase === 'checking') this.#before = now;
       if (before === null) return;
       const arrived = arrivedSince(before, now);
       if (this.#phase === 'checking') {
@@ -175,7 +175,6 @@ export class OutgoingMedia {
         return;
       }
       // Released only once every sender took it; a refusal is tried again at the next poll.
-      if (arrived) this.#before = before;
       if (arrived && (await this.#toggle(pc, true))) this.stop();
     } catch {
       // No stats this time (bounded-stats.ts): the next poll asks again.
