@@ -35,6 +35,9 @@ interface Running {
   close(): Promise<void>;
 }
 
+// Both systems run as `npm run serve` runs ours (config.ts `sourceMaps`): engine.io formats the
+// stack of every failed write, in the reference too.
+process.setSourceMapsEnabled(defaultConfig().sourceMaps);
 const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
 /** The CSR reference's adapter connection, and where Redis memory is read in both systems. */
 const redis = options.store === 'redis' ? new Redis(options.redisUrl ?? '') : null;

@@ -1,7 +1,7 @@
 /**
  * `npm start`: one signaling server serving the built web app, with the in-memory store; with
  * `REDIS_URL`, one of several processes sharing that Redis (README: "Several processes").
- * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL,
+ * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL, SOURCE_MAPS,
  * REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits, STUN/TURN, TLS, origins, quotas,
  * METRICS_PORT/METRICS_HOST, memory limits).
  */
@@ -12,6 +12,7 @@ import { createLogger } from './logger.ts';
 import { createSignalingServer } from './server.ts';
 
 const config = loadConfig();
+process.setSourceMapsEnabled(config.sourceMaps);
 const logger = createLogger(config.logLevel);
 const clock = systemClock;
 const deployment = await openDeployment(config, clock, logger);

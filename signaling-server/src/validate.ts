@@ -75,7 +75,10 @@ export interface SocketGate {
 export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate {
   const { handlers, onDisconnect, clock, metrics } = deps;
   const queue = new SerialQueue();
-  const log = deps.logger.child({ socket: socket.id });
+  let child: Logger | undefined;
+  // Made on first use: most sockets log nothing at the running level, and a pino child per
+  // connection is a cost every resume pays.
+  const log = (): Logger => (child ??= deps.logger.child({ socket: socket.id }));
   // Per socket, so it goes away with the socket; keyed by the kind of bad input.
   const throttle = new LogThrottle(clock, BAD_INPUT_LOG_INTERVAL_MS, 16);
   let pending = 0;
@@ -85,7 +88,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     metrics?.badInput.inc({ kind });
     const suppressed = throttle.take(kind);
     if (suppressed === null) return;
-    log.warn(suppressed > 0 ? { ...fields, suppressed } : fields, kind);
+    log().warn(suppressed > 0 ? { ...fields, suppressed } : fields, kind);
   }
 
   function reply(ack: AnyAck | undefined, event: string, value: unknown): void {
@@ -99,7 +102,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     try {
       ack(value);
     } catch (err) {
-      log.error({ err, event }, 'ack failed');
+      log().error({ err, event }, 'ack failed');
     }
   }
 
@@ -107,7 +110,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     const message = err instanceof Error ? err.message : String(err);
     const suppressed = deps.logThrottle ? deps.logThrottle.take(`handler failed:${event}:${message}`) : 0;
     if (suppressed !== null)
-      log.error(suppressed > 0 ? { err, event, suppressed } : { err, event }, 'handler failed');
+      log().error(suppressed > 0 ? { err, event, suppressed } : { err, event }, 'handler failed');
   }
 
   /** Spends a token; false (and the reply sent) when the session has none. */
@@ -118,7 +121,8 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     const bytes = kind === 'signal' ? JSON.stringify((data as { data?: unknown }).data ?? null).length : 0;
     const decision = deps.quotas?.take(session, kind, bytes) ?? { ok: true };
     if (decision.ok) return true;
-    if (decision.first) log.warn({ userId: socket.data.userId, quota: kind, event: name }, 'quota exceeded');
+    if (decision.first)
+      log().warn({ userId: socket.data.userId, quota: kind, event: name }, 'quota exceeded');
     if (!decision.disconnect) {
       reply(ack, name, fail(ResultCode.RATE_LIMITED, QUOTA_WORDS[kind], decision.retryAfterMs));
       if (decision.pauseReadingMs > 0 && pauseReading(socket, decision.pauseReadingMs))
@@ -128,7 +132,7 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
     if (!disconnecting) {
       disconnecting = true;
       metrics?.quotaDisconnects.inc({ quota: kind });
-      log.warn({ userId: socket.data.userId, quota: kind }, 'disconnected: far past its quota');
+      log().warn({ userId: socket.data.userId, quota: kind }, 'disconnected: far past its quota');
       reply(
         ack,
         name,
@@ -201,20 +205,21 @@ export function createSocketGate(socket: AppSocket, deps: GateDeps): SocketGate 
         receive(event, args);
       } catch (err) {
         // Nothing above should throw; if it does, the input is dropped, never the process.
-        log.error({ err }, 'inbound event failed');
+        log().error({ err }, 'inbound event failed');
       }
     },
     async disconnected(reason) {
-      log.info({ reason, userId: socket.data.userId }, 'socket disconnected');
+      if (deps.logger.isLevelEnabled('info'))
+        log().info({ reason, userId: socket.data.userId }, 'socket disconnected');
       deps.quotas?.forget(`socket:${socket.id}`);
       for (const kind of ['unknown event', 'event without an ack callback dropped', 'invalid payload']) {
         const suppressed = throttle.drain(kind);
-        if (suppressed > 0) log.warn({ suppressed }, `${kind}: more on this socket, not logged`);
+        if (suppressed > 0) log().warn({ suppressed }, `${kind}: more on this socket, not logged`);
       }
       try {
         await queue.push(() => onDisconnect(socket));
       } catch (err) {
-        log.error({ err }, 'disconnect handling failed');
+        log().error({ err }, 'disconnect handling failed');
       }
     },
     get pending() {

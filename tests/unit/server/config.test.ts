@@ -14,7 +14,13 @@ import { makeCertificate } from '../../support/certificate.ts';
 describe('config', () => {
   it('has defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', allowGuests: true, logLevel: 'info' });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      allowGuests: true,
+      logLevel: 'info',
+      sourceMaps: false,
+    });
     expect(config.staticDir).toBe(join(REPO_ROOT, 'dist/web'));
     expect(config.accounts.size).toBe(0);
   });
@@ -28,8 +34,9 @@ describe('config', () => {
       HOST: '127.0.0.1',
       ALLOW_GUESTS: 'false',
       ACCOUNTS_FILE: file,
+      SOURCE_MAPS: 'true',
     });
-    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', allowGuests: false });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', allowGuests: false, sourceMaps: true });
     expect(await verifyPassword('pw', config.accounts.get('alice') ?? '')).toBe(true);
   });
 

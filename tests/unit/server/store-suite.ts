@@ -227,6 +227,26 @@ export function describeStore(
         expect(e).toMatchObject({ kind: 'chat', room: 'r1', seq: 3, message: { id: 'c' } });
       });
 
+      it('keeps its events whatever callers do with what they gave or got', async () => {
+        await store.openConference('r1');
+        const input = chat('r1', 'a');
+        const appended = await store.appendEvent('r1', input);
+        const [replayed] = (await store.eventsSince('r1', 0)) ?? [];
+        const scribble = (event: ConfEvent | undefined) => {
+          // The memory store hands out frozen events (a write throws); Redis hands out copies.
+          try {
+            if (event?.kind === 'chat') event.message.text = 'changed';
+          } catch (err) {
+            expect(err).toBeInstanceOf(TypeError);
+          }
+        };
+        if (input.kind === 'chat') input.message.text = 'changed';
+        scribble(appended);
+        scribble(replayed);
+        const [kept] = (await store.eventsSince('r1', 0)) ?? [];
+        expect(kept).toMatchObject({ kind: 'chat', seq: 1, message: { id: 'a', text: 'a' } });
+      });
+
       it('returns null once the needed history was trimmed past the cap', async () => {
         await store.openConference('r1');
         for (let i = 1; i <= maxEvents + 2; i++) await store.appendEvent('r1', chat('r1', `m${i}`));

@@ -18,6 +18,14 @@ export function emptyLog(): ConferenceLog {
   return { events: [], sizes: [], bytes: 0, seq: 0, chatIds: new Map() };
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
  * The bounded event log of every conference: numbered 1, 2, 3…, the oldest trimmed past a count
  * or a byte size. The logs live with their conferences (deleting one deletes its log), so this
@@ -32,7 +40,9 @@ export class MemoryEventLog implements EventLogStore {
   async appendEvent(room: string, input: ConfEventInput): Promise<ConfEvent> {
     const log = this.#log(room);
     log.seq += 1;
-    const event = { ...input, seq: log.seq } as ConfEvent;
+    // One copy, frozen: what is kept and handed out (here and by eventsSince) can never be
+    // changed by a caller, and a replay needs no copy of its own.
+    const event = deepFreeze({ ...structuredClone(input), seq: log.seq } as ConfEvent);
     // Measured as the Redis store measures it: the JSON it would store.
     const size = Buffer.byteLength(JSON.stringify(input));
     log.events.push(event);
@@ -50,7 +60,7 @@ export class MemoryEventLog implements EventLogStore {
       log.sizes.splice(0, drop);
       log.bytes = bytes;
     }
-    return structuredClone(event);
+    return event;
   }
 
   async lastSeq(room: string): Promise<number> {
@@ -65,7 +75,7 @@ export class MemoryEventLog implements EventLogStore {
     const first = log.events[0];
     // Events seq+1 … are all kept only if the oldest kept one is seq+1 or earlier.
     if (!first || first.seq > seq + 1) return null;
-    return structuredClone(log.events.slice(seq + 1 - first.seq));
+    return log.events.slice(seq + 1 - first.seq);
   }
 
   async recentChat(room: string, limit: number): Promise<ChatMessage[]> {
