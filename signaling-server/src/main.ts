@@ -2,8 +2,8 @@
  * `npm start`: one signaling server serving the built web app, with the in-memory store; with
  * `REDIS_URL`, one of several processes sharing that Redis (README: "Several processes").
  * Configuration: see config.ts (PORT, HOST, STATIC_DIR, ALLOW_GUESTS, ACCOUNTS_FILE, LOG_LEVEL,
- * SOURCE_MAPS, REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits, STUN/TURN, TLS, origins, quotas,
- * METRICS_PORT/METRICS_HOST, memory limits).
+ * SOURCE_MAPS, REDIS_URL, REDIS_PREFIX, NODE_DEAD_AFTER_MS, rate limits, STUN/TURN, TLS, origins,
+ * quotas, METRICS_PORT/METRICS_HOST, memory limits).
  */
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
