@@ -40,11 +40,12 @@ export class MemoryEventLog implements EventLogStore {
   async appendEvent(room: string, input: ConfEventInput): Promise<ConfEvent> {
     const log = this.#log(room);
     log.seq += 1;
-    // One copy, frozen: what is kept and handed out (here and by eventsSince) can never be
-    // changed by a caller, and a replay needs no copy of its own.
-    const event = deepFreeze({ ...structuredClone(input), seq: log.seq } as ConfEvent);
-    // Measured as the Redis store measures it: the JSON it would store.
-    const size = Buffer.byteLength(JSON.stringify(input));
+    // The JSON the Redis store would keep: its size is what the limits count, and parsed back it
+    // is the one copy kept, frozen, so what is handed out (here and by eventsSince) can never be
+    // changed by a caller and a replay needs no copy of its own.
+    const json = JSON.stringify(input);
+    const event = deepFreeze({ ...JSON.parse(json), seq: log.seq } as ConfEvent);
+    const size = Buffer.byteLength(json);
     log.events.push(event);
     log.sizes.push(size);
     log.bytes += size;

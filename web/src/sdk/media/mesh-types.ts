@@ -4,13 +4,13 @@ import type { SignalData } from '../../../../shared/src/index.ts';
 import type { LinkDiagnostics, LinkState, PeerLinkFactory, PeerLinkLike } from './link-types.ts';
 import type { OutageSignal } from './wire.ts';
 
-/** How the mesh reaches the remote side; the facade carries it over the signaling socket. */
 /**
  * A first connection takes ~0.2 s on a LAN and ~1–3 s through a relay; ten seconds without one
  * means the path is blocked, and the user should be told rather than left with a black tile.
  */
 export const UNREACHABLE_AFTER_MS = 10_000;
 
+/** How the mesh reaches the remote side; the facade carries it over the signaling socket. */
 export interface SignalPort {
   sendSignal(toHandle: number, data: SignalData): void;
 }
