@@ -108,6 +108,13 @@ describe('watchNetwork', () => {
     outages.next({ reason: 'peer-failed' });
     expect(out.values).toEqual([{ reason: 'media-stall' }, { reason: 'peer-failed' }]);
   });
+
+  it('the address our media rode is gone (media/lost-address.ts): address-lost', () => {
+    const losses = new Subject<void>();
+    const out = collect<Trigger>(watchNetwork({ addressLosses$: losses }));
+    losses.next();
+    expect(out.values).toEqual([{ reason: 'address-lost' }]);
+  });
 });
 
 describe('trigger kinds', () => {
@@ -122,6 +129,7 @@ describe('trigger kinds', () => {
       'socket-disconnect',
       'heartbeat-timeout',
       'local-address',
+      'address-lost',
     ];
     expect(reasons.filter((reason) => isSuspect({ reason }))).toEqual(['online', 'connection-change']);
     expect(reasons.filter((reason) => isSuspectUntilDeadline({ reason }))).toEqual(['offline']);
@@ -135,6 +143,7 @@ describe('trigger kinds', () => {
       'broken',
       'broken',
       'broken',
+      'broken',
     ]);
     // Inside an episode `offline` still aborts an attempt in flight.
     expect(reasons.filter((reason) => interruptsAttempt({ reason }))).toEqual([
@@ -142,6 +151,7 @@ describe('trigger kinds', () => {
       'socket-disconnect',
       'heartbeat-timeout',
       'local-address',
+      'address-lost',
     ]);
   });
 });

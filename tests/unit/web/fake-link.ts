@@ -47,6 +47,10 @@ export class FakeLink implements PeerLinkLike {
   icePath(): Promise<IcePath> {
     return Promise.resolve(this.path);
   }
+  address: string | null = null;
+  hostAddress(): Promise<string | null> {
+    return Promise.resolve(this.address);
+  }
   /** How many restarts were asked to replace an unanswered offer. */
   replacedOffers = 0;
   restartIce({ replaceUnanswered = false }: { replaceUnanswered?: boolean } = {}): boolean {

@@ -1,84 +1,5 @@
-import { BehaviorSubject, Subject, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { IcePath } from '../../../web/src/sdk/media/ice-path.ts';
-import type { PeerSnapshot } from '../../../web/src/sdk/media/mesh.ts';
-import {
-  MediaRecovery,
-  type RecoveryOptions,
-  type RecoveryTarget,
-} from '../../../web/src/sdk/media/recover-media.ts';
-
-const snapshot = (over: Partial<PeerSnapshot> = {}): PeerSnapshot => ({
-  userId: 'b',
-  handle: 2,
-  initiator: true,
-  generation: 1,
-  iceConnectionState: 'connected',
-  connectionState: 'connected',
-  closed: false,
-  ...over,
-});
-
-class FakeTarget implements RecoveryTarget {
-  readonly log: string[] = [];
-  bytes = 100;
-  readonly peerState$ = new Subject<PeerSnapshot>();
-  readonly mediaStalls$ = new Subject<{ userId: string }>();
-  readonly #peers = new BehaviorSubject<ReadonlyMap<string, PeerSnapshot>>(new Map([['b', snapshot()]]));
-  constructor(private readonly now: () => number) {}
-  get peers() {
-    return this.#peers.value;
-  }
-  restartIce(userId: string) {
-    this.log.push(`${this.now()} restart ${userId}`);
-  }
-  rebuildPeer(userId: string) {
-    this.log.push(`${this.now()} rebuild ${userId}`);
-  }
-  inboundBytes() {
-    return Promise.resolve(this.bytes);
-  }
-  path: IcePath = 'settled';
-  icePath() {
-    return Promise.resolve(this.path);
-  }
-  setInitiator(initiator: boolean) {
-    this.#peers.next(new Map([['b', snapshot({ initiator })]]));
-  }
-  /** A new link to b (a rebuild, ours or the other side's). */
-  newLink(generation: number) {
-    this.peerState$.next(snapshot({ generation }));
-  }
-}
-
-/** Virtual time in 100 ms steps; the byte checks are promises, so microtasks run after each step. */
-async function run(
-  steps: (t: FakeTarget, r: MediaRecovery, advance: (ms: number) => Promise<void>) => Promise<void>,
-  mode: 'fast' | 'naive' = 'fast',
-  options: Pick<RecoveryOptions, 'localAddresses'> = {},
-) {
-  const scheduler = new VirtualTimeScheduler();
-  const target = new FakeTarget(() => scheduler.now());
-  const recovery = new MediaRecovery(target, {
-    mode,
-    scheduler,
-    reRestartMs: 1_500,
-    rebuildAfterMs: 5_000,
-    ...options,
-  });
-  const advance = async (ms: number) => {
-    const end = scheduler.now() + ms;
-    while (scheduler.now() < end) {
-      scheduler.maxFrames = scheduler.now() + 100;
-      scheduler.flush();
-      scheduler.frame = scheduler.maxFrames;
-      for (let i = 0; i < 5; i++) await Promise.resolve();
-    }
-  };
-  await steps(target, recovery, advance);
-  recovery.stop();
-  return target.log;
-}
+import { run, snapshot } from './recovery-harness.ts';
 
 describe('media recovery', () => {
   it('fast: ICE disconnected restarts at once, again each 1.5 s, rebuilds after 5 s while bytes stay flat', async () => {
@@ -377,6 +298,30 @@ describe('media recovery', () => {
     // Polls at 300, 500 … ms: the first to see the new address restarts (1 100), then the first
     // without the old one (1 500); none when it comes back (1 700).
     expect(log).toEqual(['300 restart b', '1100 restart b', '1500 restart b']);
+  });
+
+  it('fast: a lost address rebuilds at once; the late report of that change leaves the new link to connect', async () => {
+    const log = await run(async (t, r, advance) => {
+      r.pathLost(['b', 'left-already']);
+      await advance(300);
+      r.stallsAreOurs(); // the episode the loss started
+      await advance(1_000);
+      r.networkChanged(); // Chrome's own report of the change, 1-2 s after it
+      await advance(500);
+      t.bytes = 5_000; // the new link carries media within its grace
+      await advance(1_000);
+      r.networkChanged(); // a change after that is news
+      await advance(100);
+    });
+    expect(log).toEqual(['0 rebuild b', '2800 restart b']);
+  });
+
+  it('naive: a lost address changes nothing (the baseline only restarts on ICE disconnected)', async () => {
+    const log = await run(async (_t, r, advance) => {
+      r.pathLost(['b']);
+      await advance(3_000);
+    }, 'naive');
+    expect(log).toEqual([]);
   });
 
   it('fast: a network change restarts every peer before ICE notices', async () => {

@@ -64,7 +64,11 @@ export function assembleClient(options: MeetingClientOptions, hooks: ClientHooks
   let resume: ResumeWiring;
   // Relays and pings are the server's cheapest replies: their round trips measure the path.
   const replyDeadline = new ReplyDeadline(STALL_PING);
-  signal.connected$.pipe(filter(Boolean)).subscribe(() => replyDeadline.reset());
+  let socketConnectedAt = Number.NEGATIVE_INFINITY;
+  signal.connected$.pipe(filter(Boolean)).subscribe(() => {
+    replyDeadline.reset();
+    socketConnectedAt = now();
+  });
   const sendSignal = (to: number, data: SignalData): void => {
     const from = media.mesh.localHandle;
     if (from === null || hooks.closed()) return;
@@ -87,6 +91,7 @@ export function assembleClient(options: MeetingClientOptions, hooks: ClientHooks
       if (alive) replyDeadline.sample(now() - sentAt);
       return alive;
     },
+    socketConnectedAt: () => socketConnectedAt,
     resumeState,
     inConference: () => room.view !== null,
     away: (userId) => room.view?.roster.find((p) => p.userId === userId)?.status === 'reconnecting',

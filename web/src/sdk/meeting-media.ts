@@ -21,7 +21,8 @@ import {
 import { NO_NETWORK_ADDRESS, type SignalData, type TSDK_S_LOCAL_ADDRESS } from '../../../shared/src/index.ts';
 import type { MeetingClientOptions } from './client-types.ts';
 import type { ConferenceMedia } from './conference/conference-room.ts';
-import { gatherLocalAddresses } from './media/local-addresses.ts';
+import { gatherFirstBurst, gatherLocalAddresses } from './media/local-addresses.ts';
+import { LOST_ADDRESS_POLL_MS, watchLostAddresses } from './media/lost-address.ts';
 import { Mesh } from './media/mesh.ts';
 import { OutageArbiter, type OutageReason } from './media/outage-arbiter.ts';
 import { createPeerLink } from './media/peer-link.ts';
@@ -44,6 +45,8 @@ export interface MeetingMediaDeps {
   sendSignal(to: number, data: SignalData): void;
   /** Whether our signaling socket still answers (an outage with a live socket may be theirs). */
   socketAlive(): Promise<boolean>;
+  /** When (`now()`) our signaling socket last connected. */
+  socketConnectedAt(): number;
   resumeState(): ResumeState;
   inConference(): boolean;
   /** The roster says this participant is away (their own resume runs). */
@@ -66,6 +69,9 @@ export class MeetingMedia implements ConferenceMedia {
   #episodeEndedAt = Number.NEGATIVE_INFINITY;
   /** Media outages that are ours: resume triggers. */
   readonly outages$: Observable<{ reason: OutageReason }> = this.#outages.asObservable();
+  readonly #addressLosses = new Subject<void>();
+  /** The address our media rode is gone, another is up: a resume trigger (lost-address.ts). */
+  readonly addressLosses$: Observable<void> = this.#addressLosses.asObservable();
 
   constructor(deps: MeetingMediaDeps) {
     this.#deps = deps;
@@ -123,10 +129,8 @@ export class MeetingMedia implements ConferenceMedia {
     );
   }
 
-  /**
-   * Media flows again, both ways, with every participant whose outage the running episode
-   * covers: we decode them, and they say they decode us. Checked every MEDIA_CHECK_MS.
-   */
+  /** Media flows again, both ways (we decode them, they say they decode us), with every
+   * participant whose outage the running episode covers. Checked every MEDIA_CHECK_MS. */
   mediaRecovered(): Observable<unknown> {
     const flowingBothWays = (userId: string): Observable<boolean> =>
       this.mesh.flowingFrom(userId) ? this.#arbiter.remoteFlowing(userId) : of(false);
@@ -183,6 +187,16 @@ export class MeetingMedia implements ConferenceMedia {
     this.mesh.destroy();
   }
 
+  /** A socket that connected while the lost address was still there may ride it: the rebuilds'
+   * signals then wait for the new handle of the episode the trigger starts. */
+  #pathsLost({ userIds, seenAt }: { userIds: string[]; seenAt: number }): void {
+    if (!this.#deps.inConference()) return;
+    const socketRodeIt = this.#deps.socketConnectedAt() < seenAt;
+    if (socketRodeIt) this.mesh.setLocalHandle(null);
+    this.recovery.pathLost(userIds);
+    if (socketRodeIt) this.#addressLosses.next();
+  }
+
   #wire(): void {
     const { environment, localAddress$, inConference } = this.#deps;
     const mesh = this.mesh;
@@ -219,5 +233,16 @@ export class MeetingMedia implements ConferenceMedia {
         else if (!covered) this.#outages.next({ reason });
       }),
     );
+    if (this.recovery.mode === 'fast' && typeof RTCPeerConnection !== 'undefined')
+      this.#subs.push(
+        watchLostAddresses({
+          used: () => (inConference() ? mesh.hostAddresses() : Promise.resolve(new Map())),
+          gather: gatherFirstBurst,
+          pollMs: LOST_ADDRESS_POLL_MS,
+          scheduler: this.#deps.scheduler ?? asyncScheduler,
+          now: this.#deps.now,
+          onLost: (loss) => this.#pathsLost(loss),
+        }),
+      );
   }
 }

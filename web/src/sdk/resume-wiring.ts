@@ -65,6 +65,7 @@ export class ResumeWiring {
       socketDisconnects$,
       localAddress$,
       mediaOutages$: media.outages$,
+      addressLosses$: media.addressLosses$,
     };
     this.#pipeline = createResumePipeline({
       triggers$: watchNetwork(inputs),

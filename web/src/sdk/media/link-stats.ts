@@ -58,6 +58,20 @@ export async function icePath(pc: RTCPeerConnection): Promise<IcePath> {
   return icePathOf(report.values() as Iterable<IceStat>, { connecting, ufrag });
 }
 
+/** The local address of the selected pair, when that pair starts at a host candidate (lost-address.ts). */
+export async function selectedHostAddress(pc: RTCPeerConnection): Promise<string | null> {
+  const report = await statsOf(pc);
+  let pairId: string | undefined;
+  report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  const pair: { localCandidateId?: string } | undefined = pairId ? report.get(pairId) : undefined;
+  const local: { candidateType?: string; address?: string } | undefined = pair?.localCandidateId
+    ? report.get(pair.localCandidateId)
+    : undefined;
+  return local?.candidateType === 'host' && local.address ? local.address : null;
+}
+
 /**
  * Per candidate pair, what arrived on it so far: data bytes plus STUN checks and answers. It grows
  * as soon as the other side is reachable again, whether or not it sends media.

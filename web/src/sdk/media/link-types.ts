@@ -53,6 +53,8 @@ export interface PeerLinkLike {
   inboundBytes(): Promise<number | null>;
   /** Still making its first ICE checks, stranded by Chrome on an old dead pair, or neither (ice-path.ts). */
   icePath(): Promise<IcePath>;
+  /** The local address of the selected pair if it starts at a host candidate (lost-address.ts). */
+  hostAddress(): Promise<string | null>;
   /**
    * ICE restart + renegotiation, on the initiator only (see environment.md). Behind an
    * unanswered offer the restart waits for its answer, unless `replaceUnanswered` (the offer was

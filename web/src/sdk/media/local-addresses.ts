@@ -11,19 +11,31 @@ import { type SchedulerLike, type Subscription, timer } from 'rxjs';
  * candidates take a few ms; a gathering can take a second to finish while the network is in
  * flux, and the poll must not wait for that). mDNS names (`*.local`, random per connection)
  * are left out.
+ *
+ * `firstBurstMs`: only what came within that long of the first candidate. Chrome gives host
+ * candidates in two bursts, 3–12 ms and ~120 ms in. On the lab's dual-homed host losing an
+ * interface (bench:peers --trace), the first burst lacked the lost address from 28 ms after the
+ * loss on; the second, like the restarts Chrome gathers, kept it until Chrome's network list
+ * dropped it, 2.1 s after. A new address shows up in both only with that list.
  */
-export async function gatherLocalAddresses(timeoutMs = 150): Promise<ReadonlySet<string>> {
+export async function gatherLocalAddresses(
+  timeoutMs = 150,
+  { firstBurstMs }: { firstBurstMs?: number } = {},
+): Promise<ReadonlySet<string>> {
   const pc = new RTCPeerConnection();
   const addresses = new Set<string>();
   try {
     const done = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
+      let burst: ReturnType<typeof setTimeout> | undefined;
       pc.addEventListener('icecandidate', (e) => {
         if (!e.candidate) {
           clearTimeout(timer);
+          clearTimeout(burst);
           resolve();
           return;
         }
+        if (firstBurstMs !== undefined && burst === undefined) burst = setTimeout(resolve, firstBurstMs);
         const address = e.candidate.address;
         if (address && !address.endsWith('.local')) addresses.add(address);
       });
@@ -35,6 +47,11 @@ export async function gatherLocalAddresses(timeoutMs = 150): Promise<ReadonlySet
     pc.close();
   }
   return addresses;
+}
+
+/** A gathering's first burst (lost-address.ts): its candidates come within a few ms, the second ~100 ms later. */
+export function gatherFirstBurst(): Promise<ReadonlySet<string>> {
+  return gatherLocalAddresses(100, { firstBurstMs: 30 });
 }
 
 /** The addresses in `now` that `known` does not have. */

@@ -54,6 +54,19 @@ export class MeshMembers {
     return link && !link.closed ? link : null;
   }
 
+  /** userId → the local address of the live link's selected pair, for pairs on a host candidate. */
+  async hostAddresses(): Promise<ReadonlyMap<string, string>> {
+    const read = async (userId: string) =>
+      [
+        userId,
+        await this.liveLink(userId)
+          ?.hostAddress()
+          .catch(() => null),
+      ] as const;
+    const entries = await Promise.all(this.userIds().map(read));
+    return new Map(entries.flatMap(([userId, address]) => (address ? [[userId, address] as const] : [])));
+  }
+
   diagnostics(): PeerDiagnostics[] {
     return [...this.#byUser.values()].flatMap((m) =>
       m.link

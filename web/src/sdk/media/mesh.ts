@@ -135,10 +135,7 @@ export class Mesh {
     this.#lastHandle = handle;
   }
 
-  /**
-   * Starts the camera and microphone once; later calls return the same stream. Resolves with
-   * null when media is unavailable (the mesh then only receives).
-   */
+  /** Starts camera and microphone once (later calls: the same stream); null when unavailable (receive only). */
   startLocalMedia(): Promise<MediaStream | null> {
     return this.#local.start(() => {
       if (this.#destroyed) return;
@@ -204,10 +201,7 @@ export class Mesh {
     if (member) this.#restarts.restart(member);
   }
 
-  /**
-   * The STUN/TURN servers to use from now on (the server's, with fresh credentials): every live
-   * link takes them for its next gathering, every new link is made with them.
-   */
+  /** STUN/TURN servers from now on (fresh credentials): live links gather with them next, new links at once. */
   setIceConfig(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy = 'all'): void {
     this.#links.setIceConfig(iceServers, iceTransportPolicy, this.#members.values());
   }
@@ -236,6 +230,11 @@ export class Mesh {
   /** Where the link's ICE stands (ice-path.ts); `settled` without a live link. */
   icePath(userId: string): Promise<IcePath> {
     return this.#ask(userId, (link) => link.icePath(), 'settled');
+  }
+
+  /** userId → where each link's selected pair starts, if on a host candidate (lost-address.ts). */
+  hostAddresses(): Promise<ReadonlyMap<string, string>> {
+    return this.#members.hostAddresses();
   }
 
   /** Media bytes received from the participant (null: no live link). */

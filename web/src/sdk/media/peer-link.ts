@@ -9,7 +9,7 @@ import SimplePeer from 'simple-peer';
 import type { SignalData } from '../../../../shared/src/index.ts';
 import { watchDecoder } from './decoder-watch.ts';
 import type { IcePath } from './ice-path.ts';
-import { icePath, selectedPairBytes } from './link-stats.ts';
+import { icePath, selectedHostAddress, selectedPairBytes } from './link-stats.ts';
 import type {
   LinkDiagnostics,
   LinkState,
@@ -148,6 +148,11 @@ export class PeerLink implements PeerLinkLike {
   icePath(): Promise<IcePath> {
     const pc = this.peerConnection;
     return pc ? icePath(pc) : Promise.resolve('settled');
+  }
+
+  hostAddress(): Promise<string | null> {
+    const pc = this.peerConnection;
+    return pc ? selectedHostAddress(pc) : Promise.resolve(null);
   }
 
   restartIce({ replaceUnanswered = false }: { replaceUnanswered?: boolean } = {}): boolean {

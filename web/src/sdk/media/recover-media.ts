@@ -14,13 +14,13 @@
  * "Works again" means inbound media bytes grow: Chrome may report `connected` throughout a dead
  * path or a restart, so states alone cannot say it.
  */
-import { asyncScheduler, filter, type Observable, type SchedulerLike, type Subscription, timer } from 'rxjs';
-import type { IcePath } from './ice-path.ts';
+import { asyncScheduler, filter, type SchedulerLike, type Subscription, timer } from 'rxjs';
 import { watchAddressChanges } from './local-addresses.ts';
 import type { PeerSnapshot } from './mesh.ts';
+import type { RecoveryMode, RecoveryOptions, RecoveryTarget } from './recovery-types.ts';
 import { StuckRestarts } from './stuck-restart.ts';
 
-export type RecoveryMode = 'fast' | 'naive';
+export type { RecoveryMode, RecoveryOptions, RecoveryTarget } from './recovery-types.ts';
 
 /** How often a link being restarted is checked for a new path Chrome does not use (ice-path.ts). */
 const STRANDED_POLL_MS = 200;
@@ -33,36 +33,6 @@ const STRANDED_POLLS = { initiator: 4, other: 6 };
  * 1.2 s to connect: bench:peers link-down-5s, whose 5 s outage ends on the rebuild bound).
  */
 const SETTLE_AFTER_NETWORK_MS = 1_000;
-
-/** What recovery drives: the mesh, or a fake in tests. */
-export interface RecoveryTarget {
-  readonly peers: ReadonlyMap<string, PeerSnapshot>;
-  readonly peerState$: Observable<PeerSnapshot>;
-  readonly mediaStalls$: Observable<{ userId: string }>;
-  restartIce(userId: string): void;
-  rebuildPeer(userId: string): void;
-  inboundBytes(userId: string): Promise<number | null>;
-  /** Still making its first ICE checks, stranded on a dead pair by Chrome, or neither (ice-path.ts). */
-  icePath(userId: string): Promise<IcePath>;
-}
-
-export interface RecoveryOptions {
-  mode?: RecoveryMode;
-  scheduler?: SchedulerLike;
-  reRestartMs?: number;
-  rebuildAfterMs?: number;
-  /**
-   * How long a rebuilt link may take to connect (~0.2 s on loopback, ~1 s through a relay) before
-   * it is restarted like any other: one made while the path was dead failed its checks and makes
-   * no more (a first restart 5 s after the rebuild cost ~3 s of frozen video after a CDP cut).
-   */
-  rebuiltGraceMs?: number;
-  /** How long a stall alone may heal by itself before the first restart. */
-  stallGraceMs?: number;
-  /** What WebRTC can gather from (local-addresses.ts), polled after our network changed. */
-  localAddresses?: () => Promise<ReadonlySet<string>>;
-  addressPollMs?: number;
-}
 
 interface Watch {
   bytes: number | null;
@@ -90,6 +60,8 @@ export class MediaRecovery {
   readonly #addressPollMs: number;
   #addressPoll: Subscription | null = null;
   #networkChangedAt = Number.NEGATIVE_INFINITY;
+  /** When each participant's link was last rebuilt for a lost address (`pathLost`). */
+  readonly #rebuiltForLoss = new Map<string, number>();
 
   constructor(target: RecoveryTarget, options: RecoveryOptions = {}) {
     this.#target = target;
@@ -116,6 +88,7 @@ export class MediaRecovery {
     if (this.mode !== 'fast') return;
     this.#networkChangedAt = this.#scheduler.now();
     for (const userId of this.#target.peers.keys()) {
+      if (this.#coveredByLoss(userId)) continue;
       if (this.#watches.get(userId)?.waiting) this.#done(userId);
       this.recover(userId);
     }
@@ -130,11 +103,25 @@ export class MediaRecovery {
   stallsAreOurs(): void {
     if (this.mode !== 'fast') return;
     for (const [userId, watch] of [...this.#watches]) {
-      if (!watch.waiting) continue;
+      if (!watch.waiting || this.#coveredByLoss(userId)) continue;
       this.#done(userId);
       this.recover(userId);
     }
     this.#pollAddresses();
+  }
+
+  /**
+   * The address these links rode is gone and another is up (lost-address.ts): rebuilt at once, as
+   * a restart's new pair would wait behind the dead one until Chrome drops the address (ice-path.ts).
+   * The browser's own report of that change comes 1–2 s later (an event, a stall, our episode):
+   * for `rebuiltGraceMs` it leaves these links to their rebuild, which gathered without the address.
+   */
+  pathLost(userIds: readonly string[]): void {
+    if (this.mode !== 'fast') return;
+    for (const userId of userIds.filter((id) => this.#target.peers.has(id))) {
+      this.#rebuiltForLoss.set(userId, this.#scheduler.now());
+      this.#rebuild(userId);
+    }
   }
 
   /**
@@ -215,10 +202,16 @@ export class MediaRecovery {
     this.recover(userId, { graceMs: this.#rebuiltGraceMs });
   }
 
+  #coveredByLoss(userId: string): boolean {
+    const at = this.#rebuiltForLoss.get(userId) ?? Number.NEGATIVE_INFINITY;
+    return this.#scheduler.now() - at < this.#rebuiltGraceMs;
+  }
+
   /** The participant left: nothing to recover. */
   forget(userId: string): void {
     this.#done(userId);
     this.#last.delete(userId);
+    this.#rebuiltForLoss.delete(userId);
     this.#stuckRestarts.forget(userId);
   }
 

@@ -15,7 +15,8 @@ export type TriggerReason =
   | 'media-stall'
   | 'socket-disconnect'
   | 'heartbeat-timeout'
-  | 'local-address';
+  | 'local-address'
+  | 'address-lost';
 
 export interface Trigger {
   reason: TriggerReason;

@@ -43,6 +43,11 @@ export interface NetworkInputs {
    * arbiter, media/outage-arbiter.ts, gave to this side), with what showed it.
    */
   mediaOutages$?: Observable<{ reason: MediaTriggerReason }>;
+  /**
+   * The address our media rode is gone while another is up (media/lost-address.ts): the socket
+   * rode it too, and socket.io would take seconds to see that.
+   */
+  addressLosses$?: Observable<unknown>;
 }
 
 /** Signals that something *may* have changed; nothing is known to be broken. */
@@ -58,6 +63,7 @@ const INTERRUPTING: ReadonlySet<TriggerReason> = new Set([
   'socket-disconnect',
   'heartbeat-timeout',
   'local-address',
+  'address-lost',
 ]);
 
 /**
@@ -193,6 +199,9 @@ export function watchNetwork(inputs: NetworkInputs): Observable<Trigger> {
     inputs.socketDisconnects$ ? watchSocketDisconnects(inputs.socketDisconnects$) : EMPTY,
     inputs.localAddress$ ? watchLocalAddress(inputs.localAddress$) : EMPTY,
     inputs.mediaOutages$ ? inputs.mediaOutages$.pipe(map(({ reason }): Trigger => ({ reason }))) : EMPTY,
+    inputs.addressLosses$
+      ? inputs.addressLosses$.pipe(map((): Trigger => ({ reason: 'address-lost' })))
+      : EMPTY,
   );
 }
 

@@ -1,0 +1,108 @@
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { lostLinks, watchLostAddresses } from '../../../web/src/sdk/media/lost-address.ts';
+import { stepper } from './virtual-steps.ts';
+
+const WIFI = '10.200.1.2';
+const PHONE = '10.200.3.2';
+
+describe('lostLinks', () => {
+  const used = new Map([
+    ['b', WIFI],
+    ['c', PHONE],
+  ]);
+
+  it('the links whose address the reading lacks, when another address reaches out', () => {
+    expect(lostLinks(used, new Set(['127.0.0.1', PHONE]))).toEqual(['b']);
+    expect(lostLinks(used, new Set([WIFI, PHONE]))).toEqual([]);
+    expect(lostLinks(new Map([['b', WIFI]]), new Set(['10.200.1.3']))).toEqual(['b']);
+  });
+
+  it('nothing to move to (loopback, link-local, or no reading at all): no loss', () => {
+    expect(lostLinks(used, new Set(['127.0.0.1', '::1', 'fe80::1']))).toEqual([]);
+    expect(lostLinks(used, new Set())).toEqual([]);
+  });
+
+  it('a link between two browsers on this host (loopback) is never lost', () => {
+    expect(lostLinks(new Map([['b', '127.0.0.1']]), new Set([PHONE]))).toEqual([]);
+  });
+});
+
+function harness(readings: () => ReadonlySet<string>, used = new Map([['b', WIFI]])) {
+  const scheduler = new VirtualTimeScheduler();
+  const losses: { at: number; userIds: string[]; seenAt: number }[] = [];
+  let gatherings = 0;
+  const sub = watchLostAddresses({
+    used: () => Promise.resolve(used),
+    gather: () => {
+      gatherings++;
+      return Promise.resolve(readings());
+    },
+    pollMs: 200,
+    scheduler,
+    now: () => scheduler.now(),
+    onLost: (loss) => losses.push({ at: scheduler.now(), ...loss }),
+  });
+  return {
+    losses,
+    advance: stepper(scheduler, 10),
+    gatherings: () => gatherings,
+    stop: () => sub.unsubscribe(),
+  };
+}
+
+describe('watchLostAddresses', () => {
+  it('reports a link once when two readings in a row lack its address, with when it was last seen', async () => {
+    let reading = new Set([WIFI, PHONE]);
+    const h = harness(() => reading);
+    await h.advance(500); // polls at 0, 200, 400: all have it
+    reading = new Set([PHONE]);
+    await h.advance(1_000);
+    // Last seen by the poll at 400; lost at the poll at 600.
+    expect(h.losses).toEqual([{ at: 600, userIds: ['b'], seenAt: 400 }]);
+    reading = new Set([WIFI, PHONE]); // back (the link still rides it): news again if it goes
+    await h.advance(200);
+    reading = new Set([PHONE]);
+    await h.advance(200);
+    h.stop();
+    expect(h.losses.map((l) => l.at)).toEqual([600, 1_800]);
+  });
+
+  it('one reading without the address is not a loss', async () => {
+    let n = 0;
+    const h = harness(() => (++n === 3 ? new Set([PHONE]) : new Set([WIFI, PHONE])));
+    await h.advance(1_000);
+    h.stop();
+    expect(h.losses).toEqual([]);
+  });
+
+  it('no other address to move to: no loss (an address change, the browser reports it)', async () => {
+    let reading = new Set([WIFI, PHONE]);
+    const h = harness(() => reading, new Map([['b', WIFI]]));
+    await h.advance(300);
+    reading = new Set(['127.0.0.1']);
+    await h.advance(1_000);
+    h.stop();
+    expect(h.losses).toEqual([]);
+  });
+
+  it('an address gone with nowhere to move to is not reported when a new one shows up later', async () => {
+    let reading = new Set([WIFI]);
+    const h = harness(() => reading);
+    await h.advance(300);
+    reading = new Set(['127.0.0.1']); // the address changed; Chrome does not know the new one yet
+    await h.advance(1_500);
+    reading = new Set(['127.0.0.1', '10.200.1.3']); // ...and now it does, while the link is restarted
+    await h.advance(1_000);
+    h.stop();
+    expect(h.losses).toEqual([]);
+  });
+
+  it('no link on a host candidate (alone, or relayed): nothing is gathered', async () => {
+    const h = harness(() => new Set([PHONE]), new Map());
+    await h.advance(1_000);
+    h.stop();
+    expect(h.gatherings()).toBe(0);
+    expect(h.losses).toEqual([]);
+  });
+});
