@@ -38,7 +38,7 @@ function harness(readings: () => ReadonlySet<string>, used = new Map([['b', WIFI
       gatherings++;
       return Promise.resolve(readings());
     },
-    pollMs: 200,
+    pollMs: { multiHomed: 200, singleHomed: 1_000 },
     scheduler,
     now: () => scheduler.now(),
     onLost: (loss) => losses.push({ at: scheduler.now(), ...loss }),
@@ -96,6 +96,17 @@ describe('watchLostAddresses', () => {
     await h.advance(1_000);
     h.stop();
     expect(h.losses).toEqual([]);
+  });
+
+  it('a single-homed host is read every singleHomed ms; a second address brings the fast pace back', async () => {
+    let reading = new Set(['127.0.0.1', WIFI]);
+    const h = harness(() => reading);
+    await h.advance(2_500);
+    expect(h.gatherings()).toBe(3); // at 0, 1 000, 2 000
+    reading = new Set([WIFI, PHONE]); // a phone tethered: read at 3 000, then at 3 200, 3 400
+    await h.advance(1_000);
+    h.stop();
+    expect(h.gatherings()).toBe(6);
   });
 
   it('no link on a host candidate (alone, or relayed): nothing is gathered', async () => {
