@@ -58,14 +58,22 @@ describe('watchLostAddresses', () => {
     await h.advance(500); // polls at 0, 200, 400: all have it
     reading = new Set([PHONE]);
     await h.advance(1_000);
-    // Last seen by the poll at 400; lost at the poll at 600.
-    expect(h.losses).toEqual([{ at: 600, userIds: ['b'], seenAt: 400 }]);
+    // Last seen by the poll at 400; missing at the poll at 600, confirmed by a reading at once
+    // (the harness's next 100 ms step).
+    expect(h.losses).toEqual([{ at: 700, userIds: ['b'], seenAt: 400 }]);
     reading = new Set([WIFI, PHONE]); // back (the link still rides it): news again if it goes
     await h.advance(200);
     reading = new Set([PHONE]);
     await h.advance(200);
     h.stop();
-    expect(h.losses.map((l) => l.at)).toEqual([600, 1_800]);
+    expect(h.losses.map((l) => l.at)).toEqual([700, 1_900]);
+  });
+
+  it('an address no reading ever had is no loss (a first burst may never have it)', async () => {
+    const h = harness(() => new Set([PHONE, '10.200.9.9']));
+    await h.advance(1_000);
+    h.stop();
+    expect(h.losses).toEqual([]);
   });
 
   it('one reading without the address is not a loss', async () => {
