@@ -76,6 +76,16 @@ describe('watchLostAddresses', () => {
     expect(h.losses).toEqual([]);
   });
 
+  it('an address last seen on a single-homed host is not lost when a new one shows up', async () => {
+    let reading = new Set(['127.0.0.1', WIFI]);
+    const h = harness(() => reading);
+    await h.advance(300);
+    reading = new Set(['127.0.0.1', '10.200.1.3']); // the next reading, 1 s on: already changed
+    await h.advance(3_000);
+    h.stop();
+    expect(h.losses).toEqual([]);
+  });
+
   it('one reading without the address is not a loss', async () => {
     let n = 0;
     const h = harness(() => (++n === 3 ? new Set([PHONE]) : new Set([WIFI, PHONE])));
