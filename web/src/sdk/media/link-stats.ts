@@ -4,6 +4,15 @@ import { type IcePath, type IceStat, icePathOf } from './ice-path.ts';
 import type { DecodeSample } from './starved-decoder.ts';
 import { iceUfrag } from './wire.ts';
 
+/** The id of the candidate pair the transport has selected, if it says. */
+function selectedPairId(report: RTCStatsReport): string | undefined {
+  let pairId: string | undefined;
+  report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  return pairId;
+}
+
 /** Inbound video bytes and decoded frames, and inbound audio bytes (null: no inbound stream yet). */
 export async function inboundMedia(pc: RTCPeerConnection): Promise<DecodeSample | null> {
   const report = await statsOf(pc);
@@ -30,19 +39,16 @@ export async function selectedPairBytes(
   pc: RTCPeerConnection,
 ): Promise<{ pair: { id: string; bytesReceived: number } | null; rtp: number | null }> {
   const report = await statsOf(pc);
-  let pairId: string | undefined;
+  const pairId = selectedPairId(report);
   let rtp: number | null = null;
   const pairs = new Map<
     string,
     { id: string; bytesReceived?: number; nominated?: boolean; state?: string }
   >();
-  report.forEach(
-    (s: { type: string; id: string; selectedCandidatePairId?: string; bytesReceived?: number }) => {
-      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-      if (s.type === 'candidate-pair') pairs.set(s.id, s as never);
-      if (s.type === 'inbound-rtp' && typeof s.bytesReceived === 'number') rtp = (rtp ?? 0) + s.bytesReceived;
-    },
-  );
+  report.forEach((s: { type: string; id: string; bytesReceived?: number }) => {
+    if (s.type === 'candidate-pair') pairs.set(s.id, s as never);
+    if (s.type === 'inbound-rtp' && typeof s.bytesReceived === 'number') rtp = (rtp ?? 0) + s.bytesReceived;
+  });
   const pair =
     (pairId ? pairs.get(pairId) : undefined) ??
     [...pairs.values()].find((p) => p.nominated && p.state === 'succeeded');
@@ -61,10 +67,7 @@ export async function icePath(pc: RTCPeerConnection): Promise<IcePath> {
 /** The local address of the selected pair, when that pair starts at a host candidate (lost-address.ts). */
 export async function selectedHostAddress(pc: RTCPeerConnection): Promise<string | null> {
   const report = await statsOf(pc);
-  let pairId: string | undefined;
-  report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
-    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-  });
+  const pairId = selectedPairId(report);
   const pair: { localCandidateId?: string } | undefined = pairId ? report.get(pairId) : undefined;
   const local: { candidateType?: string; address?: string } | undefined = pair?.localCandidateId
     ? report.get(pair.localCandidateId)

@@ -6,8 +6,9 @@
  * gathering's first burst of host candidates lacks the lost address within ~30 ms
  * (local-addresses.ts). So while links exist, that burst is read (every 200 ms on a host with
  * two addresses); a link whose selected pair starts at an address missing from two readings in a
- * row has lost its path, if another address is there to move to. With none there is nothing to move to yet (an address
- * change: Chrome learns the new one 1.5–2 s later, and the browser's own events cover it).
+ * row has lost its path, if another address is there to move to. With none there is nothing to
+ * move to yet (an address change: Chrome learns the new one 1.5–2 s later, and the browser's own
+ * events cover it).
  */
 import { type SchedulerLike, Subscription } from 'rxjs';
 
@@ -53,17 +54,15 @@ export interface LostAddressWatch {
 export function watchLostAddresses(watch: LostAddressWatch): Subscription {
   /** Addresses reported lost: not again until a reading has them back. */
   const reported = new Set<string>();
-  const seenAt = new Map<string, number>();
-  /** Whether the last reading that had the address had another outward one beside it. */
-  const seenBesideAnother = new Map<string, boolean>();
+  /** When a reading last had each address, and whether another outward one was beside it. */
+  const lastSeen = new Map<string, { at: number; besideAnother: boolean }>();
   /** Whether the last reading had two addresses that reach out (null: no reading yet). */
   let multiHomed: boolean | null = null;
   const read = async (): Promise<ReadonlySet<string>> => {
     const reading = await watch.gather();
     if (reading.size > 0) multiHomed = [...reading].filter(reachesOut).length >= 2;
     for (const address of reading) {
-      seenAt.set(address, watch.now());
-      seenBesideAnother.set(address, multiHomed === true);
+      lastSeen.set(address, { at: watch.now(), besideAnother: multiHomed === true });
       reported.delete(address);
     }
     return reading;
@@ -84,10 +83,11 @@ export function watchLostAddresses(watch: LostAddressWatch): Subscription {
     // host: rebuilt for it until this rule); and a single-homed host read every 5 s can see the
     // address gone only once the new one is there (real-network.spec's IP change: rebuilt).
     const unreported = new Map(
-      [...used].filter(([, address]) => seenBesideAnother.get(address) === true && !reported.has(address)),
+      [...used].filter(([, address]) => lastSeen.get(address)?.besideAnother && !reported.has(address)),
     );
-    const missing = lostLinks(unreported, reading);
-    if (missing.length === 0) {
+    const gone = lostLinks(unreported, reading);
+    const missing = new Map([...unreported].filter(([userId]) => gone.includes(userId)));
+    if (missing.size === 0) {
       // Gone with nowhere to move to: an address change, which the browser's events and the
       // restarts cover. The new address showing up later is not news of a loss: reporting it then
       // made bench:peers' gapless switch slower (median 2.4 against 2.1 s, 6 runs each, interleaved).
@@ -96,16 +96,14 @@ export function watchLostAddresses(watch: LostAddressWatch): Subscription {
       return;
     }
     // Two readings in a row: one burst that missed an address must not tear links down.
-    const lost = [...unreported].filter(
-      ([userId, address]) => missing.includes(userId) && suspects.has(address),
-    );
-    suspects = new Set(missing.map((userId) => unreported.get(userId) ?? ''));
+    const lost = [...missing].filter(([, address]) => suspects.has(address));
+    suspects = new Set(missing.values());
     if (lost.length === 0) return;
     for (const [, address] of lost) {
       reported.add(address);
       suspects.delete(address);
     }
-    const seen = Math.max(...lost.map(([, address]) => seenAt.get(address) ?? 0));
+    const seen = Math.max(...lost.map(([, address]) => lastSeen.get(address)?.at ?? 0));
     watch.onLost({ userIds: lost.map(([userId]) => userId), seenAt: seen });
   };
   let next: Subscription | null = null;
