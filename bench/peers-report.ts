@@ -1,11 +1,13 @@
 /**
- * bench:peers' table and chart: per scenario and side, the product's and PeerJS's "network back →
+ * bench:peers' tables and chart: per scenario and side, the product's and PeerJS's "network back →
  * frames" (median, min–max, runs that never recovered), and the ratio of the medians (PeerJS /
- * ours); an SVG of the share of runs with frames back against time, one panel per scenario.
+ * ours); how late each side's audio then played; an SVG of the share of runs with frames back
+ * against time, one panel per scenario.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AUDIO_WINDOW_MS } from './audio-delay.ts';
 import { GAP_MS, STEADY_MS } from './frame-times.ts';
 import type { PeerSample, PeerSystem } from './peers-run.ts';
 import { NEVER_AFTER_MS } from './peers-run.ts';
@@ -91,6 +93,29 @@ export function peerTable(rows: PeerRow[], samples: PeerSample[], runs: number):
     ...rows.map(
       (r) =>
         `| ${r.scenario} | frames on ${r.side} | ${fmt(r.ours)} | ${fmt(r.peerjs)} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(1)}×`} | ${r.side === 'A' ? episodes(r.scenario) : ''} |`,
+    ),
+  ];
+}
+
+/** How late each side played the other's audio after the change, ours against PeerJS (audio-delay.ts). */
+export function audioTable(samples: PeerSample[], scenarios: readonly string[]): string[] {
+  const late = (system: PeerSystem, scenario: string, key: 'audioLateOnA' | 'audioLateOnB') => {
+    const values = samples.flatMap((s) =>
+      s.system === system && s.scenario === scenario && typeof s[key] === 'number' ? [s[key] as number] : [],
+    );
+    const stats = values.length ? summarize(values) : null;
+    return stats ? `${Math.round(stats.median)} (${stats.min}–${stats.max})` : '—';
+  };
+  const { from, to } = AUDIO_WINDOW_MS;
+  return [
+    `How late each side played the other's audio ${from / 1000}–${to / 1000} s after the network was whole again, ms: the mean time a sample waited in the receiver's jitter buffer (inbound-rtp audio jitterBufferDelay / jitterBufferEmittedCount over that window), median (min–max) over the runs. About 20–60 ms is a healthy call; more is what a queue delivered late and is still being played.`,
+    '',
+    '| change | audio late on A | | audio late on B | |',
+    '|---|---|---|---|---|',
+    '| | ours | PeerJS | ours | PeerJS |',
+    ...scenarios.map(
+      (sc) =>
+        `| ${sc} | ${late('ours', sc, 'audioLateOnA')} | ${late('peerjs', sc, 'audioLateOnA')} | ${late('ours', sc, 'audioLateOnB')} | ${late('peerjs', sc, 'audioLateOnB')} |`,
     ),
   ];
 }

@@ -3,11 +3,14 @@
  * (the product, or the PeerJS reference page served with PeerJS's server from R), media flowing
  * both ways, then one network change on A. Measured: network whole again → frames presented
  * steadily again on each side (frame-times.ts: every frame's presentation time), within 60 s or
- * never; the gaps each side saw; and for the product the TSDK episodes on each side.
+ * never; how late each side then played the other's audio (audio-delay.ts); the gaps each side
+ * saw; and for the product the TSDK episodes on each side.
  */
 import type { Browser, Page } from '@playwright/test';
 import { expectFramesFlowing } from '../tests/e2e/support/meeting.ts';
 import { NetnsLab } from '../tests/e2e/support/netns.ts';
+import { recordPeerConnections } from '../tests/e2e/support/network.ts';
+import { audioDelayAfter } from './audio-delay.ts';
 import { gapsBetween, installFrameTimes, steadyFrameAt } from './frame-times.ts';
 import { applyChange, PEERJS_URL, type PeerScenario, prepareLab, startPeerjsServer } from './peers-lab.ts';
 import { episodesSince, meetInLab, printTrace, SETTLE_AFTER_MS, SETTLE_BEFORE_MS } from './recovery-netns.ts';
@@ -20,6 +23,9 @@ export interface PeerSample {
   /** Network whole again → A decodes B steadily again, and B decodes A (null: not within 60 s). */
   framesOnA: number | null;
   framesOnB: number | null;
+  /** How late the other side's audio played, 2–4 s after the network was whole (audio-delay.ts). */
+  audioLateOnA?: number | null;
+  audioLateOnB?: number | null;
   /** How long the network was broken (the change itself, or the outage). */
   brokenMs: number;
   /** Frame gaps over 150 ms on A and on B from the change to the recovery (`+start for length`). */
@@ -40,7 +46,11 @@ export const NEVER_AFTER_MS = 60_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function openPeerjs(browser: Browser, me: string, them: string, caller: boolean): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  // As meetInLab does for the product: the recorder's serialized functions need tsx's `__name`.
+  await context.addInitScript('globalThis.__name ??= (target) => target;');
+  await recordPeerConnections(context);
+  const page = await context.newPage();
   await page.goto(`${PEERJS_URL}/?me=${me}&them=${them}${caller ? '&call=1' : ''}`);
   return page;
 }
@@ -92,15 +102,19 @@ export async function peerRun(
     await Promise.all([installFrameTimes(a), installFrameTimes(b)]);
     await sleep(SETTLE_BEFORE_MS);
     const { at, backAt } = await applyChange(lab, scenario);
-    const [framesA, framesB] = await Promise.all([
+    const [framesA, framesB, audioA, audioB] = await Promise.all([
       steadyFrameAt(a, 'Bob', backAt, NEVER_AFTER_MS),
       steadyFrameAt(b, 'Ada', backAt, NEVER_AFTER_MS),
+      audioDelayAfter(a, backAt),
+      audioDelayAfter(b, backAt),
     ]);
     const sample: PeerSample = {
       system,
       scenario,
       framesOnA: framesA === null ? null : Math.round(framesA - backAt),
       framesOnB: framesB === null ? null : Math.round(framesB - backAt),
+      audioLateOnA: audioA,
+      audioLateOnB: audioB,
       brokenMs: backAt - at,
       gapsOnA: await gapsBetween(a, 'Bob', at, framesA ?? backAt + NEVER_AFTER_MS),
       gapsOnB: await gapsBetween(b, 'Ada', at, framesB ?? backAt + NEVER_AFTER_MS),

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PEER_SCENARIOS } from './peers-lab.ts';
-import { peerChart, peerRows, peerTable } from './peers-report.ts';
+import { audioTable, peerChart, peerRows, peerTable } from './peers-report.ts';
 import { type PeerSample, type PeerSystem, peerRun } from './peers-run.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,7 +45,7 @@ async function measure(): Promise<{ samples: PeerSample[]; measuredAt: string }>
 const { samples, measuredAt } = await measure();
 
 const rows = peerRows(samples, scenarios);
-const table = peerTable(rows, samples, runs);
+const table = [...peerTable(rows, samples, runs), '', ...audioTable(samples, scenarios)];
 if (!values['print-only']) {
   writeFileSync(
     join(root, 'bench/results/peers.json'),
