@@ -283,29 +283,35 @@ for (const scenario of scenarios) {
 }
 
 /**
- * Video frames encoded so far on each of the page's live peer connections that send
- * (recordPeerConnections; the SDK's address polls are throwaway connections without senders).
+ * Video frames encoded and audio packets sent so far on each of the page's live peer connections
+ * that send (recordPeerConnections; the SDK's address polls are throwaway connections without
+ * senders), as `video:audio`.
  */
-function framesEncoded(page: Page): Promise<Record<number, number>> {
+function sentSoFar(page: Page): Promise<Record<number, string>> {
   return page.evaluate(async () => {
     const refs = (window as unknown as { __pcs?: WeakRef<RTCPeerConnection>[] }).__pcs ?? [];
-    const encoded: Record<number, number> = {};
+    const sent: Record<number, string> = {};
     for (const [i, ref] of refs.entries()) {
       const pc = ref?.deref();
       if (!pc || pc.connectionState === 'closed' || pc.getSenders().length === 0) continue;
+      let video = 0;
+      let audio = 0;
       (await pc.getStats()).forEach((s) => {
-        if (s.type === 'outbound-rtp' && s.kind === 'video') encoded[i] = (encoded[i] ?? 0) + s.framesEncoded;
+        if (s.type === 'outbound-rtp' && s.kind === 'video') video += s.framesEncoded;
+        if (s.type === 'outbound-rtp' && s.kind === 'audio') audio += s.packetsSent;
       });
+      sent[i] = `${video}:${audio}`;
     }
-    return encoded;
+    return sent;
   });
 }
 
 /**
  * With no network at all Chrome keeps encoding, queues what it cannot send and delivers it stale
- * when the link is back (outgoing-media.ts): the SDK sends A's video nowhere until B is heard again.
+ * when the link is back (outgoing-media.ts): the SDK sends A's media nowhere until B is heard
+ * again. B, told that A's socket is dead, holds what it sends A too: a router would queue it.
  */
-test('A offline for 5 s (link down): A encodes no video into the dead link, and video comes back both ways', async ({
+test('A offline for 5 s (link down): no media into the dead link from either side, and video comes back both ways', async ({
   lab,
   browserA,
   browserB,
@@ -318,7 +324,7 @@ test('A offline for 5 s (link down): A encodes no video into the dead link, and 
   // add up every overshoot of a busy machine (CI once finished them 6.4 s in).
   const readingAt = async (ms: number) => {
     await ada.page.waitForTimeout(Math.max(0, at + ms - Date.now()));
-    return framesEncoded(ada.page);
+    return sentSoFar(ada.page);
   };
   const before = await readingAt(1_500);
   const after = await readingAt(3_500);
@@ -326,10 +332,15 @@ test('A offline for 5 s (link down): A encodes no video into the dead link, and 
   // Both readings inside the outage, or the comparison says nothing.
   expect(Date.now() - at, 'sampled while the link was down').toBeLessThan(5_000);
   await outage;
-  expect(holds, 'Ada holds her video to Bob').toEqual([1]);
+  expect(holds, 'Ada holds her media to Bob').toEqual([1]);
+  expect(
+    (await mediaDiagnostics(bob.page)).map((d) => d.sendHolds),
+    'Bob holds his media to Ada',
+  ).toEqual([1]);
   const same = Object.keys(after).filter((pc) => before[Number(pc)] !== undefined);
   expect(same.length, 'the same link before and after').toBeGreaterThan(0);
-  for (const pc of same) expect(after[Number(pc)], `frames encoded on pc${pc}`).toBe(before[Number(pc)]);
+  for (const pc of same)
+    expect(after[Number(pc)], `video frames:audio packets on pc${pc}`).toBe(before[Number(pc)]);
   await Promise.all([expectFramesRising(bob.page, 'Ada'), expectFramesRising(ada.page, 'Bob')]);
 });
 

@@ -27,6 +27,10 @@ interface Side {
   drops?: (data: OutageSignal) => boolean;
   /** Our ping, when it answers otherwise than at once with `socketAlive`. */
   ping?: () => Promise<boolean>;
+  /** Participants the server marks as reconnecting. */
+  away: Set<string>;
+  /** Participants whose network we were told is gone. */
+  gone: string[];
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -43,6 +47,8 @@ function room(ids: string[]) {
       socketAlive: true,
       resuming: false,
       deaf: false,
+      away: new Set(),
+      gone: [],
     };
     const ports: ArbiterPorts = {
       send: (to: string, data: OutageSignal) => {
@@ -56,7 +62,8 @@ function room(ids: string[]) {
       socketAlive: () => side.ping?.() ?? Promise.resolve(side.socketAlive),
       resuming: () => side.resuming,
       justResumed: () => false,
-      away: () => false,
+      away: (other) => side.away.has(other),
+      theirNetworkGone: (other) => side.gone.push(other),
     };
     side.arbiter = new OutageArbiter(ports, { scheduler });
     side.arbiter.ours$.subscribe((o) => side.ours.push(o));
@@ -108,6 +115,8 @@ describe('OutageArbiter', () => {
       expect(owners(r, 'a', 'b')).toEqual(['us', 'them']);
       expect(r.get('a').ours).toEqual([{ userId: 'b', reason: 'media-stall', covered: false }]);
       expect(r.get('b').ours).toEqual([]);
+      // Only a path died (a UDP blackhole): both networks are there, nothing is held.
+      expect([r.get('a').gone, r.get('b').gone]).toEqual([[], []]);
     });
   }
 
@@ -190,6 +199,18 @@ describe('OutageArbiter', () => {
     expect(owners(r, 'a', 'b')).toEqual(['them', 'us']);
     expect(r.get('b').ours).toEqual([{ userId: 'a', reason: 'media-stall', covered: false }]);
     expect(r.get('a').ours).toEqual([]);
+    expect([r.get('a').gone, r.get('b').gone]).toEqual([['b'], []]);
+  });
+
+  it('the server marks them reconnecting: theirs at once, and their network is gone', async () => {
+    const r = room(['a', 'b']);
+    r.cut('a', 'b');
+    r.get('a').away.add('b');
+    r.get('a').arbiter.trouble('b', 'media-stall');
+    expect(r.get('a').arbiter.owner('b')).toBe('them');
+    expect(r.get('a').gone).toEqual(['b']);
+    await r.run();
+    expect(r.get('a').ours).toEqual([]);
   });
 
   it('the other side answers that it is resuming (its own network changed): theirs; its stall is covered', async () => {
@@ -202,6 +223,8 @@ describe('OutageArbiter', () => {
     expect(owners(r, 'a', 'b')).toEqual(['them', 'us']);
     expect(r.get('a').ours).toEqual([]);
     expect(r.get('b').ours).toEqual([{ userId: 'a', reason: 'media-stall', covered: true }]);
+    // It answered: its network is back (its socket is), so what we send reaches it.
+    expect(r.get('a').gone).toEqual([]);
   });
 
   it('a decision stands for the whole outage: later signs decide nothing; after recovery a new outage is decided anew', async () => {

@@ -13,7 +13,7 @@ describe('arrivedSince', () => {
   });
 });
 
-/** A link whose pairs' arrivals the test moves, and whose encoder toggles it records. */
+/** A link whose pairs' arrivals the test moves, and whose encoder toggles (by kind) it records. */
 function link() {
   const pc = {} as RTCPeerConnection;
   const state = { arrived: 5, refuse: false, open: true };
@@ -21,8 +21,8 @@ function link() {
   const media = new OutgoingMedia({
     peerConnection: () => (state.open ? pc : null),
     arrivals: async () => new Map([['pair', state.arrived]]),
-    setActive: async (_pc, active) => {
-      toggles.push(`video ${active ? 'on' : 'off'}`);
+    setActive: async (_pc, active, kinds) => {
+      toggles.push(`${kinds.join('+')} ${active ? 'on' : 'off'}`);
       return !(active && state.refuse);
     },
     pollMs: 100,
@@ -55,19 +55,19 @@ describe('OutgoingMedia', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(toggles).toEqual([]);
     await vi.advanceTimersByTimeAsync(100);
-    expect(toggles).toEqual(['video off']);
+    expect(toggles).toEqual(['audio+video off']);
     expect(media.held).toBe(true);
   });
 
-  it('holds a silent path until something arrives from the other side, then sends again', async () => {
+  it('holds a silent path, audio and video, until something arrives from the other side, then sends again', async () => {
     const { media, state, toggles } = link();
     media.hold();
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(toggles).toEqual(['video off']);
+    expect(toggles).toEqual(['audio+video off']);
     expect(media.held).toBe(true);
     state.arrived += 1;
     await vi.advanceTimersByTimeAsync(100);
-    expect(toggles).toEqual(['video off', 'video on']);
+    expect(toggles).toEqual(['audio+video off', 'audio+video on']);
     expect(media.held).toBe(false);
     expect(media.holds).toBe(1);
   });
@@ -84,8 +84,8 @@ describe('OutgoingMedia', () => {
     state.refuse = false;
     await vi.advanceTimersByTimeAsync(100);
     expect(media.held).toBe(false);
-    expect(toggles.filter((t) => t === 'video off')).toHaveLength(1);
-    expect(toggles.at(-1)).toBe('video on');
+    expect(toggles.filter((t) => t === 'audio+video off')).toHaveLength(1);
+    expect(toggles.at(-1)).toBe('audio+video on');
   });
 
   it('forces no keyframe while held (the release restarts the encoders), and spaces keyframes out', async () => {
@@ -93,13 +93,14 @@ describe('OutgoingMedia', () => {
     media.hold();
     await vi.advanceTimersByTimeAsync(100);
     await media.keyframe();
-    expect(toggles).toEqual(['video off']);
+    expect(toggles).toEqual(['audio+video off']);
     state.arrived += 1;
     await vi.advanceTimersByTimeAsync(100);
     await vi.advanceTimersByTimeAsync(1_000);
     await media.keyframe();
     await media.keyframe();
-    expect(toggles).toEqual(['video off', 'video on', 'video off', 'video on']);
+    // A keyframe restarts the video encoders only: audio goes on without a gap.
+    expect(toggles).toEqual(['audio+video off', 'audio+video on', 'video off', 'video on']);
     expect(media.keyframesForced).toBe(1);
   });
 
@@ -111,7 +112,7 @@ describe('OutgoingMedia', () => {
     state.open = false;
     state.arrived += 1;
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(toggles).toEqual(['video off']);
+    expect(toggles).toEqual(['audio+video off']);
     expect(vi.getTimerCount()).toBe(0);
   });
 });

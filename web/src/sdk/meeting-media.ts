@@ -96,6 +96,7 @@ export class MeetingMedia implements ConferenceMedia {
         justResumed: () =>
           deps.resumeState().kind === 'resumed' && deps.now() - this.#episodeEndedAt < JUST_RESUMED_MS,
         away: deps.away,
+        theirNetworkGone: (userId) => this.recovery.mode === 'fast' && mesh.holdSending(userId),
       },
       deps.scheduler ? { scheduler: deps.scheduler } : {},
     );

@@ -73,7 +73,7 @@ export interface PeerLinkLike {
   readonly recovering$: Observable<boolean>;
   /** The other side's decoder is starved: restart our video encoders with a keyframe. */
   forceKeyframe(): Promise<void>;
-  /** Our network went away: send no video until the other side is heard again (outgoing-media.ts). */
+  /** Our network went away, or theirs: send nothing until they are heard again (outgoing-media.ts). */
   holdSending(): void;
   diagnostics(): LinkDiagnostics;
   readonly peerConnection: RTCPeerConnection | null;

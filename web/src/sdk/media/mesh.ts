@@ -211,9 +211,10 @@ export class Mesh {
     this.#send(userId, data);
   }
 
-  /** Our network went away: every link sends no video until its other side is heard again. */
-  holdSending(): void {
-    for (const userId of this.#members.userIds()) this.#members.liveLink(userId)?.holdSending();
+  /** Our network went away (or just `userId`'s): links send nothing until the other side is heard. */
+  holdSending(userId?: string): void {
+    const ids = userId === undefined ? this.#members.userIds() : [userId];
+    for (const id of ids) this.#members.liveLink(id)?.holdSending();
   }
 
   /** Whether some participant other than `userId` still sends us media (stall-watch.ts). */

@@ -16,6 +16,8 @@
  * A decision stands until media from that participant decodes again (ours: until our episode
  * ends), so the later signs of the same outage (ICE `disconnected` at ~7 s, `failed` at ~17 s,
  * a rebuild) decide nothing new, and one decider per pair means both sides hold the same one.
+ * Theirs by 1. or 4. means their network is gone, not just a path: the facade is told, to stop
+ * sending them media that would wait in the network and play late (outgoing-media.ts).
  */
 import { asyncScheduler, map, Observable, type SchedulerLike, Subject } from 'rxjs';
 import { decideOwner, fromWire, type OutageOwner, toWire } from './outage-owner.ts';
@@ -40,6 +42,8 @@ export interface ArbiterPorts {
   justResumed(): boolean;
   /** The server marks the participant as reconnecting: its socket is gone. */
   away(userId: string): boolean;
+  /** Their socket is dead (the server says so, or they do not answer): their network is gone. */
+  theirNetworkGone(userId: string): void;
 }
 
 export interface ArbiterOptions {
@@ -99,8 +103,10 @@ export class OutageArbiter {
   /** A sign that the media path with `userId` broke (a stall, ICE `disconnected`/`failed`). */
   trouble(userId: string, reason: OutageReason): void {
     if (this.#outages.has(userId) || this.#deciding.has(userId)) return;
-    if (this.#ports.away(userId)) this.#settle(userId, 'them', reason);
-    else if (this.#covered()) this.#settle(userId, 'us', reason, true);
+    if (this.#ports.away(userId)) {
+      this.#settle(userId, 'them', reason);
+      this.#ports.theirNetworkGone(userId);
+    } else if (this.#covered()) this.#settle(userId, 'us', reason, true);
     else {
       this.#deciding.add(userId);
       void this.#ports.socketAlive().then((alive) => {
@@ -204,7 +210,10 @@ export class OutageArbiter {
       (answer) => {
         // Decided meanwhile: their probe reached us first, or their verdict did.
         if (!this.#deciding.delete(userId) || this.#outages.has(userId)) return;
-        if (answer?.type !== 'probe-ack' || answer.resuming) this.#settle(userId, 'them', reason);
+        if (answer === null) {
+          this.#settle(userId, 'them', reason);
+          this.#ports.theirNetworkGone(userId);
+        } else if (answer.type !== 'probe-ack' || answer.resuming) this.#settle(userId, 'them', reason);
         else if (!this.#ports.initiates(userId))
           this.#settle(userId, answer.owner ? fromWire(answer.owner) : 'nobody', reason);
         else {

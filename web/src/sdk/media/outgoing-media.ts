@@ -1,6 +1,6 @@
 /**
- * What one link sends, switched through its video encodings: held while we have no network, and
- * restarted on a keyframe request.
+ * What one link sends, switched through its encodings: held while we have no network, or the
+ * other side has none, and video restarted on a keyframe request.
  *
  * With no network at all (the interface is down) Chrome keeps encoding and queues what it cannot
  * send; when the link is back it delivers seconds of stale video at once, and the receiver plays
@@ -10,11 +10,22 @@
  * RTCP, media, on any candidate pair), the stale video is never sent: B 155–331 ms in the 10 of 14
  * runs that did not rebuild, none in the slow mode.
  *
+ * The other side's network gone (their socket is dead: outage-arbiter.ts) is held too, audio
+ * with video: a router queues what it cannot deliver to an address whose link is down (the lab's
+ * neighbour entry for A was INCOMPLETE at the end of the outage) and hands it all over once the
+ * link is back, and A plays that before anything fresh. bench:peers link-down-5s, 3 runs each,
+ * interleaved: B's audio played on A 1 423–1 479 ms late 2–4 s after the link was back (it
+ * catches up ~0.2 s per second), 10–20 ms with the hold; B's video back on A after 949–968 ms,
+ * 160–958 ms with it. Firefox ESR takes `active` false on an audio sender and keeps sending it.
+ *
  * Holding on every broken path was measured and rejected: where Chrome still sends (a UDP
  * blackhole, a stall on the side whose network did not change) the frames sent before the hold
  * are lost, the other side asks for them again after the outage, and since a held encoder adds
  * nothing to Chrome's send history they are still there to resend, seconds old: video stopped
- * again for ~3 s after every 3 s UDP blackhole (against half the runs without the hold).
+ * again for ~3 s after every 3 s UDP blackhole (against half the runs without the hold). The
+ * hold on their side is narrower: their socket dies with their network, never in a UDP blackhole;
+ * after an IP change, a gapless switch or a dual-homed switch, where it holds too, video came
+ * back no later (3 runs each, interleaved).
  *
  * An inactive encoding sends nothing, and one made active again starts with a keyframe
  * (environment.md: frames back in ~65–340 ms instead of 1.3–2.3 s), which is also how a
@@ -38,15 +49,23 @@ export function arrivedSince(before: ReadonlyMap<string, number>, now: ReadonlyM
   return false;
 }
 
+type Kind = 'audio' | 'video';
+const EVERYTHING: readonly Kind[] = ['audio', 'video'];
+const VIDEO: readonly Kind[] = ['video'];
+
 /**
- * Every encoding of the video senders active or not; a sender counts by its m-line, so one whose
- * track was removed during a hold is still released. False when a sender refused (one
+ * Every encoding of the senders of these kinds active or not; a sender counts by its m-line, so
+ * one whose track was removed during a hold is still released. False when a sender refused (one
  * mid-negotiation does): the caller tries again.
  */
-export async function setVideoActive(pc: RTCPeerConnection, active: boolean): Promise<boolean> {
+export async function setSendingActive(
+  pc: RTCPeerConnection,
+  active: boolean,
+  kinds: readonly Kind[],
+): Promise<boolean> {
   const senders = pc
     .getTransceivers()
-    .filter((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped')
+    .filter((t) => kinds.includes(t.receiver.track.kind as Kind) && t.currentDirection !== 'stopped')
     .map((t) => t.sender);
   const done = await Promise.all(
     senders.map(async (sender) => {
@@ -68,7 +87,7 @@ export interface OutgoingMediaDeps {
   peerConnection(): RTCPeerConnection | null;
   /** Per candidate pair, a counter of what arrived on it (link-stats.ts). */
   arrivals?(pc: RTCPeerConnection): Promise<ReadonlyMap<string, number>>;
-  setActive?(pc: RTCPeerConnection, active: boolean): Promise<boolean>;
+  setActive?(pc: RTCPeerConnection, active: boolean, kinds: readonly Kind[]): Promise<boolean>;
   pollMs?: number;
   now?(): number;
 }
@@ -93,7 +112,7 @@ export class OutgoingMedia {
   constructor(deps: OutgoingMediaDeps) {
     this.#deps = {
       arrivals: pairArrivals,
-      setActive: setVideoActive,
+      setActive: setSendingActive,
       pollMs: POLL_MS,
       now: Date.now,
       ...deps,
@@ -123,13 +142,13 @@ export class OutgoingMedia {
     if (!pc || this.held || now - this.#lastKeyframeAt < KEYFRAME_SPACING_MS) return;
     this.#lastKeyframeAt = now;
     this.#keyframes += 1;
-    void this.#toggle(pc, false);
-    await this.#toggle(pc, true);
+    void this.#toggle(pc, false, VIDEO);
+    await this.#toggle(pc, true, VIDEO);
   }
 
   /**
-   * Our network went away: once a poll sees nothing arrive, no video is sent until something
-   * does. A path that still carries something at every poll (a second interface, a blip) is left
+   * Our network went away, or theirs: once a poll sees nothing arrive, nothing is sent until
+   * something does. A path that still carries something at every poll (a second interface, a blip) is left
    * alone: holding it would only restart the encoders and freeze the video ~200 ms.
    */
   hold(): void {
@@ -171,11 +190,11 @@ export class OutgoingMedia {
         }
         this.#phase = 'held';
         this.#holds += 1;
-        void this.#toggle(pc, false);
+        void this.#toggle(pc, false, EVERYTHING);
         return;
       }
       // Released only once every sender took it; a refusal is tried again at the next poll.
-      if (arrived && (await this.#toggle(pc, true))) this.stop();
+      if (arrived && (await this.#toggle(pc, true, EVERYTHING))) this.stop();
     } catch {
       // No stats this time (bounded-stats.ts): the next poll asks again.
     } finally {
@@ -183,8 +202,8 @@ export class OutgoingMedia {
     }
   }
 
-  #toggle(pc: RTCPeerConnection, active: boolean): Promise<boolean> {
-    const next = this.#toggles.then(() => this.#deps.setActive(pc, active)).catch(() => false);
+  #toggle(pc: RTCPeerConnection, active: boolean, kinds: readonly Kind[]): Promise<boolean> {
+    const next = this.#toggles.then(() => this.#deps.setActive(pc, active, kinds)).catch(() => false);
     this.#toggles = next;
     return next;
   }

@@ -201,7 +201,7 @@ export class PeerLink implements PeerLinkLike {
     return this.#outgoing.keyframe();
   }
 
-  /** Our network went away: nothing is sent until the other side is heard again (outgoing-media.ts). */
+  /** Our network went away, or theirs: nothing is sent until they are heard again (outgoing-media.ts). */
   holdSending(): void {
     this.#outgoing.hold();
   }
