@@ -108,11 +108,10 @@ export function audioTable(samples: PeerSample[], scenarios: readonly string[]):
   };
   const { from, to } = AUDIO_WINDOW_MS;
   return [
-    `How late each side played the other's audio ${from / 1000}–${to / 1000} s after the network was whole again, ms: the mean time a sample waited in the receiver's jitter buffer (inbound-rtp audio jitterBufferDelay / jitterBufferEmittedCount over that window), median (min–max) over the runs. About 20–60 ms is a healthy call; more is what a queue delivered late and is still being played.`,
+    `How late each side played the other's audio ${from / 1000}–${to / 1000} s after the network was whole again, ms: the mean time a sample waited in the receiver's jitter buffer (inbound-rtp audio jitterBufferDelay / jitterBufferEmittedCount over that window), median (min–max) over the runs; —: no audio played then (the call was not back). About 20–60 ms is a healthy call; more is what a queue delivered late and is still being played.`,
     '',
-    '| change | audio late on A | | audio late on B | |',
+    '| change | on A: ours | on A: PeerJS | on B: ours | on B: PeerJS |',
     '|---|---|---|---|---|',
-    '| | ours | PeerJS | ours | PeerJS |',
     ...scenarios.map(
       (sc) =>
         `| ${sc} | ${late('ours', sc, 'audioLateOnA')} | ${late('peerjs', sc, 'audioLateOnA')} | ${late('ours', sc, 'audioLateOnB')} | ${late('peerjs', sc, 'audioLateOnB')} |`,
