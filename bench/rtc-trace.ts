@@ -81,7 +81,7 @@ const SCRIPT = `(() => {
             const pair = report.get(s.selectedCandidatePairId);
             now.pair = pair ? cands.get(pair.localCandidateId) + ' > ' + cands.get(pair.remoteCandidateId) + ' ' + pair.state : '?';
           }
-          if (s.type === 'inbound-rtp' && s.kind === 'video') { now.vbytes = s.bytesReceived; now.keys = s.keyFramesDecoded; now.frames = s.framesDecoded; now.dropped = s.framesDropped; now.nack = s.nackCount; now.fpli = s.pliCount; now.recv = s.framesReceived; now.jbt = s.jitterBufferTargetDelay; now.jbe = s.jitterBufferEmittedCount; now.jbd = s.jitterBufferDelay; now.lost = s.packetsLost; }
+          if (s.type === 'inbound-rtp' && s.kind === 'video') { now.vbytes = s.bytesReceived; now.keys = s.keyFramesDecoded; now.frames = s.framesDecoded; now.dropped = s.framesDropped; now.nack = s.nackCount; now.fpli = s.pliCount; now.recv = s.framesReceived; now.jbt = s.jitterBufferTargetDelay; now.jbe = s.jitterBufferEmittedCount; now.jbd = s.jitterBufferDelay; now.lost = s.packetsLost; now.pkIn = s.packetsReceived; now.rtxIn = s.retransmittedPacketsReceived; }
           if (s.type === 'inbound-rtp' && s.kind === 'audio') { now.ajbd = s.jitterBufferDelay; now.ajbe = s.jitterBufferEmittedCount; now.conc = s.concealedSamples; now.abytes = s.bytesReceived; }
           if (s.type === 'outbound-rtp' && s.kind === 'video') { now.pli = s.pliCount; now.fir = s.firCount; now.keysOut = s.keyFramesEncoded; now.encoded = s.framesEncoded; now.sent = s.framesSent; now.target = s.targetBitrate; now.limit = s.qualityLimitationReason; now.rtx = s.retransmittedPacketsSent; now.nackIn = s.nackCount; now.pkts = s.packetsSent; }
         });
@@ -106,7 +106,7 @@ const SCRIPT = `(() => {
           const jb = emitted > 0 ? Math.round((1000 * (now.jbd - prev.jbd)) / emitted) + '/' + Math.round((1000 * (now.jbt - prev.jbt)) / emitted) : '-';
           const aEmitted = now.ajbe - prev.ajbe;
           const ajb = aEmitted > 0 ? Math.round((1000 * (now.ajbd - prev.ajbd)) / aEmitted) : '-';
-          const line = 'audio in +' + (now.abytes - prev.abytes) + 'B jb ' + ajb + ' concealed +' + (now.conc - prev.conc) + ' | recv +' + (now.recv - prev.recv) + ' lost ' + now.lost + ' jb ' + jb + ' decoded +' + (now.frames - prev.frames) + ' dropped +' + (now.dropped - prev.dropped) + ' plisSent ' + now.fpli + ' nack ' + now.nack + ' | encoded +' + (now.encoded - prev.encoded) + ' sent +' + (now.sent - prev.sent) + ' pkts +' + (now.pkts - prev.pkts) + ' target ' + Math.round((now.target || 0) / 1000) + 'k ' + now.limit + ' rtx ' + now.rtx + ' nackIn ' + now.nackIn;
+          const line = 'audio in +' + (now.abytes - prev.abytes) + 'B jb ' + ajb + ' concealed +' + (now.conc - prev.conc) + ' | recv +' + (now.recv - prev.recv) + ' lost ' + now.lost + ' jb ' + jb + ' decoded +' + (now.frames - prev.frames) + ' dropped +' + (now.dropped - prev.dropped) + ' plisSent ' + now.fpli + ' nack ' + now.nack + ' | encoded +' + (now.encoded - prev.encoded) + ' sent +' + (now.sent - prev.sent) + ' pkts +' + (now.pkts - prev.pkts) + ' target ' + Math.round((now.target || 0) / 1000) + 'k ' + now.limit + ' rtx ' + now.rtx + ' nackIn ' + now.nackIn + ' | video pkts in +' + (now.pkIn - prev.pkIn) + ', retransmissions in so far ' + now.rtxIn;
           if (line !== prev.line) add(id, line);
           now.line = line;
         }
