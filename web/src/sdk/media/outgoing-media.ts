@@ -150,8 +150,8 @@ export class OutgoingMedia {
 
   /**
    * Our network went away, or theirs: once a poll sees nothing arrive, nothing is sent until
-   * something does. A path that still carries something at every poll (a second interface, a blip) is left
-   * alone: holding it would only restart the encoders and freeze the video ~200 ms.
+   * something does. A path that still carries something at every poll (a second interface, a
+   * blip) is left alone: holding it would only restart the encoders and freeze the video ~200 ms.
    */
   hold(): void {
     if (this.#phase !== 'sending' || !this.#deps.peerConnection()) return;
