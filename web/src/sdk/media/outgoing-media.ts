@@ -16,8 +16,8 @@
  * link is back, and A plays that before anything fresh. bench:peers link-down-5s, 3 runs each,
  * interleaved: B's audio played on A 1 423–1 479 ms late 2–4 s after the link was back (it
  * catches up ~0.2 s per second), 10–20 ms with the hold; B's video back on A after 949–968 ms,
- * 160–958 ms with it: slow when A asks again for what B sent just before its hold and B still has
- * it (Chromium keeps sent packets ~3 s; a held encoder pushes none out), and A then plays it.
+ * 160–958 ms with it: slow when A asks again for what B sent before its hold and B still has it
+ * to resend (a held encoder pushes nothing out of the send history), and A then plays it.
  * Firefox ESR takes `active` false on an audio sender and keeps sending it.
  *
  * Holding on every broken path was measured and rejected: where Chrome still sends (a UDP
