@@ -9,11 +9,17 @@
 import type { Browser, Page } from '@playwright/test';
 import { expectFramesFlowing } from '../tests/e2e/support/meeting.ts';
 import { NetnsLab } from '../tests/e2e/support/netns.ts';
-import { recordPeerConnections } from '../tests/e2e/support/network.ts';
 import { audioDelayAfter } from './audio-delay.ts';
 import { gapsBetween, installFrameTimes, steadyFrameAt } from './frame-times.ts';
 import { applyChange, PEERJS_URL, type PeerScenario, prepareLab, startPeerjsServer } from './peers-lab.ts';
-import { episodesSince, meetInLab, printTrace, SETTLE_AFTER_MS, SETTLE_BEFORE_MS } from './recovery-netns.ts';
+import {
+  episodesSince,
+  meetInLab,
+  printTrace,
+  recordConnections,
+  SETTLE_AFTER_MS,
+  SETTLE_BEFORE_MS,
+} from './recovery-netns.ts';
 
 export type PeerSystem = 'ours' | 'peerjs';
 
@@ -47,9 +53,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function openPeerjs(browser: Browser, me: string, them: string, caller: boolean): Promise<Page> {
   const context = await browser.newContext();
-  // As meetInLab does for the product: the recorder's serialized functions need tsx's `__name`.
-  await context.addInitScript('globalThis.__name ??= (target) => target;');
-  await recordPeerConnections(context);
+  await recordConnections(context);
   const page = await context.newPage();
   await page.goto(`${PEERJS_URL}/?me=${me}&them=${them}${caller ? '&call=1' : ''}`);
   return page;

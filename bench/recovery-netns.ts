@@ -4,7 +4,7 @@
  * then the change. Needs root. The measurement of one run ({@link measureChange}) is shared with
  * the NAT-lab scenarios (recovery-nat.ts).
  */
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { expectFramesFlowing, joinByLink, type Participant } from '../tests/e2e/support/meeting.ts';
 import { type NetChange, NetnsLab } from '../tests/e2e/support/netns.ts';
 import { recordPeerConnections, selectedCandidatePairs } from '../tests/e2e/support/network.ts';
@@ -94,6 +94,16 @@ async function pathOf(page: Page): Promise<string> {
 }
 
 /**
+ * Records the context's peer connections (recordPeerConnections). tsx (keepNames) wraps named
+ * functions in `__name(…)`, also inside the recorder's serialized functions and those of
+ * selectedCandidatePairs: the page needs it too.
+ */
+export async function recordConnections(context: BrowserContext): Promise<void> {
+  await context.addInitScript('globalThis.__name ??= (target) => target;');
+  await recordPeerConnections(context);
+}
+
+/**
  * A (Ada, whose network changes) and B (Bob) join `serverUrl` from their browsers, with the frame
  * monitor, the peer-connection recorder and, with `trace`, the WebRTC trace.
  */
@@ -106,10 +116,7 @@ export async function meetInLab(
 ): Promise<{ a: Participant; b: Participant }> {
   const query = `recovery=${mode}`;
   const beforeJoin = async (page: Page) => {
-    // tsx (keepNames) wraps named functions in `__name(…)`, also inside the serialized
-    // functions of recordPeerConnections and selectedCandidatePairs: the page needs it too.
-    await page.context().addInitScript('globalThis.__name ??= (target) => target;');
-    await recordPeerConnections(page.context());
+    await recordConnections(page.context());
     if (trace) await installRtcTrace(page);
   };
   const a = await joinByLink(browsers.a, serverUrl, room, 'Ada', { query, beforeJoin });

@@ -51,6 +51,18 @@ function harness(readings: () => ReadonlySet<string>, used = new Map([['b', WIFI
   };
 }
 
+/** The readings in turn, each for its time from the start or the step before: no loss reported. */
+async function expectNoLoss(steps: [ReadonlySet<string>, number][], used?: Map<string, string>) {
+  let reading = steps[0]?.[0] ?? new Set<string>();
+  const h = harness(() => reading, used);
+  for (const [next, ms] of steps) {
+    reading = next;
+    await h.advance(ms);
+  }
+  h.stop();
+  expect(h.losses).toEqual([]);
+}
+
 describe('watchLostAddresses', () => {
   it('reports a link once when two readings in a row lack its address, with when it was last seen', async () => {
     let reading = new Set([WIFI, PHONE]);
@@ -77,13 +89,10 @@ describe('watchLostAddresses', () => {
   });
 
   it('an address last seen on a single-homed host is not lost when a new one shows up', async () => {
-    let reading = new Set(['127.0.0.1', WIFI]);
-    const h = harness(() => reading);
-    await h.advance(300);
-    reading = new Set(['127.0.0.1', '10.200.1.3']); // the next reading, 1 s on: already changed
-    await h.advance(3_000);
-    h.stop();
-    expect(h.losses).toEqual([]);
+    await expectNoLoss([
+      [new Set(['127.0.0.1', WIFI]), 300],
+      [new Set(['127.0.0.1', '10.200.1.3']), 3_000], // the next reading, 1 s on: already changed
+    ]);
   });
 
   it('one reading without the address is not a loss', async () => {
@@ -95,25 +104,21 @@ describe('watchLostAddresses', () => {
   });
 
   it('no other address to move to: no loss (an address change, the browser reports it)', async () => {
-    let reading = new Set([WIFI, PHONE]);
-    const h = harness(() => reading, new Map([['b', WIFI]]));
-    await h.advance(300);
-    reading = new Set(['127.0.0.1']);
-    await h.advance(1_000);
-    h.stop();
-    expect(h.losses).toEqual([]);
+    await expectNoLoss(
+      [
+        [new Set([WIFI, PHONE]), 300],
+        [new Set(['127.0.0.1']), 1_000],
+      ],
+      new Map([['b', WIFI]]),
+    );
   });
 
   it('an address gone with nowhere to move to is not reported when a new one shows up later', async () => {
-    let reading = new Set([WIFI]);
-    const h = harness(() => reading);
-    await h.advance(300);
-    reading = new Set(['127.0.0.1']); // the address changed; Chrome does not know the new one yet
-    await h.advance(1_500);
-    reading = new Set(['127.0.0.1', '10.200.1.3']); // ...and now it does, while the link is restarted
-    await h.advance(1_000);
-    h.stop();
-    expect(h.losses).toEqual([]);
+    await expectNoLoss([
+      [new Set([WIFI]), 300],
+      [new Set(['127.0.0.1']), 1_500], // the address changed; Chrome does not know the new one yet
+      [new Set(['127.0.0.1', '10.200.1.3']), 1_000], // ...and now it does, while the link is restarted
+    ]);
   });
 
   it('a single-homed host is read every singleHomed ms; a second address brings the fast pace back', async () => {

@@ -103,10 +103,8 @@ export class OutageArbiter {
   /** A sign that the media path with `userId` broke (a stall, ICE `disconnected`/`failed`). */
   trouble(userId: string, reason: OutageReason): void {
     if (this.#outages.has(userId) || this.#deciding.has(userId)) return;
-    if (this.#ports.away(userId)) {
-      this.#settle(userId, 'them', reason);
-      this.#ports.theirNetworkGone(userId);
-    } else if (this.#covered()) this.#settle(userId, 'us', reason, true);
+    if (this.#ports.away(userId)) this.#theirNetworkGone(userId, reason);
+    else if (this.#covered()) this.#settle(userId, 'us', reason, true);
     else {
       this.#deciding.add(userId);
       void this.#ports.socketAlive().then((alive) => {
@@ -210,10 +208,8 @@ export class OutageArbiter {
       (answer) => {
         // Decided meanwhile: their probe reached us first, or their verdict did.
         if (!this.#deciding.delete(userId) || this.#outages.has(userId)) return;
-        if (answer === null) {
-          this.#settle(userId, 'them', reason);
-          this.#ports.theirNetworkGone(userId);
-        } else if (answer.type !== 'probe-ack' || answer.resuming) this.#settle(userId, 'them', reason);
+        if (answer === null) this.#theirNetworkGone(userId, reason);
+        else if (answer.type !== 'probe-ack' || answer.resuming) this.#settle(userId, 'them', reason);
         else if (!this.#ports.initiates(userId))
           this.#settle(userId, answer.owner ? fromWire(answer.owner) : 'nobody', reason);
         else {
@@ -241,6 +237,12 @@ export class OutageArbiter {
     this.#carriedProbe.delete(userId);
     this.#outages.set(userId, { owner, reason });
     if (owner === 'us') this.#ours.next({ userId, reason, covered });
+  }
+
+  /** Theirs, and their socket is dead: their network is gone, not just a path. */
+  #theirNetworkGone(userId: string, reason: OutageReason): void {
+    this.#settle(userId, 'them', reason);
+    this.#ports.theirNetworkGone(userId);
   }
 
   /** Sends a question and emits its answer, or null when none came in time. */
