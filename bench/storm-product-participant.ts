@@ -5,10 +5,11 @@
  */
 import { defer, map, of, type Subscription } from 'rxjs';
 import { io } from 'socket.io-client';
-import { type ConfResumeInfo, type Reply, resultCodeName, type SessionInfo } from '../shared/src/index.ts';
+import { type ConfResumeRequest, type Reply, type ResumeInfo, resultCodeName } from '../shared/src/index.ts';
 import { createResumePipeline, type ResumeOutput } from '../web/src/sdk/resume/pipeline.ts';
 import { type ConferenceContext, type ResumePorts, TransportError } from '../web/src/sdk/resume/ports.ts';
 import type { RetryPolicy } from '../web/src/sdk/resume/retry-policy.ts';
+import { singleRequestResume } from '../web/src/sdk/resume/single-request-resume.ts';
 import { isResuming } from '../web/src/sdk/resume/state.ts';
 import { watchNetwork, watchOnline } from '../web/src/sdk/resume/watch-network.ts';
 import { type ClientSocket, SignalClient } from '../web/src/sdk/signal/signal-client.ts';
@@ -35,7 +36,7 @@ export class ProductParticipant implements Participant {
   readonly #hooks: Hooks;
   #token = '';
   #conference: ConferenceContext | null = null;
-  #loginResume: Promise<Reply<SessionInfo>> | null = null;
+  #loginResume: Promise<Reply<ResumeInfo>> | null = null;
   #armed = false;
   #sawDrop = false;
   /** The socket SignalClient made last (it keeps its own private). */
@@ -148,21 +149,14 @@ export class ProductParticipant implements Participant {
     this.#hooks.finished();
   }
 
-  /** `MeetingClient.resumePorts()` without media. */
+  /** `MeetingClient.resumePorts()` without media: one request resumes the login and the conference. */
   #ports(): ResumePorts {
     return {
-      resumeLogin: () => defer(() => this.#resumeLogin()),
-      resumeConference: (ctx) =>
-        defer(
-          (): Promise<Reply<ConfResumeInfo>> =>
-            transport(() =>
-              this.#signal.request(
-                'conf:resume',
-                { handle: ctx.handle, lastSeq: ctx.lastSeq },
-                UNTIL_ANSWERED,
-              ),
-            ),
-        ),
+      ...singleRequestResume({
+        resumeLogin: (conference) => this.#resumeLogin(conference),
+        resumeConference: (conference) =>
+          transport(() => this.#signal.request('conf:resume', conference, UNTIL_ANSWERED)),
+      }),
       conference: () => (this.#conference ? { ...this.#conference } : null),
       // No media here: a storm is signaling only, and no media trigger starts its episodes.
       mediaRecovered: () => of(true),
@@ -178,17 +172,21 @@ export class ProductParticipant implements Participant {
     };
   }
 
-  /** As `MeetingClient.#resumeLogin`: one at a time, each with the newest token. */
-  #resumeLogin(): Promise<Reply<SessionInfo>> {
+  /** As `LoginSession.resume`: one at a time, each with the newest token. */
+  #resumeLogin(conference?: ConfResumeRequest): Promise<Reply<ResumeInfo>> {
     const previous = this.#loginResume ?? Promise.resolve();
     const attempt = previous
       .catch(() => undefined)
-      .then(async (): Promise<Reply<SessionInfo>> => {
+      .then(async (): Promise<Reply<ResumeInfo>> => {
         if (this.#armed) this.attempts++;
         const token = this.#token;
         const reply = await transport(async () => {
           await this.#signal.replaceSocket();
-          return this.#signal.request('resume', { token }, UNTIL_ANSWERED);
+          return this.#signal.request(
+            'resume',
+            conference ? { token, conference } : { token },
+            UNTIL_ANSWERED,
+          );
         });
         if (reply.code === 0) this.#token = reply.resumeToken;
         return reply;

@@ -5,8 +5,8 @@
  * generator keeps up with the server.
  *
  * What the product participant keeps of the SDK's resume: a new socket per attempt, `resume`
- * with the newest single-use token, then `conf:resume` with the original handle and the last
- * sequence seen; a failure retried on the policy (or after `retryAfterMs`, if longer) inside the
+ * with the newest single-use token, naming `conf:resume`'s original handle and the last
+ * sequence seen in the same request; a failure retried on the policy (or after `retryAfterMs`, if longer) inside the
  * 60 s window or final, as the SDK's `classifyError` decides (lost connections, RATE_LIMITED and
  * "log in first" refusals are retried: every attempt here starts with the login). What it leaves out: the network
  * watch, trigger coalescing and episode events; a failed conference step starts over at the login
@@ -130,7 +130,7 @@ abstract class WireParticipant implements Participant {
   }
 }
 
-/** Our server: login, join; after the drop `resume` then `conf:resume` on a new connection. */
+/** Our server: login, join; after the drop one `resume` naming the conference, on a new connection. */
 export class WireProductParticipant extends WireParticipant {
   #token = '';
   #handle = 0;
@@ -162,10 +162,13 @@ export class WireProductParticipant extends WireParticipant {
 
   protected async attempt(): Promise<boolean> {
     await this.socket.connect(undefined, CONNECT_TIMEOUT_MS);
-    const login = await this.request('resume', { token: this.#token });
+    // As the SDK: the conference rides on the login's resume; a refused one is a failed attempt.
+    const conference = { handle: this.#handle, lastSeq: this.#lastSeq };
+    const login = await this.request('resume', { token: this.#token, conference });
     this.#token = String(login.resumeToken);
     if (this.armed && Number.isNaN(this.loginAt)) this.loginAt = Date.now();
-    const conf = await this.request('conf:resume', { handle: this.#handle, lastSeq: this.#lastSeq });
+    const conf = login.conference as Reply;
+    if (conf.code !== 0) throw new Refused(conf);
     const replay = conf.replay as { code: number; events?: { seq: number }[] };
     const replayed = replay.code === 0 ? (replay.events ?? []).map((e) => e.seq) : [];
     this.#handle = Number(conf.handle);

@@ -56,6 +56,11 @@ export interface SessionInfo extends IceConfig {
   resumeToken: string;
 }
 
+/** A `resume` reply: with `conference` when the request named one (absent if the login failed). */
+export interface ResumeInfo extends SessionInfo {
+  conference?: Reply<ConfResumeInfo>;
+}
+
 export interface JoinInfo {
   handle: number;
   room: string;
@@ -80,7 +85,7 @@ export type Ack<T extends object = object> = (reply: Reply<T>) => void;
 
 export interface ClientToServerEvents {
   login: (req: LoginRequest, ack: Ack<SessionInfo>) => void;
-  resume: (req: ResumeRequest, ack: Ack<SessionInfo>) => void;
+  resume: (req: ResumeRequest, ack: Ack<ResumeInfo>) => void;
   logout: (req: LogoutRequest, ack: Ack) => void;
   'conf:join': (req: ConfJoinRequest, ack: Ack<JoinInfo>) => void;
   'conf:leave': (req: ConfLeaveRequest, ack: Ack) => void;

@@ -24,14 +24,12 @@ export const loginSchema = z.strictObject({
   password: z.string().min(1).max(LIMITS.password).optional(),
 });
 
-export const resumeSchema = z.strictObject({
-  token: z.string().min(16).max(LIMITS.resumeToken),
-});
+const resumeToken = z.string().min(16).max(LIMITS.resumeToken);
 
 export const logoutSchema = z.strictObject({});
 
 /** The JSON body of `POST LEAVE_BEACON_PATH` (http-paths.ts). */
-export const leaveBeaconSchema = resumeSchema;
+export const leaveBeaconSchema = z.strictObject({ token: resumeToken });
 export type LeaveBeaconRequest = z.infer<typeof leaveBeaconSchema>;
 
 export const confJoinSchema = z.strictObject({ room: roomId });
@@ -42,6 +40,15 @@ export const confResumeSchema = z.strictObject({
   handle,
   /** The last conference sequence number the client saw. */
   lastSeq: z.number().int().min(0),
+});
+
+export const resumeSchema = z.strictObject({
+  token: resumeToken,
+  /**
+   * The conference to resume once the login has: its reply rides on this one, so a resume is one
+   * request, not two round trips (and half the packets for the server in a storm).
+   */
+  conference: confResumeSchema.optional(),
 });
 
 const sdp = z.string().max(LIMITS.signalBytes);

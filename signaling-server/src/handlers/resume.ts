@@ -1,11 +1,13 @@
-import type { Replay } from '../../../shared/src/protocol.ts';
+import type { ConfResumeInfo, Replay, Reply } from '../../../shared/src/protocol.ts';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
+import type { ConfResumeRequest } from '../../../shared/src/schemas.ts';
 import { iceConfigFor } from '../ice-servers.ts';
 import { addressKey } from '../rate-limit.ts';
 import { joinConfInfo, type Seats } from '../seats.ts';
 import type { HandleRecord } from '../store/store.ts';
 import { rotateToken, takeSessionByToken } from '../tokens.ts';
 import {
+  type AppSocket,
   type CoreDeps,
   confRoom,
   fail,
@@ -23,7 +25,8 @@ const RECENT_CHAT = 100;
 
 /**
  * `resume` (login resume with the single-use token) and `conf:resume` (new handle in place of
- * the original, plus the replay of what was missed).
+ * the original, plus the replay of what was missed). A `resume` naming its conference does both,
+ * in that order, in one request: the SDK's way, one round trip where a phone's RTT counts.
  */
 export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers, 'resume' | 'conf:resume'> {
   const { config, store, io, clock, deadlines, locks, metrics, limiter, logThrottle, logger, seats } = deps;
@@ -122,77 +125,97 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     });
   };
 
+  const resumeLogin: Handler<'resume'> = async (socket, req) => {
+    if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
+    const address = addressKey(socket.handshake.address);
+    const byAddress = await limiter.hit(`resume:addr:${address}`, limits.resumePerAddress);
+    if (!byAddress.ok) {
+      if (byAddress.first) logger.warn({ address }, 'resume rate-limited');
+      return fail(ResultCode.RATE_LIMITED, 'too many resume attempts', byAddress.retryAfterMs);
+    }
+    // Before the token is taken: a refusal must not spend it.
+    const full = addressFull(deps, socket);
+    if (full) return full;
+    // Consumes the token: a wrong token consumes nothing, so the real session is unaffected.
+    const session = await takeSessionByToken(store, req.token);
+    if (!session?.tokenHash) {
+      deps.addressSessions.remove(socket.id);
+      warnOnce(`resume rejected:${address}`, { address }, 'resume token rejected');
+      return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
+    }
+    const { userId, name, socketId: previousSocket } = session;
+    const bySession = await limiter.hit(`resume:session:${userId}`, limits.resumePerSession);
+    if (!bySession.ok) {
+      // A refused resume must not cost the session: the token it presented stays valid.
+      await store.setToken(userId, session.tokenHash);
+      deps.addressSessions.remove(socket.id);
+      if (bySession.first) logger.warn({ userId }, 'resume rate-limited');
+      return fail(ResultCode.RATE_LIMITED, 'too many resumes of this session', bySession.retryAfterMs);
+    }
+    await store.attachSession(userId, refOf(socket));
+    await deadlines.cancel(sessionTimerKey(userId));
+    // The session could have expired between the take and the attach (another process's
+    // expiry, a slow store): then there is nothing to resume.
+    if (!(await store.getSession(userId))) {
+      deps.addressSessions.remove(socket.id);
+      return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
+    }
+    const resumeToken = await rotateToken(store, userId);
+    socket.data.userId = userId;
+    socket.data.name = name;
+    socket.data.loginResumed = true;
+    // The old socket may still look open (a dead path not yet noticed): it is replaced. Its
+    // own disconnect handling holds the seats it served until `conf:resume`.
+    if (previousSocket && previousSocket !== refOf(socket)) io.in(previousSocket).disconnectSockets(true);
+    logger.info({ userId, replacedSocket: previousSocket !== null }, 'login resumed');
+    // Fresh TURN credentials: the ICE restart this resume leads to may need a new allocation.
+    return { code: 0, userId, name, resumeToken, ...iceConfigFor(config.ice, userId, clock) };
+  };
+
+  /**
+   * Only on a socket whose login resume succeeded, only for a handle of that login session
+   * (spec §7). Failures are counted per session; past `confResumeFailuresPerSession` in a
+   * window the session gets RATE_LIMITED: probing for handles is cut short, and a failed
+   * attempt never touches the handle it named.
+   */
+  const countedConfResume: Handler<'conf:resume'> = async (socket, req) => {
+    const userId = socket.data.userId;
+    if (!userId || !socket.data.loginResumed) {
+      return fail(ResultCode.LOGIN_RESUME_REQUIRED, 'resume the login on this socket first');
+    }
+    const failuresKey = `conf-resume:failures:${userId}`;
+    const allowed = await limiter.check(failuresKey, limits.confResumeFailuresPerSession);
+    if (!allowed.ok) {
+      if (allowed.first) logger.warn({ userId }, 'conference resume rate-limited');
+      return fail(ResultCode.RATE_LIMITED, 'too many failed conference resumes', allowed.retryAfterMs);
+    }
+    const reply = await confResume(socket, req);
+    if (reply.code !== 0) {
+      await limiter.note(failuresKey);
+      warnOnce(`conf resume refused:${userId}`, { userId, code: reply.code }, 'conference resume refused');
+    }
+    return reply;
+  };
+
+  /**
+   * The conference part of a `resume` that named one. The login has resumed and its token
+   * rotated: whatever happens here, that reply must reach the client, or the session is lost.
+   */
+  async function confAfterLogin(socket: AppSocket, req: ConfResumeRequest): Promise<Reply<ConfResumeInfo>> {
+    try {
+      return await countedConfResume(socket, req);
+    } catch (err) {
+      logger.error({ err, userId: socket.data.userId }, 'conference resume failed');
+      return fail(ResultCode.SERVER_UNAVAILABLE, 'the server failed to resume the conference');
+    }
+  }
+
   return {
     async resume(socket, req) {
-      if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
-      const address = addressKey(socket.handshake.address);
-      const byAddress = await limiter.hit(`resume:addr:${address}`, limits.resumePerAddress);
-      if (!byAddress.ok) {
-        if (byAddress.first) logger.warn({ address }, 'resume rate-limited');
-        return fail(ResultCode.RATE_LIMITED, 'too many resume attempts', byAddress.retryAfterMs);
-      }
-      // Before the token is taken: a refusal must not spend it.
-      const full = addressFull(deps, socket);
-      if (full) return full;
-      // Consumes the token: a wrong token consumes nothing, so the real session is unaffected.
-      const session = await takeSessionByToken(store, req.token);
-      if (!session?.tokenHash) {
-        deps.addressSessions.remove(socket.id);
-        warnOnce(`resume rejected:${address}`, { address }, 'resume token rejected');
-        return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
-      }
-      const { userId, name, socketId: previousSocket } = session;
-      const bySession = await limiter.hit(`resume:session:${userId}`, limits.resumePerSession);
-      if (!bySession.ok) {
-        // A refused resume must not cost the session: the token it presented stays valid.
-        await store.setToken(userId, session.tokenHash);
-        deps.addressSessions.remove(socket.id);
-        if (bySession.first) logger.warn({ userId }, 'resume rate-limited');
-        return fail(ResultCode.RATE_LIMITED, 'too many resumes of this session', bySession.retryAfterMs);
-      }
-      await store.attachSession(userId, refOf(socket));
-      await deadlines.cancel(sessionTimerKey(userId));
-      // The session could have expired between the take and the attach (another process's
-      // expiry, a slow store): then there is nothing to resume.
-      if (!(await store.getSession(userId))) {
-        deps.addressSessions.remove(socket.id);
-        return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
-      }
-      const resumeToken = await rotateToken(store, userId);
-      socket.data.userId = userId;
-      socket.data.name = name;
-      socket.data.loginResumed = true;
-      // The old socket may still look open (a dead path not yet noticed): it is replaced. Its
-      // own disconnect handling holds the seats it served until `conf:resume`.
-      if (previousSocket && previousSocket !== refOf(socket)) io.in(previousSocket).disconnectSockets(true);
-      logger.info({ userId, replacedSocket: previousSocket !== null }, 'login resumed');
-      // Fresh TURN credentials: the ICE restart this resume leads to may need a new allocation.
-      return { code: 0, userId, name, resumeToken, ...iceConfigFor(config.ice, userId, clock) };
+      const login = await resumeLogin(socket, req);
+      if (login.code !== 0 || !req.conference) return login;
+      return { ...login, conference: await confAfterLogin(socket, req.conference) };
     },
-
-    /**
-     * Only on a socket whose login resume succeeded, only for a handle of that login session
-     * (spec §7). Failures are counted per session; past `confResumeFailuresPerSession` in a
-     * window the session gets RATE_LIMITED: probing for handles is cut short, and a failed
-     * attempt never touches the handle it named.
-     */
-    async 'conf:resume'(socket, req) {
-      const userId = socket.data.userId;
-      if (!userId || !socket.data.loginResumed) {
-        return fail(ResultCode.LOGIN_RESUME_REQUIRED, 'resume the login on this socket first');
-      }
-      const failuresKey = `conf-resume:failures:${userId}`;
-      const allowed = await limiter.check(failuresKey, limits.confResumeFailuresPerSession);
-      if (!allowed.ok) {
-        if (allowed.first) logger.warn({ userId }, 'conference resume rate-limited');
-        return fail(ResultCode.RATE_LIMITED, 'too many failed conference resumes', allowed.retryAfterMs);
-      }
-      const reply = await confResume(socket, req);
-      if (reply.code !== 0) {
-        await limiter.note(failuresKey);
-        warnOnce(`conf resume refused:${userId}`, { userId, code: reply.code }, 'conference resume refused');
-      }
-      return reply;
-    },
+    'conf:resume': countedConfResume,
   };
 }

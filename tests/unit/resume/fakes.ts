@@ -74,6 +74,8 @@ export interface FakePortsScript {
 /** Ports that record the virtual time of every call. */
 export class FakePorts implements ResumePorts {
   readonly loginCalls: number[] = [];
+  /** The conference each login resume was told the next conference resume will name. */
+  readonly loginContexts: (ConferenceContext | null | undefined)[] = [];
   readonly confCalls: number[] = [];
   readonly confContexts: ConferenceContext[] = [];
   readonly probeCalls: number[] = [];
@@ -89,9 +91,10 @@ export class FakePorts implements ResumePorts {
     return (list[Math.min(index, list.length - 1)] as Script<T>)();
   }
 
-  resumeLogin(): Observable<Reply<SessionInfo>> {
+  resumeLogin(ctx?: ConferenceContext | null): Observable<Reply<SessionInfo>> {
     return defer(() => {
       this.loginCalls.push(this.scheduler.now());
+      this.loginContexts.push(ctx);
       return this.pick(this.script.login, this.loginCalls.length - 1, 'login');
     });
   }

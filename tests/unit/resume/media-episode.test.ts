@@ -111,6 +111,8 @@ describe('a media-triggered episode', () => {
     );
     expect(ports.loginCalls).toEqual([0, 3_000]);
     expect(ports.confContexts).toEqual([CONFERENCE, { ...CONFERENCE, handle: H1 }]);
+    // Each login resume names the conference resume that follows it (one request on the wire).
+    expect(ports.loginContexts).toEqual(ports.confContexts);
     const result = summary(log).filter(([e]) => e === 'CONF_RESUME_RESULT');
     expect(result).toEqual([['CONF_RESUME_RESULT', H2, 0, 4_080]]);
     const last = log.flatMap(({ out }) => (out.type === 'notify' ? [out.notification] : [])).at(-1);

@@ -51,6 +51,7 @@ describe('rule 1: in a conference, success', () => {
     expect(ports.loginCalls).toEqual([0]);
     expect(ports.confCalls).toEqual([50]);
     expect(ports.confContexts).toEqual([CONFERENCE]);
+    expect(ports.loginContexts).toEqual([CONFERENCE]);
 
     // The facade's actions, each before the notifications of the same instant.
     expect(log.map(({ t, out }) => [t, out.type])).toEqual([

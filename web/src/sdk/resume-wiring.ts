@@ -4,12 +4,7 @@
  * outputs go back to them, in the order ARCHITECTURE.md's path of one resume describes.
  */
 import { BehaviorSubject, defer, type Observable, type Subscription } from 'rxjs';
-import {
-  type ConfResumeInfo,
-  type Reply,
-  type TSDK_S_LOCAL_ADDRESS,
-  TsdkEvent,
-} from '../../../shared/src/index.ts';
+import { type TSDK_S_LOCAL_ADDRESS, TsdkEvent } from '../../../shared/src/index.ts';
 import type { MeetingClientOptions } from './client-types.ts';
 import type { ConferenceRoom } from './conference/conference-room.ts';
 import type { Logger } from './logger.ts';
@@ -17,7 +12,8 @@ import type { MeetingMedia } from './meeting-media.ts';
 import type { Notifier } from './notifier.ts';
 import { pipelineCall, socketAnswers, UNTIL_ANSWERED } from './requests.ts';
 import { createResumePipeline, type ResumeOutput } from './resume/pipeline.ts';
-import type { ConferenceContext, ResumePorts } from './resume/ports.ts';
+import type { ResumePorts } from './resume/ports.ts';
+import { singleRequestResume } from './resume/single-request-resume.ts';
 import { IDLE, isResuming, type ResumeState } from './resume/state.ts';
 import { type NetworkInputs, watchNetwork, watchOnline } from './resume/watch-network.ts';
 import type { LoginSession } from './session/login-session.ts';
@@ -91,14 +87,11 @@ export class ResumeWiring {
   ports(): ResumePorts {
     const { signal, login, room, media, assertOpen } = this.#deps;
     return {
-      resumeLogin: () => defer(() => login.resume(assertOpen)),
-      resumeConference: (ctx: ConferenceContext) =>
-        defer(
-          (): Promise<Reply<ConfResumeInfo>> =>
-            pipelineCall(() =>
-              signal.request('conf:resume', { handle: ctx.handle, lastSeq: ctx.lastSeq }, UNTIL_ANSWERED),
-            ),
-        ),
+      ...singleRequestResume({
+        resumeLogin: (conference) => login.resume(assertOpen, conference),
+        resumeConference: (conference) =>
+          pipelineCall(() => signal.request('conf:resume', conference, UNTIL_ANSWERED)),
+      }),
       conference: () => {
         const c = room.view;
         return c ? { handle: c.handle, room: c.room, lastSeq: c.lastSeq } : null;

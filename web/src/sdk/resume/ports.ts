@@ -41,9 +41,11 @@ export interface ResumePorts {
   /**
    * Open a fresh socket and present the stored resume token. Emits the server's reply once
    * and completes; errors (with a `TransportError`) when the server could not be reached.
-   * On success the implementation has stored the rotated token.
+   * On success the implementation has stored the rotated token. `ctx` is the conference the
+   * next `resumeConference` will name: an implementation may ask for it in the same request
+   * and answer that call from the reply it already has.
    */
-  resumeLogin(): Observable<Reply<SessionInfo>>;
+  resumeLogin(ctx?: ConferenceContext | null): Observable<Reply<SessionInfo>>;
   /** Ask the server to resume the conference on the socket whose login just resumed. */
   resumeConference(ctx: ConferenceContext): Observable<Reply<ConfResumeInfo>>;
   /** The conference the client is in right now, or null. Read once when an episode starts. */

@@ -52,7 +52,7 @@ export function resumeConference({
     const resume = () => replyOutcome(ports.resumeConference(context));
     const attempt = (cause: AttemptCause): Observable<Outcome> =>
       needsLogin(cause)
-        ? replyOutcome(ports.resumeLogin()).pipe(
+        ? replyOutcome(ports.resumeLogin(context)).pipe(
             mergeMap((login) =>
               login.ok
                 ? resume()

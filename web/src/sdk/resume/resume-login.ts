@@ -30,7 +30,7 @@ export function resumeLogin({
   conference,
   scheduler,
 }: ResumeLoginOptions): Observable<StageItem> {
-  return retryAttempts(() => replyOutcome(ports.resumeLogin()), loop).pipe(
+  return retryAttempts(() => replyOutcome(ports.resumeLogin(conference)), loop).pipe(
     mergeMap((item): Observable<StageItem> => {
       if (item.type === 'attempt') return of({ type: 'event', event: { type: 'attempt-started' } });
       const at = scheduler.now();

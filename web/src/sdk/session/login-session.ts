@@ -3,8 +3,10 @@
  * resuming the login on a fresh socket (spec §3, step 3 of ARCHITECTURE.md's path of one resume).
  */
 import {
+  type ConfResumeRequest,
   type Reply,
   ResultCode,
+  type ResumeInfo,
   type SessionInfo,
   TSDK_SUCCESS,
   TsdkEvent,
@@ -88,20 +90,21 @@ export class LoginSession {
    * One login resume at a time, even when the pipeline aborts an attempt: an aborted attempt
    * whose `resume` already reached the server has spent the token, and only its reply carries
    * the rotated one. So a new attempt first lets the previous one settle (a dead socket fails it
-   * at once), then goes on with whatever token is current.
+   * at once), then goes on with whatever token is current. With `conference` the server resumes
+   * that conference too, after the login, and its reply comes with this one.
    */
-  resume(assertOpen: () => void): Promise<Reply<SessionInfo>> {
+  resume(assertOpen: () => void, conference?: ConfResumeRequest): Promise<Reply<ResumeInfo>> {
     const { signal } = this.#deps;
     const previous = this.#resuming ?? Promise.resolve();
     const attempt = previous
       .catch(() => undefined)
-      .then(async (): Promise<Reply<SessionInfo>> => {
+      .then(async (): Promise<Reply<ResumeInfo>> => {
         assertOpen();
         const token = this.#token;
         if (!token) return { code: ResultCode.RESUME_TOKEN_REJECTED, message: 'no resume token' };
         const reply = await pipelineCall(async () => {
           await signal.replaceSocket();
-          return signal.request('resume', { token }, UNTIL_ANSWERED);
+          return signal.request('resume', conference ? { token, conference } : { token }, UNTIL_ANSWERED);
         });
         if (reply.code === 0) {
           this.#token = reply.resumeToken;

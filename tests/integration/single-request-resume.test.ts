@@ -1,0 +1,129 @@
+/**
+ * A `resume` naming its conference (the SDK's way): the login, then the conference, in one
+ * request and one reply. Everything `conf:resume` guarantees holds; the login's reply is never
+ * lost to a conference part that fails.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResultCode } from '../../shared/src/result-codes.ts';
+import type { Store } from '../../signaling-server/src/store/store.ts';
+import { dropAnn, ok, type StartOptions, startServer, type TestServer } from './helpers.ts';
+
+let server: TestServer;
+
+afterEach(async () => {
+  await server.close();
+});
+
+async function annDropsOut(options?: StartOptions) {
+  server = await startServer(options);
+  const dropped = await dropAnn(server);
+  await dropped.bob.client.settle();
+  return dropped;
+}
+
+/** The store with `getHandle` failing while `broken()` says so. */
+function getHandleFailsWhile(broken: () => boolean): StartOptions['wrapStore'] {
+  return (inner) =>
+    new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === 'getHandle') {
+          return async (...args: Parameters<Store['getHandle']>) => {
+            if (broken()) throw new Error('store down');
+            return target.getHandle(...args);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+}
+
+describe('resume naming the conference', () => {
+  it('resumes the login, then the conference: a new handle, the replay, one `replaced`', async () => {
+    const { ann, bob, ja, jb, annLastSeq } = await annDropsOut();
+    // Something Ann missed while away.
+    ok(await bob.client.call('chat:send', { handle: jb.handle, id: 'm1', text: 'still there?' }));
+    const s2 = await server.connect();
+    const reply = ok(
+      await s2.call('resume', {
+        token: ann.session.resumeToken,
+        conference: { handle: ja.handle, lastSeq: annLastSeq },
+      }),
+    );
+    expect(reply).toMatchObject({ userId: ann.session.userId, name: 'Ann' });
+    expect(reply.resumeToken).not.toBe(ann.session.resumeToken);
+    const conf = ok(reply.conference ?? { code: ResultCode.SERVER_UNAVAILABLE, message: 'absent' });
+    expect(conf).toMatchObject({ originalHandle: ja.handle, room: 'r1', info: ja.info });
+    expect(conf.handle).not.toBe(ja.handle);
+    expect(conf.roster.map((p) => [p.handle, p.status])).toEqual([
+      [conf.handle, 'connected'],
+      [jb.handle, 'connected'],
+    ]);
+    // The replay: the status Ann's drop caused, the chat, and her own replacement, once each.
+    const replayed = conf.replay.code === 0 ? conf.replay.events : [];
+    expect(replayed.map((e) => e.kind)).toEqual(['status', 'chat', 'replaced']);
+    await bob.client.event('replaced');
+    await bob.client.settle();
+    expect(bob.client.events.map((e) => e.kind)).toEqual(['status', 'chat', 'replaced']);
+    // This socket serves the new handle; the rotated token resumes the next drop.
+    ok(await s2.call('chat:send', { handle: conf.handle, id: 'm2', text: 'back' }));
+    s2.disconnect();
+    const s3 = await server.connect();
+    await s3.resume(reply.resumeToken);
+    expect((await s3.confResume(conf.handle, conf.seq)).originalHandle).toBe(conf.handle);
+  });
+
+  it('a refused token resumes nothing: no conference part, the seat still held, the token still good', async () => {
+    const { ann, ja, annLastSeq } = await annDropsOut();
+    const s2 = await server.connect();
+    const conference = { handle: ja.handle, lastSeq: annLastSeq };
+    const refused = await s2.call('resume', { token: 'x'.repeat(43), conference });
+    expect(refused).toEqual({
+      code: ResultCode.RESUME_TOKEN_REJECTED,
+      message: 'the resume token is wrong, used or expired',
+    });
+    expect((await server.store.getHandle(ja.handle))?.state).toBe('live');
+    const s3 = await server.connect();
+    const reply = ok(await s3.call('resume', { token: ann.session.resumeToken, conference }));
+    expect(reply.conference?.code).toBe(0);
+  });
+
+  it('a refused conference part leaves the login resumed, with its new token; `conf:resume` then works', async () => {
+    const { ann, bob, ja, jb, annLastSeq } = await annDropsOut();
+    const s2 = await server.connect();
+    // Bob's handle is not Ann's.
+    const reply = ok(
+      await s2.call('resume', {
+        token: ann.session.resumeToken,
+        conference: { handle: jb.handle, lastSeq: 0 },
+      }),
+    );
+    expect(reply.conference).toMatchObject({ code: ResultCode.HANDLE_UNKNOWN });
+    expect((await server.store.getHandle(jb.handle))?.state).toBe('live');
+    const info = await s2.confResume(ja.handle, annLastSeq);
+    expect(info.originalHandle).toBe(ja.handle);
+    await bob.client.event('replaced');
+    // The login's token was rotated by this resume: the old one is spent.
+    const s3 = await server.connect();
+    expect((await s3.call('resume', { token: ann.session.resumeToken })).code).toBe(
+      ResultCode.RESUME_TOKEN_REJECTED,
+    );
+    ok(await s3.call('resume', { token: reply.resumeToken }));
+  });
+
+  it('a conference part that fails in the store still returns the login, and the seat waits for a retry', async () => {
+    let broken = false;
+    const { ann, ja, annLastSeq } = await annDropsOut({ wrapStore: getHandleFailsWhile(() => broken) });
+    broken = true;
+    const s2 = await server.connect();
+    const conference = { handle: ja.handle, lastSeq: annLastSeq };
+    const reply = ok(await s2.call('resume', { token: ann.session.resumeToken, conference }));
+    expect(reply.conference).toEqual({
+      code: ResultCode.SERVER_UNAVAILABLE,
+      message: 'the server failed to resume the conference',
+    });
+    expect(server.logs.some((l) => l.msg === 'conference resume failed')).toBe(true);
+    broken = false;
+    expect((await s2.confResume(ja.handle, annLastSeq)).originalHandle).toBe(ja.handle);
+  });
+});
