@@ -1,8 +1,9 @@
 /**
  * Signaling resume latency in real Chromium: A and B in a meeting, A goes offline for 5 s,
  * then online. Measures, inside A's page, `online` event → LOGIN_RESUME_RESULT and
- * → CONF_RESUME_RESULT. Run: npm run bench:resume-signal [-- --runs N]
- * Writes bench/results/resume-signal.json and prints a markdown table.
+ * → CONF_RESUME_RESULT. Run: npm run bench:resume-signal [-- --runs N --rtt MS]
+ * Writes bench/results/resume-signal.json (with --rtt: resume-signal-rtt-MS.json, A's page
+ * behind a path of that round trip) and prints a markdown table.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,14 +13,21 @@ import { chromium, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../tests/e2e/support/chromium.ts';
 import { joinByLink } from '../tests/e2e/support/meeting.ts';
 import { startTestServer } from '../tests/e2e/support/server.ts';
+import { startDelayProxy } from './delay-proxy.ts';
 import { type Summary, summarize } from './stats.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, offline: { type: 'string', default: '5000' } },
+  options: {
+    runs: { type: 'string', default: '7' },
+    offline: { type: 'string', default: '5000' },
+    rtt: { type: 'string', default: '0' },
+  },
 });
 const runs = Number(values.runs);
 const offlineMs = Number(values.offline);
+/** With a round trip: A's page (HTTP and socket) goes through bench/delay-proxy.ts, B's does not. */
+const rttMs = Number(values.rtt);
 const GOAL_MS = 150;
 
 async function lastOnlineAndResults(page: Page) {
@@ -37,15 +45,21 @@ async function lastOnlineAndResults(page: Page) {
 }
 
 const server = await startTestServer();
+const proxy = rttMs > 0 ? await startDelayProxy({ host: '127.0.0.1', port: server.port }, rttMs / 2) : null;
 const browser = await chromium.launch(chromiumLaunchOptions());
 const toLogin: number[] = [];
 const toConf: number[] = [];
 try {
-  for (const via of ['localhost', '127.0.0.1']) {
-    const url = via === 'localhost' ? server.url : server.ipUrl;
-    const room = `bench-${via.replaceAll('.', '-')}`;
+  const paths = proxy
+    ? [{ via: `${rttMs} ms RTT`, url: `http://127.0.0.1:${proxy.port}` }]
+    : [
+        { via: 'localhost', url: server.url },
+        { via: '127.0.0.1', url: server.ipUrl },
+      ];
+  for (const { via, url } of paths) {
+    const room = `bench-${via.replaceAll(/[^a-z0-9]/gi, '-')}`;
     const a = await joinByLink(browser, url, room, 'Ada');
-    const b = await joinByLink(browser, url, room, 'Bob');
+    const b = await joinByLink(browser, server.ipUrl, room, 'Bob');
     await a.page.evaluate(() => {
       window.addEventListener('online', () => {
         (window as unknown as { __onlineAt: number }).__onlineAt = Date.now();
@@ -73,6 +87,7 @@ try {
   }
 } finally {
   await browser.close();
+  await proxy?.close();
   await server.close();
 }
 
@@ -90,8 +105,8 @@ const result: {
   toConfResumeResult: summarize(toConf),
 };
 writeFileSync(
-  join(root, 'bench/results/resume-signal.json'),
-  `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`,
+  join(root, `bench/results/resume-signal${rttMs > 0 ? `-rtt-${rttMs}` : ''}.json`),
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), rttMs, ...result }, null, 2)}\n`,
 );
 console.log('\n| from `online` to | median | min | max | runs |');
 console.log('|---|---|---|---|---|');
