@@ -17,8 +17,8 @@ import { SignalTransportError } from '../web/src/sdk/signal/transport-error.ts';
 import { countFailure, type Hooks, killConnection, type Participant } from './storm-participant.ts';
 
 /**
- * MeetingClient's request options (not exported): `resume` and `conf:resume` wait for their
- * reply while their socket lives, since only the reply carries the new token or handle.
+ * MeetingClient's request option (not exported): `conf:resume` waits for its reply while its
+ * socket lives, since only the reply carries the new handle (a resume waits the same way).
  */
 const UNTIL_ANSWERED = { timeoutMs: null };
 const PROBE_TIMEOUT_MS = 1_500;
@@ -180,14 +180,9 @@ export class ProductParticipant implements Participant {
       .then(async (): Promise<Reply<ResumeInfo>> => {
         if (this.#armed) this.attempts++;
         const token = this.#token;
-        const reply = await transport(async () => {
-          await this.#signal.replaceSocket();
-          return this.#signal.request(
-            'resume',
-            conference ? { token, conference } : { token },
-            UNTIL_ANSWERED,
-          );
-        });
+        const reply = await transport(() =>
+          this.#signal.resumeOnNewSocket(conference ? { token, conference } : { token }),
+        );
         if (reply.code === 0) this.#token = reply.resumeToken;
         return reply;
       });

@@ -4,9 +4,9 @@
  * on `WireSocket` instead of socket.io-client and the RxJS pipeline, so that one core of load
  * generator keeps up with the server.
  *
- * What the product participant keeps of the SDK's resume: a new socket per attempt, `resume`
- * with the newest single-use token, naming `conf:resume`'s original handle and the last
- * sequence seen in the same request; a failure retried on the policy (or after `retryAfterMs`, if longer) inside the
+ * What the product participant keeps of the SDK's resume: a new socket per attempt whose
+ * handshake carries `resume` with the newest single-use token, naming `conf:resume`'s original
+ * handle and the last sequence seen; a failure retried on the policy (or after `retryAfterMs`, if longer) inside the
  * 60 s window or final, as the SDK's `classifyError` decides (lost connections, RATE_LIMITED and
  * "log in first" refusals are retried: every attempt here starts with the login). What it leaves out: the network
  * watch, trigger coalescing and episode events; a failed conference step starts over at the login
@@ -130,7 +130,7 @@ abstract class WireParticipant implements Participant {
   }
 }
 
-/** Our server: login, join; after the drop one `resume` naming the conference, on a new connection. */
+/** Our server: login, join; after the drop a new connection whose handshake resumes the login and the conference. */
 export class WireProductParticipant extends WireParticipant {
   #token = '';
   #handle = 0;
@@ -161,10 +161,17 @@ export class WireProductParticipant extends WireParticipant {
   }
 
   protected async attempt(): Promise<boolean> {
-    await this.socket.connect(undefined, CONNECT_TIMEOUT_MS);
-    // As the SDK: the conference rides on the login's resume; a refused one is a failed attempt.
+    // As the SDK: the resume rides on the handshake and names the conference; a refused
+    // conference part is a failed attempt.
     const conference = { handle: this.#handle, lastSeq: this.#lastSeq };
-    const login = await this.request('resume', { token: this.#token, conference });
+    const connecting = this.socket.connect(
+      { resume: { token: this.#token, conference } },
+      CONNECT_TIMEOUT_MS,
+    );
+    const result = this.socket.once('resume:result');
+    await connecting;
+    const [login] = (await result) as [Reply];
+    if (login.code !== ResultCode.TSDK_SUCCESS) throw new Refused(login);
     this.#token = String(login.resumeToken);
     if (this.armed && Number.isNaN(this.loginAt)) this.loginAt = Date.now();
     const conf = login.conference as Reply;

@@ -27,6 +27,7 @@ export class WireSocket {
   onClose: () => void = () => {};
   #ws: WebSocket | null = null;
   readonly #acks = new Map<number, { resolve: (args: unknown[]) => void; reject: (e: Error) => void }>();
+  readonly #waits = new Map<string, { resolve: (args: unknown[]) => void; reject: (e: Error) => void }>();
   #nextAck = 0;
 
   constructor(
@@ -95,6 +96,17 @@ export class WireSocket {
     return new Promise((resolve, reject) => this.#acks.set(id, { resolve, reject }));
   }
 
+  /**
+   * The next event `name` on the connection being made or current (not `onEvent`'s): resolves
+   * with its arguments, rejects if the connection ends first. Call it after `connect()`, which
+   * fails what waited on the connection before.
+   */
+  once(name: string): Promise<unknown[]> {
+    const wait = new Promise<unknown[]>((resolve, reject) => this.#waits.set(name, { resolve, reject }));
+    wait.catch(() => {});
+    return wait;
+  }
+
   /** The drop: the TCP connection is destroyed with no close frame, as when the Wi-Fi goes. */
   kill(): boolean {
     const tcp = (this.#ws as unknown as { _socket?: { destroy(): void } } | null)?._socket;
@@ -121,13 +133,18 @@ export class WireSocket {
   }
 
   #failAcks(): void {
-    for (const { reject } of this.#acks.values()) reject(new WireClosedError('connection lost'));
+    for (const { reject } of [...this.#acks.values(), ...this.#waits.values()])
+      reject(new WireClosedError('connection lost'));
     this.#acks.clear();
+    this.#waits.clear();
   }
 
   #event(body: string): void {
     const [name, ...args] = JSON.parse(body.slice(body.indexOf('['))) as [string, ...unknown[]];
-    this.onEvent(name, args);
+    const wait = this.#waits.get(name);
+    this.#waits.delete(name);
+    if (wait) wait.resolve(args);
+    else this.onEvent(name, args);
   }
 
   #ack(body: string): void {

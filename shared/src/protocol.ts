@@ -112,6 +112,17 @@ export interface ServerToClientEvents {
   signal: (delivery: SignalDelivery) => void;
   /** The server ended this participant's presence (seat released, conference closed). */
   'conf:ended': (payload: { handle: number; code: ResultCodeValue; message: string }) => void;
+  /** The reply to a `resume` the handshake carried (`ResumeAuth`): the socket's first message. */
+  'resume:result': (reply: Reply<ResumeInfo>) => void;
+}
+
+/**
+ * A socket's handshake (socket.io's `auth`) may carry a `resume`: the server runs it as that
+ * socket's first request and answers with `resume:result`. A resume then costs the round trips of
+ * the connection alone, one less than connecting and then asking.
+ */
+export interface ResumeAuth {
+  resume: ResumeRequest;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;

@@ -9,8 +9,8 @@ import { guardUpgrades } from './handshake.ts';
 import type { Logger } from './logger.ts';
 import { guardOutbound } from './outbound-guard.ts';
 import { securityHeaders } from './security-headers.ts';
-import { type AppServer, socketRef } from './types.ts';
-import { bindSocket } from './validate.ts';
+import { type AppServer, type AppSocket, socketRef } from './types.ts';
+import { bindSocket, type SocketGate } from './validate.ts';
 
 /** socket.io on the app's HTTP server: only pages from an allowed Origin get a handshake. */
 export function createSocketServer(
@@ -55,7 +55,8 @@ export function wireSockets(
     socket.data.ref = socketRef(nodeId, socket.id);
     // Any process can reach this socket by its ref (a resume elsewhere replacing it).
     socket.join(socket.data.ref);
-    bindSocket(socket, app.gate);
+    const gate = bindSocket(socket, app.gate);
+    resumeFromHandshake(socket, gate);
     watchGoingAway(socket);
     guardOutbound(socket, outboundBufferMaxBytes, (bytes) => {
       app.metrics.slowReceivers.inc();
@@ -68,4 +69,16 @@ export function wireSockets(
     if (suppressed !== null)
       logger.warn({ code: err.code, message: err.message, suppressed }, 'connection refused');
   });
+}
+
+/**
+ * A `resume` the handshake carried (`ResumeAuth`) is this socket's first request: it passes the
+ * same gate (schema, quotas, order) as one sent after the connect, and its reply goes out as
+ * `resume:result`.
+ */
+function resumeFromHandshake(socket: AppSocket, gate: SocketGate): void {
+  const auth: unknown = socket.handshake.auth;
+  if (typeof auth !== 'object' || auth === null || !Object.hasOwn(auth, 'resume')) return;
+  const reply = (value: unknown) => socket.emit('resume:result', value as never);
+  gate.receive('resume', [(auth as { resume: unknown }).resume, reply]);
 }

@@ -36,7 +36,8 @@ export interface TestServer {
   logs: Record<string, unknown>[];
   /** Raw log text, to check that no secret was ever written. */
   rawLogs: () => string;
-  connect(): Promise<TestClient>;
+  /** `auth`: what the handshake carries (e.g. a `ResumeAuth`, or anything, to test refusals). */
+  connect(auth?: object): Promise<TestClient>;
   close(): Promise<void>;
 }
 
@@ -84,8 +85,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     rawLogs: () => lines.join(''),
-    async connect() {
-      const client = await TestClient.connect(url, ca);
+    async connect(auth?: object) {
+      const client = await TestClient.connect(url, ca, auth);
       clients.push(client);
       return client;
     },
@@ -102,21 +103,25 @@ export class TestClient {
   readonly events: ConfEvent[] = [];
   readonly signals: SignalDelivery[] = [];
   readonly ended: Parameters<ServerToClientEvents['conf:ended']>[0][] = [];
+  /** Every `resume:result` (the reply to a resume the handshake carried). */
+  readonly resumeResults: Parameters<ServerToClientEvents['resume:result']>[0][] = [];
   #waiters: (() => void)[] = [];
 
   private constructor(readonly socket: Client) {
+    socket.on('resume:result', (r) => this.#record(() => this.resumeResults.push(r)));
     socket.on('conf:event', (e) => this.#record(() => this.events.push(e)));
     socket.on('signal', (s) => this.#record(() => this.signals.push(s)));
     socket.on('conf:ended', (e) => this.#record(() => this.ended.push(e)));
   }
 
   /** `ca`: the PEM certificate to trust for a `https://` url. */
-  static connect(url: string, ca?: string): Promise<TestClient> {
+  static connect(url: string, ca?: string, auth?: object): Promise<TestClient> {
     const socket: Client = connectClient(url, {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
       ...(ca === undefined ? {} : { ca }),
+      ...(auth === undefined ? {} : { auth: auth as Record<string, unknown> }),
     });
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(new TestClient(socket)));

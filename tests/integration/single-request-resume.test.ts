@@ -127,3 +127,36 @@ describe('resume naming the conference', () => {
     expect((await s2.confResume(ja.handle, annLastSeq)).originalHandle).toBe(ja.handle);
   });
 });
+
+describe('resume in the handshake', () => {
+  it('the socket’s first message is `resume:result`: the login and the conference, as a `resume` request', async () => {
+    const { ann, bob, ja, jb, annLastSeq } = await annDropsOut();
+    const conference = { handle: ja.handle, lastSeq: annLastSeq };
+    const s2 = await server.connect({ resume: { token: ann.session.resumeToken, conference } });
+    await s2.until(() => s2.resumeResults.length > 0, 'resume:result');
+    const reply = ok(s2.resumeResults[0] ?? { code: ResultCode.SERVER_UNAVAILABLE, message: 'none' });
+    expect(reply).toMatchObject({ userId: ann.session.userId, name: 'Ann' });
+    const conf = ok(reply.conference ?? { code: ResultCode.SERVER_UNAVAILABLE, message: 'absent' });
+    expect(conf).toMatchObject({ originalHandle: ja.handle, room: 'r1' });
+    await bob.client.event('replaced', (e) => e.participant.handle === conf.handle);
+    ok(await s2.call('signal', { from: conf.handle, to: jb.handle, data: { renegotiate: true } }));
+    // Spent: the same handshake again resumes nothing, and says why.
+    const s3 = await server.connect({ resume: { token: ann.session.resumeToken, conference } });
+    await s3.until(() => s3.resumeResults.length > 0, 'resume:result');
+    expect(s3.resumeResults[0]?.code).toBe(ResultCode.RESUME_TOKEN_REJECTED);
+    expect(s2.resumeResults).toHaveLength(1);
+  });
+
+  it('a malformed one is answered INVALID_PARAM, changes nothing, and the socket stays usable', async () => {
+    const { ann, ja, annLastSeq } = await annDropsOut();
+    const s2 = await server.connect({ resume: { token: 5 } });
+    await s2.until(() => s2.resumeResults.length > 0, 'resume:result');
+    expect(s2.resumeResults[0]?.code).toBe(ResultCode.INVALID_PARAM);
+    await s2.resume(ann.session.resumeToken);
+    expect((await s2.confResume(ja.handle, annLastSeq)).originalHandle).toBe(ja.handle);
+    // A handshake without one gets no result at all.
+    const plain = await server.connect({ other: 1 });
+    await plain.settle();
+    expect(plain.resumeResults).toEqual([]);
+  });
+});

@@ -6,6 +6,8 @@ import type {
   ConfEvent,
   IceConfig,
   Participant,
+  Reply,
+  ResumeInfo,
   ServerToClientEvents,
 } from '../../../shared/src/index.ts';
 import { ResultCode, TsdkConfEnvType, TsdkConfMediaType } from '../../../shared/src/index.ts';
@@ -31,11 +33,20 @@ export async function startFakeServer() {
     chatTries: [] as { id: string; refused: boolean; at: number }[],
     /** Live events that reach a joining socket before its join reply does. */
     beforeJoinReply: [] as ConfEvent[],
+    /** The answer to a resume a handshake carries; none: the handshake's resume goes unanswered. */
+    resumeReply: null as Reply<ResumeInfo> | null,
+    /** Every resume a handshake carried. */
+    resumes: [] as unknown[],
   };
   const roster: Participant[] = [{ handle: 50, userId: 'zed', name: 'Zed', status: 'connected' }];
 
   io.on('connection', (socket: ServerSocket) => {
     sockets.push(socket);
+    const { resume } = socket.handshake.auth as { resume?: unknown };
+    if (resume !== undefined) {
+      state.resumes.push(resume);
+      if (state.resumeReply) socket.emit('resume:result', state.resumeReply);
+    }
     socket.on('login', (req, ack) => {
       if (state.silent.has('login')) return;
       if (req.password === 'wrong') return ack({ code: ResultCode.AUTH_REJECTED, message: 'bad password' });

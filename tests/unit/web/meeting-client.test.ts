@@ -265,13 +265,11 @@ describe('MeetingClient', () => {
     await client.join('r1');
     const ports = client.resumePorts();
     expect(ports.conference()).toMatchObject({ room: 'r1', lastSeq: 5 });
-    server.io.on('connection', (s) =>
-      s.on('resume', (_req, ack) =>
-        ack({ code: 0, userId: 'u-me', name: 'me', resumeToken: 't2', iceServers: [] }),
-      ),
-    );
+    server.state.resumeReply = { code: 0, userId: 'u-me', name: 'me', resumeToken: 't2', iceServers: [] };
     await expect(firstValueFrom(ports.resumeLogin())).resolves.toMatchObject({ code: 0, resumeToken: 't2' });
+    // The resume rode the new socket's handshake, with the token of the login.
     expect(server.sockets).toHaveLength(2);
+    expect(server.state.resumes).toEqual([{ token: 'token-0123456789abcdef' }]);
     await expect(firstValueFrom(ports.probe())).resolves.toBe(false); // peer link not connected (fake)
     await server.close();
     await tick(100);

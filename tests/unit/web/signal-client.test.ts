@@ -56,6 +56,29 @@ describe('SignalClient', () => {
     expect(await settled).toMatchObject({ name: 'SignalTransportError', kind: 'disconnected' });
   });
 
+  it('resumeOnNewSocket: a fresh socket whose handshake carries the resume; its reply is `resume:result`', async () => {
+    const { client, server } = await setup();
+    await client.connect();
+    server.state.resumeReply = { code: 0, userId: 'u', name: 'Ann', resumeToken: 't2', iceServers: [] };
+    const req = { token: 't1'.repeat(8), conference: { handle: 3, lastSeq: 9 } };
+    await expect(client.resumeOnNewSocket(req)).resolves.toMatchObject({ code: 0, resumeToken: 't2' });
+    expect(server.state.resumes).toEqual([req]);
+    expect(server.sockets).toHaveLength(2);
+    expect(client.generation).toBe(2);
+  });
+
+  it('resumeOnNewSocket waits past the request timeout while the socket lives, and fails when it dies', async () => {
+    const { client, server } = await setup(); // default timeout 300 ms
+    const settled = client.resumeOnNewSocket({ token: 't1'.repeat(8) }).then(
+      () => 'answered',
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await Promise.race([settled, 'still waiting'])).toBe('still waiting');
+    server.sockets[0]?.disconnect(true);
+    expect(await settled).toMatchObject({ name: 'SignalTransportError', kind: 'disconnected' });
+  });
+
   it('a refused connection is a connect-failed transport error', async () => {
     const client = new SignalClient({ url: 'http://127.0.0.1:1', connectTimeoutMs: 500 });
     cleanup.push(() => client.close());

@@ -14,7 +14,7 @@ import {
 import type { Credentials, Session } from '../client-types.ts';
 import { MeetingError } from '../errors.ts';
 import type { Notifier } from '../notifier.ts';
-import { appCall, failureData, LEAVE_TIMEOUT_MS, pipelineCall, UNTIL_ANSWERED } from '../requests.ts';
+import { appCall, failureData, LEAVE_TIMEOUT_MS, pipelineCall } from '../requests.ts';
 import type { SignalClient } from '../signal/signal-client.ts';
 import type { ServerIceServers } from './server-ice-servers.ts';
 
@@ -102,10 +102,9 @@ export class LoginSession {
         assertOpen();
         const token = this.#token;
         if (!token) return { code: ResultCode.RESUME_TOKEN_REJECTED, message: 'no resume token' };
-        const reply = await pipelineCall(async () => {
-          await signal.replaceSocket();
-          return signal.request('resume', conference ? { token, conference } : { token }, UNTIL_ANSWERED);
-        });
+        const reply = await pipelineCall(() =>
+          signal.resumeOnNewSocket(conference ? { token, conference } : { token }),
+        );
         if (reply.code === 0) {
           this.#token = reply.resumeToken;
           this.#deps.iceServers?.use(reply);

@@ -8,10 +8,15 @@ import type {
   ClientEventName,
   ClientToServerEvents,
   ConfEvent,
+  Reply,
   ResultCodeValue,
+  ResumeAuth,
+  ResumeInfo,
+  ResumeRequest,
   ServerToClientEvents,
   SignalDelivery,
 } from '../../../../shared/src/index.ts';
+import { keepSocketOpenWhenOffline } from './keep-open-when-offline.ts';
 import { SignalTransportError } from './transport-error.ts';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -42,13 +47,20 @@ export interface SignalClientOptions {
   /** Default ack timeout of `request()`. */
   requestTimeoutMs?: number;
   /** For tests: how a socket is made. */
-  createSocket?: (url: string, opts: { transports: string[]; timeout: number }) => ClientSocket;
+  createSocket?: (url: string, opts: SocketOptions) => ClientSocket;
+}
+
+export interface SocketOptions {
+  transports: string[];
+  timeout: number;
+  /** What the handshake carries (socket.io's `auth`). */
+  auth?: ResumeAuth;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
-function defaultCreateSocket(url: string, opts: { transports: string[]; timeout: number }): ClientSocket {
+function defaultCreateSocket(url: string, opts: SocketOptions): ClientSocket {
   return io(url, {
     ...opts,
     // The resume pipeline decides when to open a fresh socket; socket.io must not race it.
@@ -58,53 +70,6 @@ function defaultCreateSocket(url: string, opts: { transports: string[]; timeout:
     // the old, possibly dead, engine connection.
     forceNew: true,
   });
-}
-
-/** engine.io's description of the close it makes on the window's `offline` event. */
-const OFFLINE_CLOSE = 'network connection lost';
-/** Engines already patched by `keepOpenWhenOffline`. */
-const KEPT_OPEN = new WeakSet<object>();
-
-function isOfflineClose(reason: unknown, description: unknown): boolean {
-  return (
-    reason === 'transport close' &&
-    typeof description === 'object' &&
-    description !== null &&
-    (description as { description?: unknown }).description === OFFLINE_CLOSE
-  );
-}
-
-/**
- * engine.io closes its transport on the window's `offline` event (for every host but
- * `localhost`). Chromium's `offline` does not mean the socket is dead: `setOffline` leaves open
- * WebSockets working, and a Wi-Fi blip may too. A dead socket is still found: an address change
- * (`offline` and `online` within milliseconds; Chromium does not close the WebSocket itself,
- * measured in the netns lab) starts an episode at once (confirm-trigger.ts), a longer outage
- * when its grace runs out or when the probe on `online` finds the socket dead, and a silent one
- * by the 2 s + 2 s heartbeat or a media stall. So that one close is ignored while the engine
- * is open. It goes through a private method (`_onClose`): an
- * engine.io without it keeps its own behaviour.
- */
-function keepOpenWhenOffline(engine: unknown): void {
-  if (typeof engine !== 'object' || engine === null) return;
-  const target = engine as { _onClose?: unknown; readyState?: unknown };
-  const original = target._onClose;
-  if (typeof original !== 'function' || KEPT_OPEN.has(engine)) return;
-  KEPT_OPEN.add(engine);
-  target._onClose = function (this: unknown, reason: unknown, description: unknown, ...rest: unknown[]) {
-    if (target.readyState === 'open' && isOfflineClose(reason, description)) return;
-    return original.call(this, reason, description, ...rest);
-  };
-}
-
-/** Applies `keepOpenWhenOffline` to every engine the socket's manager opens. */
-function keepSocketOpenWhenOffline(socket: ClientSocket): void {
-  const manager: unknown = (socket as { io?: unknown }).io;
-  if (typeof manager !== 'object' || manager === null) return;
-  const { on } = manager as { on?: unknown };
-  if (typeof on !== 'function') return;
-  // The manager makes its engine on connect and says `open` once the handshake is done.
-  on.call(manager, 'open', () => keepOpenWhenOffline((manager as { engine?: unknown }).engine));
 }
 
 export class SignalClient {
@@ -221,6 +186,32 @@ export class SignalClient {
     }
   }
 
+  /**
+   * Discards the current socket and resumes on a fresh one whose handshake carries `req`
+   * (`ResumeAuth`). Waits for the reply while that socket lives, as `request()` with
+   * `timeoutMs: null`: the reply alone holds the rotated token.
+   */
+  async resumeOnNewSocket(req: ResumeRequest): Promise<Reply<ResumeInfo>> {
+    if (this.#closed) throw new SignalTransportError('closed', 'signal client is closed');
+    this.#discard();
+    const socket = this.#open({ resume: req });
+    let abandon: () => void = () => {};
+    // Listening before the handshake: the result is the first message after it.
+    const result = new Promise<Reply<ResumeInfo>>((resolve, reject) => {
+      abandon = () => reject(new SignalTransportError('disconnected', 'resume: socket went down'));
+      this.#pending.add(abandon);
+      socket.once('disconnect', abandon);
+      socket.once('resume:result', resolve);
+    });
+    try {
+      await this.#handshake(socket);
+      return await result;
+    } finally {
+      this.#pending.delete(abandon);
+      socket.off('disconnect', abandon);
+    }
+  }
+
   /** Drops the current socket (its death is not reported); `connect()` opens a new one later. */
   disconnect(): void {
     this.#discard();
@@ -236,10 +227,11 @@ export class SignalClient {
       s.complete();
   }
 
-  #open(): ClientSocket {
+  #open(auth?: ResumeAuth): ClientSocket {
     const socket = this.#createSocket(this.#url, {
       transports: ['websocket'],
       timeout: this.#connectTimeoutMs,
+      ...(auth ? { auth } : {}),
     });
     // Every socket, the first and each one a resume opens, comes through here.
     keepSocketOpenWhenOffline(socket);
