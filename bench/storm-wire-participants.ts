@@ -164,10 +164,8 @@ export class WireProductParticipant extends WireParticipant {
     // As the SDK: the resume rides on the handshake and names the conference; a refused
     // conference part is a failed attempt.
     const conference = { handle: this.#handle, lastSeq: this.#lastSeq };
-    const connecting = this.socket.connect(
-      { resume: { token: this.#token, conference } },
-      CONNECT_TIMEOUT_MS,
-    );
+    const auth = { resume: { token: this.#token, conference } };
+    const connecting = this.socket.connect(auth, CONNECT_TIMEOUT_MS, { untilOpen: true });
     const result = this.socket.once('resume:result');
     await connecting;
     const [login] = (await result) as [Reply];

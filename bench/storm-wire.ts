@@ -39,8 +39,12 @@ export class WireSocket {
     return this.#ws !== null;
   }
 
-  /** A new connection (any previous one is dropped first); resolves with the CONNECT reply. */
-  connect(auth: object | undefined, timeoutMs: number): Promise<Connected> {
+  /**
+   * A new connection (any previous one is dropped first); resolves with the CONNECT reply.
+   * `untilOpen`: the timeout ends once the CONNECT is sent, as the SDK's resume socket does
+   * (that CONNECT spends a resume token: only its reply carries the next one).
+   */
+  connect(auth: object | undefined, timeoutMs: number, { untilOpen = false } = {}): Promise<Connected> {
     this.close();
     const address = `${this.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
     const ws = new WebSocket(address, { localAddress: this.localAddress, perMessageDeflate: false });
@@ -71,6 +75,7 @@ export class WireSocket {
         switch (text[0]) {
           case '0': // engine.io open: ask for the default namespace
             ws.send(auth ? `40${JSON.stringify(auth)}` : '40');
+            if (untilOpen) clearTimeout(timer);
             return;
           case '2': // engine.io ping
             ws.send('3');

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../../shared/src/result-codes.ts';
 import type { Store } from '../../signaling-server/src/store/store.ts';
-import { dropAnn, ok, type StartOptions, startServer, type TestServer } from './helpers.ts';
+import { dropAnn, eventually, ok, type StartOptions, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 
@@ -128,7 +128,54 @@ describe('resume naming the conference', () => {
   });
 });
 
+/** The store with `attachSession` waiting for `release` while `held` says so; `reached` when one waits. */
+function attachHeld() {
+  const gate = { held: false, reached: false, release: () => {} };
+  const wrapStore: StartOptions['wrapStore'] = (inner) =>
+    new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === 'attachSession') {
+          return async (...args: Parameters<Store['attachSession']>) => {
+            if (gate.held) {
+              gate.reached = true;
+              await new Promise<void>((resolve) => (gate.release = resolve));
+            }
+            return target.attachSession(...args);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return { gate, wrapStore };
+}
+
 describe('resume in the handshake', () => {
+  it('a client gone before its reply keeps its token: the retry resumes, from the handle the lost one made', async () => {
+    const { gate, wrapStore } = attachHeld();
+    const { ann, bob, ja, annLastSeq } = await annDropsOut({ wrapStore });
+    const conference = { handle: ja.handle, lastSeq: annLastSeq };
+    gate.held = true;
+    const s2 = await server.connect({ resume: { token: ann.session.resumeToken, conference } });
+    await eventually(() => gate.reached);
+    // The client gives up on that socket (a connect timeout on an overloaded server).
+    s2.disconnect();
+    await eventually(() => server.server.io.of('/').sockets.size === 1);
+    gate.held = false;
+    gate.release();
+    await eventually(() =>
+      server.logs.some((l) => l.msg === 'resume reply undeliverable: presented token kept'),
+    );
+    const s3 = await server.connect({ resume: { token: ann.session.resumeToken, conference } });
+    await s3.until(() => s3.resumeResults.length > 0, 'resume:result');
+    const reply = ok(s3.resumeResults[0] ?? { code: ResultCode.SERVER_UNAVAILABLE, message: 'none' });
+    const conf = ok(reply.conference ?? { code: ResultCode.SERVER_UNAVAILABLE, message: 'absent' });
+    expect(conf.originalHandle).toBe(ja.handle);
+    await bob.client.event('replaced', (e) => e.participant.handle === conf.handle);
+    expect((await server.store.members('r1')).map((p) => p.handle)).toContain(conf.handle);
+    expect(s2.resumeResults).toEqual([]);
+  });
+
   it('the socket’s first message is `resume:result`: the login and the conference, as a `resume` request', async () => {
     const { ann, bob, ja, jb, annLastSeq } = await annDropsOut();
     const conference = { handle: ja.handle, lastSeq: annLastSeq };

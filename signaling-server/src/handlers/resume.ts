@@ -1,6 +1,6 @@
 import type { ConfResumeInfo, Replay, Reply } from '../../../shared/src/protocol.ts';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
-import type { ConfResumeRequest } from '../../../shared/src/schemas.ts';
+import type { ConfResumeRequest, ResumeRequest } from '../../../shared/src/schemas.ts';
 import { iceConfigFor } from '../ice-servers.ts';
 import { addressKey } from '../rate-limit.ts';
 import { joinConfInfo, type Seats } from '../seats.ts';
@@ -14,6 +14,7 @@ import {
   type Handler,
   type Handlers,
   handleRoom,
+  type ReplyOf,
   refOf,
   seatTimerKey,
   sessionTimerKey,
@@ -125,7 +126,12 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     });
   };
 
-  const resumeLogin: Handler<'resume'> = async (socket, req) => {
+  /** `spent`: the hash of the token this resume used up, once it issued the next one. */
+  const resumeLogin = async (
+    socket: AppSocket,
+    req: ResumeRequest,
+    spent: (tokenHash: string) => void,
+  ): Promise<ReplyOf<'resume'>> => {
     if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
     const address = addressKey(socket.handshake.address);
     const byAddress = await limiter.hit(`resume:addr:${address}`, limits.resumePerAddress);
@@ -161,6 +167,7 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
     }
     const resumeToken = await rotateToken(store, userId);
+    spent(session.tokenHash);
     socket.data.userId = userId;
     socket.data.name = name;
     socket.data.loginResumed = true;
@@ -212,9 +219,22 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
 
   return {
     async resume(socket, req) {
-      const login = await resumeLogin(socket, req);
-      if (login.code !== 0 || !req.conference) return login;
-      return { ...login, conference: await confAfterLogin(socket, req.conference) };
+      let presented: string | null = null;
+      const login = await resumeLogin(socket, req, (hash) => {
+        presented = hash;
+      });
+      const reply =
+        login.code !== 0 || !req.conference
+          ? login
+          : { ...login, conference: await confAfterLogin(socket, req.conference) };
+      // A reply that can no longer reach its client would take the session's only usable token
+      // with it: an overloaded server handles a handshake or a request after the client gave up
+      // on that socket. The token it presented stays good instead; nobody ever saw the new one.
+      if (login.code === 0 && presented !== null && socket.disconnected) {
+        await store.setToken(login.userId, presented);
+        logger.info({ userId: login.userId }, 'resume reply undeliverable: presented token kept');
+      }
+      return reply;
     },
     'conf:resume': countedConfResume,
   };

@@ -79,6 +79,20 @@ describe('SignalClient', () => {
     expect(await settled).toMatchObject({ name: 'SignalTransportError', kind: 'disconnected' });
   });
 
+  it('resumeOnNewSocket does not give up a CONNECT it sent at the connect timeout: it carries the token', async () => {
+    const { server } = await setup();
+    const client = new SignalClient({ url: server.url, connectTimeoutMs: 200 });
+    cleanup.push(() => client.close());
+    server.state.resumeReply = { code: 0, userId: 'u', name: 'Ann', resumeToken: 't2', iceServers: [] };
+    // The server takes its time over the CONNECT, well past 200 + 500 ms.
+    server.io.use((_socket, next) => setTimeout(next, 1_000));
+    await expect(client.resumeOnNewSocket({ token: 't1'.repeat(8) })).resolves.toMatchObject({ code: 0 });
+    // A plain connect is still given up in time.
+    const plain = new SignalClient({ url: server.url, connectTimeoutMs: 200 });
+    cleanup.push(() => plain.close());
+    await expect(plain.connect()).rejects.toMatchObject({ name: 'SignalTransportError', kind: 'timeout' });
+  });
+
   it('a refused connection is a connect-failed transport error', async () => {
     const client = new SignalClient({ url: 'http://127.0.0.1:1', connectTimeoutMs: 500 });
     cleanup.push(() => client.close());

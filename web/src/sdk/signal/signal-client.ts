@@ -204,7 +204,7 @@ export class SignalClient {
       socket.once('resume:result', resolve);
     });
     try {
-      await this.#handshake(socket);
+      await this.#handshake(socket, { untilOpen: true });
       return await result;
     } finally {
       this.#pending.delete(abandon);
@@ -258,7 +258,14 @@ export class SignalClient {
     if (this.#connected.value) this.#connected.next(false);
   }
 
-  #handshake(socket: ClientSocket): Promise<void> {
+  /**
+   * `untilOpen`: the connect timeout ends when the engine opens and socket.io sends its CONNECT.
+   * A CONNECT that carries a resume spends the token on arrival: giving up on it then would lose
+   * the reply with the new token, so it waits while the socket lives (the heartbeat ends a dead one).
+   */
+  #handshake(socket: ClientSocket, { untilOpen = false } = {}): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (untilOpen) socket.io.once('open', () => clearTimeout(timer));
     return new Promise<void>((resolve, reject) => {
       const done = (err?: Error): void => {
         socket.off('connect', onConnect);
@@ -274,7 +281,7 @@ export class SignalClient {
             cause,
           }),
         );
-      const timer = setTimeout(
+      timer = setTimeout(
         () => done(new SignalTransportError('timeout', `no connection to ${this.#url} in time`)),
         this.#connectTimeoutMs + 500,
       );
