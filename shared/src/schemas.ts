@@ -44,10 +44,7 @@ export const confResumeSchema = z.strictObject({
 
 export const resumeSchema = z.strictObject({
   token: resumeToken,
-  /**
-   * The conference to resume once the login has: its reply rides on this one, so a resume is one
-   * request, not two round trips (and half the packets for the server in a storm).
-   */
+  /** The conference to resume once the login has: its reply rides on this one (one round trip). */
   conference: confResumeSchema.optional(),
 });
 

@@ -99,8 +99,9 @@ describe('SignalClient', () => {
     await expect(client.connect()).rejects.toMatchObject({ kind: 'connect-failed' });
   });
 
-  it('replaceSocket opens a fresh socket; streams survive and the old socket is silent', async () => {
+  it('resumeOnNewSocket opens a fresh socket; streams survive and the old socket is silent', async () => {
     const { client, server } = await setup();
+    server.state.resumeReply = { code: 0, userId: 'u', name: 'Ann', resumeToken: 't2', iceServers: [] };
     const disconnects: string[] = [];
     const states: boolean[] = [];
     const events: number[] = [];
@@ -108,7 +109,7 @@ describe('SignalClient', () => {
     client.connected$.subscribe((c) => states.push(c));
     client.confEvents$.subscribe((e) => events.push(e.seq));
     await client.connect();
-    await client.replaceSocket();
+    await client.resumeOnNewSocket({ token: 't1'.repeat(8) });
     expect(server.sockets).toHaveLength(2);
     expect(client.generation).toBe(2);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,9 +1,8 @@
 /**
  * The `resumeLogin` and `resumeConference` ports over one request: the login resume names the
  * conference, the server resumes both in that order, and the conference's reply waits here until
- * the pipeline asks for it. One round trip instead of two where a phone's RTT is 100 ms or more,
- * and half the packets for a server in a resume storm. The pipeline still sees two steps, so the
- * TSDK events keep their order.
+ * the pipeline asks for it: one round trip instead of two where a phone's RTT is 100 ms or more.
+ * The pipeline still sees two steps, so the TSDK events keep their order.
  */
 import { defer, type Observable } from 'rxjs';
 import type {

@@ -97,7 +97,7 @@ export class SignalClient {
   readonly ended$: Observable<ConfEnded> = this.#ended.asObservable();
   /** Whether the current socket is connected (replays the current value). */
   readonly connected$: Observable<boolean> = this.#connected.asObservable();
-  /** The current socket went down. Not emitted for a socket discarded by `replaceSocket()`. */
+  /** The current socket went down. Not emitted for a socket discarded by `resumeOnNewSocket()`. */
   readonly disconnect$: Observable<SocketDisconnect> = this.#disconnect.asObservable();
 
   constructor(options: SignalClientOptions = {}) {
@@ -126,16 +126,6 @@ export class SignalClient {
     if (this.#socket?.connected) return Promise.resolve();
     const socket = this.#socket ?? this.#open();
     return this.#handshake(socket);
-  }
-
-  /**
-   * Discards the current socket (its listeners first, so its death is not reported) and
-   * connects a fresh one to the same URL.
-   */
-  replaceSocket(): Promise<void> {
-    if (this.#closed) return Promise.reject(new SignalTransportError('closed', 'signal client is closed'));
-    this.#discard();
-    return this.#handshake(this.#open());
   }
 
   /**
@@ -187,7 +177,8 @@ export class SignalClient {
   }
 
   /**
-   * Discards the current socket and resumes on a fresh one whose handshake carries `req`
+   * Discards the current socket (its listeners first, so its death is not reported) and resumes
+   * on a fresh one to the same URL, whose handshake carries `req`
    * (`ResumeAuth`). Waits for the reply while that socket lives, as `request()` with
    * `timeoutMs: null`: the reply alone holds the rotated token.
    */
