@@ -6,6 +6,7 @@ import {
   confLeaveSchema,
   confResumeSchema,
   iceRefreshSchema,
+  leaveBeaconSchema,
   loginSchema,
   logoutSchema,
   pingSchema,
@@ -48,13 +49,23 @@ const CASES: Record<string, Case> = {
   },
   resume: {
     schema: resumeSchema,
-    valid: [{ token: long(43) }, { token: long(16) }, { token: long(LIMITS.resumeToken) }],
+    valid: [
+      { token: long(43) },
+      { token: long(16) },
+      { token: long(LIMITS.resumeToken) },
+      { token: long(43), conference: { handle: 1, lastSeq: 0 } },
+    ],
     invalid: [
       {},
       { token: 1 },
       { token: long(15) },
       { token: long(LIMITS.resumeToken + 1) },
       { token: long(43), x: 1 },
+      { token: long(43), conference: null },
+      { token: long(43), conference: { handle: 1 } },
+      { token: long(43), conference: { handle: 1, lastSeq: -1 } },
+      { token: long(43), conference: { handle: 1, lastSeq: 0, x: 1 } },
+      { conference: { handle: 1, lastSeq: 0 } },
     ],
   },
   logout: { schema: logoutSchema, valid: [{}], invalid: [{ x: 1 }] },
@@ -198,5 +209,11 @@ describe('client event schemas', () => {
 
   it('trims display names', () => {
     expect(loginSchema.parse({ name: '  Ann  ' })).toEqual({ name: 'Ann' });
+  });
+
+  it('a leave beacon carries the token only: no conference to resume there', () => {
+    expect(leaveBeaconSchema.safeParse({ token: long(43) }).success).toBe(true);
+    const withConference = { token: long(43), conference: { handle: 1, lastSeq: 0 } };
+    expect(leaveBeaconSchema.safeParse(withConference).success).toBe(false);
   });
 });
