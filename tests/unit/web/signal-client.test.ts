@@ -16,6 +16,21 @@ async function setup() {
   return { server, client };
 }
 
+/** `reply` still waits 600 ms in (past the 300 ms default), and fails once the server drops the socket. */
+async function expectWaitingUntilDisconnected(
+  reply: Promise<unknown>,
+  server: Awaited<ReturnType<typeof startFakeServer>>,
+): Promise<void> {
+  const settled = reply.then(
+    () => 'answered',
+    (e: unknown) => e,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  expect(await Promise.race([settled, 'still waiting'])).toBe('still waiting');
+  server.sockets.at(-1)?.disconnect(true);
+  expect(await settled).toMatchObject({ name: 'SignalTransportError', kind: 'disconnected' });
+}
+
 describe('SignalClient', () => {
   it('fails fast with a transport error when not connected', async () => {
     const { client } = await setup();
@@ -45,15 +60,7 @@ describe('SignalClient', () => {
     const { client, server } = await setup(); // default timeout 300 ms
     server.state.silent.add('ping');
     await client.connect();
-    const late = client.request('ping', {}, { timeoutMs: null });
-    const settled = late.then(
-      () => 'answered',
-      (e: unknown) => e,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await Promise.race([settled, 'still waiting'])).toBe('still waiting');
-    server.sockets[0]?.disconnect(true);
-    expect(await settled).toMatchObject({ name: 'SignalTransportError', kind: 'disconnected' });
+    await expectWaitingUntilDisconnected(client.request('ping', {}, { timeoutMs: null }), server);
   });
 
   it('resumeOnNewSocket: a fresh socket whose handshake carries the resume; its reply is `resume:result`', async () => {
@@ -69,14 +76,7 @@ describe('SignalClient', () => {
 
   it('resumeOnNewSocket waits past the request timeout while the socket lives, and fails when it dies', async () => {
     const { client, server } = await setup(); // default timeout 300 ms
-    const settled = client.resumeOnNewSocket({ token: 't1'.repeat(8) }).then(
-      () => 'answered',
-      (e: unknown) => e,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await Promise.race([settled, 'still waiting'])).toBe('still waiting');
-    server.sockets[0]?.disconnect(true);
-    expect(await settled).toMatchObject({ name: 'SignalTransportError', kind: 'disconnected' });
+    await expectWaitingUntilDisconnected(client.resumeOnNewSocket({ token: 't1'.repeat(8) }), server);
   });
 
   it('resumeOnNewSocket does not give up a CONNECT it sent at the connect timeout: it carries the token', async () => {

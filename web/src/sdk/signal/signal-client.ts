@@ -145,20 +145,15 @@ export class SignalClient {
     // socket.io would buffer the packet until a reconnect that never comes: fail now instead.
     if (!socket?.connected)
       throw new SignalTransportError('not-connected', `cannot send ${event}: not connected`);
-    let abandon: (() => void) | undefined;
+    // A reply cannot come over a socket that went down or was discarded: fail at once
+    // instead of waiting out the timeout.
+    const gone = this.#whileAlive(socket, () => new Error('socket gone'));
     try {
       // socket.io's types cannot follow an event name that is itself generic: narrow by hand.
       const timed = (timeoutMs === null ? socket : socket.timeout(timeoutMs)) as unknown as {
         emitWithAck(ev: E, req: RequestOf<E>): Promise<ReplyOf<E>>;
       };
-      // A reply cannot come over a socket that went down or was discarded: fail at once
-      // instead of waiting out the timeout.
-      const gone = new Promise<never>((_, reject) => {
-        abandon = () => reject(new Error('socket gone'));
-        this.#pending.add(abandon);
-        socket.once('disconnect', abandon);
-      });
-      return await Promise.race([timed.emitWithAck(event, payload), gone]);
+      return await Promise.race([timed.emitWithAck(event, payload), gone.promise]);
     } catch (cause) {
       const kind = socket.connected ? 'timeout' : 'disconnected';
       throw new SignalTransportError(
@@ -169,10 +164,7 @@ export class SignalClient {
         },
       );
     } finally {
-      if (abandon) {
-        this.#pending.delete(abandon);
-        socket.off('disconnect', abandon);
-      }
+      gone.release();
     }
   }
 
@@ -186,21 +178,40 @@ export class SignalClient {
     if (this.#closed) throw new SignalTransportError('closed', 'signal client is closed');
     this.#discard();
     const socket = this.#open({ resume: req });
-    let abandon: () => void = () => {};
+    const gone = this.#whileAlive(
+      socket,
+      () => new SignalTransportError('disconnected', 'resume: socket went down'),
+    );
     // Listening before the handshake: the result is the first message after it.
-    const result = new Promise<Reply<ResumeInfo>>((resolve, reject) => {
-      abandon = () => reject(new SignalTransportError('disconnected', 'resume: socket went down'));
-      this.#pending.add(abandon);
-      socket.once('disconnect', abandon);
-      socket.once('resume:result', resolve);
-    });
+    const result = new Promise<Reply<ResumeInfo>>((resolve) => socket.once('resume:result', resolve));
     try {
       await this.#handshake(socket, { untilOpen: true });
-      return await result;
+      return await Promise.race([result, gone.promise]);
     } finally {
-      this.#pending.delete(abandon);
-      socket.off('disconnect', abandon);
+      gone.release();
     }
+  }
+
+  /**
+   * A promise that rejects with `error()` when `socket` goes down or is discarded; `release()`
+   * when its wait is over.
+   */
+  #whileAlive(socket: ClientSocket, error: () => Error): { promise: Promise<never>; release(): void } {
+    let abandon: () => void = () => {};
+    const promise = new Promise<never>((_, reject) => {
+      abandon = () => reject(error());
+    });
+    // Nobody may be racing it yet (a handshake still under way): never an unhandled rejection.
+    promise.catch(() => {});
+    this.#pending.add(abandon);
+    socket.once('disconnect', abandon);
+    return {
+      promise,
+      release: () => {
+        this.#pending.delete(abandon);
+        socket.off('disconnect', abandon);
+      },
+    };
   }
 
   /** Drops the current socket (its death is not reported); `connect()` opens a new one later. */
