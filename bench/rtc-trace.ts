@@ -2,8 +2,8 @@
  * In-page trace for `bench:recovery --trace`: wraps RTCPeerConnection before the app loads and
  * records, with times, what each connection did (offers, answers and their ICE ufrags,
  * signaling/ICE/connection states, gathered candidates, restartIce, the selected pair with its
- * candidate types) plus the window's
- * offline/online events. It shows where a recovery spends its time, or why it stalls.
+ * candidate types) plus the window's offline/online events and the signaling socket's messages.
+ * It shows where a recovery spends its time, or why it stalls.
  */
 import type { Page } from '@playwright/test';
 
@@ -21,6 +21,23 @@ const SCRIPT = `(() => {
   const ufrag = (sdp) => (/a=ice-ufrag:(\\S+)/.exec(sdp || '') || [])[1] || '-';
   addEventListener('offline', () => add(0, 'window offline'));
   addEventListener('online', () => add(0, 'window online'));
+  // The signaling socket: when each WebSocket is made and opens, and every socket.io message in
+  // and out but engine.io's pings (SDPs cut), so a trace shows where a resume waits.
+  const NativeWebSocket = window.WebSocket;
+  const brief = (d) => String(d).slice(0, 90).replace(/\\"sdp\\":.*/, '');
+  const heartbeat = (d) => /^[23]/.test(String(d));
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      add(0, 'ws new');
+      this.addEventListener('open', () => add(0, 'ws open'));
+      this.addEventListener('message', (e) => { if (!heartbeat(e.data)) add(0, 'ws in ' + brief(e.data)); });
+    }
+    send(d) {
+      if (!heartbeat(d)) add(0, 'ws out ' + brief(d));
+      return super.send(d);
+    }
+  };
   const Native = window.RTCPeerConnection;
   let next = 1;
   class Traced extends Native {

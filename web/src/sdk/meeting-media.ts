@@ -25,6 +25,7 @@ import { gatherFirstBurst, gatherLocalAddresses } from './media/local-addresses.
 import { LOST_ADDRESS_POLL_MS, watchLostAddresses } from './media/lost-address.ts';
 import { Mesh } from './media/mesh.ts';
 import { OutageArbiter, type OutageReason } from './media/outage-arbiter.ts';
+import { handlePathsLost, idleTask, REBUILD_IDLE_MAX_MS } from './media/paths-lost.ts';
 import { createPeerLink } from './media/peer-link.ts';
 import { MediaRecovery } from './media/recover-media.ts';
 import { isResuming, type ResumeState } from './resume/state.ts';
@@ -188,18 +189,8 @@ export class MeetingMedia implements ConferenceMedia {
     this.mesh.destroy();
   }
 
-  /** A socket that connected while the lost address was still there may ride it: the rebuilds'
-   * signals then wait for the new handle of the episode the trigger starts. */
-  #pathsLost({ userIds, seenAt }: { userIds: string[]; seenAt: number }): void {
-    if (!this.#deps.inConference()) return;
-    const socketRodeIt = this.#deps.socketConnectedAt() < seenAt;
-    if (socketRodeIt) this.mesh.setLocalHandle(null);
-    this.recovery.pathLost(userIds);
-    if (socketRodeIt) this.#addressLosses.next();
-  }
-
   #wire(): void {
-    const { environment, localAddress$, inConference } = this.#deps;
+    const { environment, localAddress$, inConference, scheduler = asyncScheduler } = this.#deps;
     const mesh = this.mesh;
     // Our own network changed: every path may be dead, restart them now rather than wait for ICE
     // to notice (~7 s). Offers wait in the mesh's outbox while signaling is being resumed. Not on
@@ -234,16 +225,25 @@ export class MeetingMedia implements ConferenceMedia {
         else if (!covered) this.#outages.next({ reason });
       }),
     );
-    if (this.recovery.mode === 'fast' && typeof RTCPeerConnection !== 'undefined')
-      this.#subs.push(
-        watchLostAddresses({
-          used: () => (inConference() ? mesh.hostAddresses() : Promise.resolve(new Map())),
-          gather: gatherFirstBurst,
-          pollMs: LOST_ADDRESS_POLL_MS,
-          scheduler: this.#deps.scheduler ?? asyncScheduler,
-          now: this.#deps.now,
-          onLost: (loss) => this.#pathsLost(loss),
-        }),
-      );
+    if (this.recovery.mode !== 'fast' || typeof RTCPeerConnection === 'undefined') return;
+    const pathsLost = handlePathsLost({
+      inConference,
+      socketConnectedAt: this.#deps.socketConnectedAt,
+      holdSignals: () => mesh.setLocalHandle(null),
+      trigger: () => this.#addressLosses.next(),
+      rebuild: (userIds) => this.recovery.pathLost(userIds),
+      whenIdle: (work) => idleTask(work, { maxWaitMs: REBUILD_IDLE_MAX_MS, scheduler }),
+    });
+    this.#subs.push(
+      pathsLost.pending,
+      watchLostAddresses({
+        used: () => (inConference() ? mesh.hostAddresses() : Promise.resolve(new Map())),
+        gather: gatherFirstBurst,
+        pollMs: LOST_ADDRESS_POLL_MS,
+        scheduler,
+        now: this.#deps.now,
+        onLost: pathsLost.onLost,
+      }),
+    );
   }
 }
