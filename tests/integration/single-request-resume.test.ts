@@ -5,8 +5,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../../shared/src/result-codes.ts';
+import { RESUME_WINDOW_MS } from '../../shared/src/timing.ts';
 import type { Store } from '../../signaling-server/src/store/store.ts';
-import { dropAnn, eventually, ok, type StartOptions, startServer, type TestServer } from './helpers.ts';
+import {
+  dropAnn,
+  eventually,
+  guestOn,
+  ok,
+  type StartOptions,
+  startServer,
+  type TestServer,
+} from './helpers.ts';
 
 let server: TestServer;
 
@@ -21,21 +30,32 @@ async function annDropsOut(options?: StartOptions) {
   return dropped;
 }
 
-/** The store with `getHandle` failing while `broken()` says so. */
-function getHandleFailsWhile(broken: () => boolean): StartOptions['wrapStore'] {
+/** The store with `method` failing while `broken()` says so. */
+function failsWhile(method: keyof Store, broken: () => boolean): StartOptions['wrapStore'] {
   return (inner) =>
     new Proxy(inner, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
-        if (prop === 'getHandle') {
-          return async (...args: Parameters<Store['getHandle']>) => {
-            if (broken()) throw new Error('store down');
-            return target.getHandle(...args);
-          };
-        }
-        return typeof value === 'function' ? value.bind(target) : value;
+        if (typeof value !== 'function') return value;
+        if (prop !== method) return value.bind(target);
+        return async (...args: unknown[]) => {
+          if (broken()) throw new Error('store down');
+          return value.apply(target, args);
+        };
       },
     });
+}
+
+/** Ann and Bob in r1, Ann's socket still open (the server has not noticed anything). */
+async function bothSeated(options?: StartOptions) {
+  server = await startServer(options);
+  const ann = await guestOn(server, 'Ann');
+  const bob = await guestOn(server, 'Bob');
+  const ja = await ann.client.join('r1');
+  await bob.client.join('r1');
+  await ann.client.until(() => ann.client.events.length === 1);
+  await bob.client.settle();
+  return { ann, bob, ja, bobFrom: bob.client.events.length };
 }
 
 describe('resume naming the conference', () => {
@@ -113,7 +133,7 @@ describe('resume naming the conference', () => {
 
   it('a conference part that fails in the store still returns the login, and the seat waits for a retry', async () => {
     let broken = false;
-    const { ann, ja, annLastSeq } = await annDropsOut({ wrapStore: getHandleFailsWhile(() => broken) });
+    const { ann, ja, annLastSeq } = await annDropsOut({ wrapStore: failsWhile('getHandle', () => broken) });
     broken = true;
     const s2 = await server.connect();
     const conference = { handle: ja.handle, lastSeq: annLastSeq };
@@ -205,5 +225,41 @@ describe('resume in the handshake', () => {
     const plain = await server.connect({ other: 1 });
     await plain.settle();
     expect(plain.resumeResults).toEqual([]);
+  });
+
+  it('takes the seat over from a socket that still looks open: Bob sees one `replaced`, no `status reconnecting`', async () => {
+    const { ann, bob, ja, bobFrom } = await bothSeated();
+    const s2 = await server.connect();
+    const oldClosed = ann.client.closedByServer();
+    const conference = { handle: ja.handle, lastSeq: ann.client.lastSeq() };
+    const reply = ok(await s2.call('resume', { token: ann.session.resumeToken, conference }));
+    await oldClosed;
+    expect(reply.conference?.code).toBe(0);
+    await bob.client.event('replaced');
+    server.clock.advance(RESUME_WINDOW_MS);
+    await bob.client.settle();
+    expect(bob.client.events.slice(bobFrom).map((e) => e.kind)).toEqual(['replaced']);
+  });
+
+  it('a seat taken over for a conference part that then fails is held after all, and resumable', async () => {
+    let broken = false;
+    const { ann, bob, ja, bobFrom } = await bothSeated({
+      wrapStore: failsWhile('allocateHandle', () => broken),
+    });
+    const s2 = await server.connect();
+    broken = true;
+    const conference = { handle: ja.handle, lastSeq: ann.client.lastSeq() };
+    const reply = ok(await s2.call('resume', { token: ann.session.resumeToken, conference }));
+    expect(reply.conference?.code).toBe(ResultCode.SERVER_UNAVAILABLE);
+    // Held as the old socket's disconnect would have held it: others see it, the window runs.
+    await bob.client.event('status');
+    expect((await server.store.getHandle(ja.handle))?.socketId).toBeNull();
+    broken = false;
+    const info = await s2.confResume(ja.handle, conference.lastSeq);
+    expect(info.originalHandle).toBe(ja.handle);
+    await bob.client.event('replaced');
+    server.clock.advance(RESUME_WINDOW_MS);
+    await bob.client.settle();
+    expect(bob.client.events.slice(bobFrom).map((e) => e.kind)).toEqual(['status', 'replaced']);
   });
 });

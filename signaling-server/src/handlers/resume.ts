@@ -126,11 +126,14 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     });
   };
 
-  /** `spent`: the hash of the token this resume used up, once it issued the next one. */
+  /**
+   * `done.spent`: the hash of the token this resume used up, once it issued the next one.
+   * `done.tookOver`: the seat `req.conference` names was taken over from the previous socket.
+   */
   const resumeLogin = async (
     socket: AppSocket,
     req: ResumeRequest,
-    spent: (tokenHash: string) => void,
+    done: { spent: string | null; tookOver: boolean },
   ): Promise<ReplyOf<'resume'>> => {
     if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
     const address = addressKey(socket.handshake.address);
@@ -167,13 +170,23 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
       return fail(ResultCode.RESUME_TOKEN_REJECTED, 'the resume token is wrong, used or expired');
     }
     const resumeToken = await rotateToken(store, userId);
-    spent(session.tokenHash);
+    done.spent = session.tokenHash;
     socket.data.userId = userId;
     socket.data.name = name;
     socket.data.loginResumed = true;
     // The old socket may still look open (a dead path not yet noticed): it is replaced. Its
-    // own disconnect handling holds the seats it served until `conf:resume`.
-    if (previousSocket && previousSocket !== refOf(socket)) io.in(previousSocket).disconnectSockets(true);
+    // own disconnect handling holds the seats it served until `conf:resume`, but the one this
+    // resume names, which it takes over first.
+    if (previousSocket && previousSocket !== refOf(socket)) {
+      if (req.conference)
+        done.tookOver = await seats.takeOverSeat(
+          userId,
+          req.conference.handle,
+          previousSocket,
+          refOf(socket),
+        );
+      io.in(previousSocket).disconnectSockets(true);
+    }
     logger.info({ userId, replacedSocket: previousSocket !== null }, 'login resumed');
     // Fresh TURN credentials: the ICE restart this resume leads to may need a new allocation.
     return { code: 0, userId, name, resumeToken, ...iceConfigFor(config.ice, userId, clock) };
@@ -217,21 +230,33 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     }
   }
 
+  /**
+   * The seat taken over for a conference part that then failed is held after all, as the old
+   * socket's disconnect would have held it: released after the window unless `conf:resume`.
+   */
+  async function holdTakenOver(userId: string, socket: AppSocket): Promise<void> {
+    try {
+      await seats.holdSeatsOf(userId, refOf(socket));
+    } catch (err) {
+      logger.error({ err, userId }, 'holding a taken-over seat failed');
+    }
+  }
+
   return {
     async resume(socket, req) {
-      let presented: string | null = null;
-      const login = await resumeLogin(socket, req, (hash) => {
-        presented = hash;
-      });
-      const reply =
-        login.code !== 0 || !req.conference
-          ? login
-          : { ...login, conference: await confAfterLogin(socket, req.conference) };
+      const done: { spent: string | null; tookOver: boolean } = { spent: null, tookOver: false };
+      const login = await resumeLogin(socket, req, done);
+      let reply = login;
+      if (login.code === 0 && req.conference) {
+        const conference = await confAfterLogin(socket, req.conference);
+        if (done.tookOver && conference.code !== 0) await holdTakenOver(login.userId, socket);
+        reply = { ...login, conference };
+      }
       // A reply that can no longer reach its client would take the session's only usable token
       // with it: an overloaded server handles a handshake or a request after the client gave up
       // on that socket. The token it presented stays good instead; nobody ever saw the new one.
-      if (login.code === 0 && presented !== null && socket.disconnected) {
-        await store.setToken(login.userId, presented);
+      if (login.code === 0 && done.spent !== null && socket.disconnected) {
+        await store.setToken(login.userId, done.spent);
         logger.info({ userId: login.userId }, 'resume reply undeliverable: presented token kept');
       }
       return reply;
