@@ -90,23 +90,6 @@ export function createSeats(deps: CoreDeps) {
     await holdSeatsWhere(userId, (ref) => ref === socketRef);
   }
 
-  /**
-   * A resume naming its conference takes the seat over from a socket that still looks open (a
-   * dead path not yet noticed): bound to the new socket before the old one is disconnected, the
-   * seat is not held by that disconnect, so the others see one `replaced` instead of `status
-   * reconnecting` and, a moment later, `replaced`. Whether the seat was taken over.
-   */
-  async function takeOverSeat(userId: string, handle: number, from: string, to: string): Promise<boolean> {
-    const record = await store.getHandle(handle);
-    if (record?.userId !== userId) return false;
-    return locks.run(record.room, async () => {
-      const current = await store.getHandle(handle);
-      if (current?.state !== 'live' || current.socketId !== from) return false;
-      await store.bindHandle(handle, to);
-      return true;
-    });
-  }
-
   async function holdSeatsWhere(userId: string, servedBy: (ref: string) => boolean): Promise<void> {
     const records = await store.handlesOf(userId);
     for (const r of records) {
@@ -249,7 +232,6 @@ export function createSeats(deps: CoreDeps) {
     ownLiveHandle,
     leaveLocked,
     holdSeatsOf,
-    takeOverSeat,
     leaveSeatsOf,
     releaseHeldSeat,
     detachSession,

@@ -30,8 +30,8 @@ async function annDropsOut(options?: StartOptions) {
   return dropped;
 }
 
-/** The store with `method` failing while `broken()` says so. */
-function failsWhile(method: keyof Store, broken: () => boolean): StartOptions['wrapStore'] {
+/** The store with `before()` awaited ahead of every call of `method`. */
+function beforeStoreCall(method: keyof Store, before: () => Promise<void>): StartOptions['wrapStore'] {
   return (inner) =>
     new Proxy(inner, {
       get(target, prop, receiver) {
@@ -39,11 +39,18 @@ function failsWhile(method: keyof Store, broken: () => boolean): StartOptions['w
         if (typeof value !== 'function') return value;
         if (prop !== method) return value.bind(target);
         return async (...args: unknown[]) => {
-          if (broken()) throw new Error('store down');
+          await before();
           return value.apply(target, args);
         };
       },
     });
+}
+
+/** The store with `method` failing while `broken()` says so. */
+function failsWhile(method: keyof Store, broken: () => boolean): StartOptions['wrapStore'] {
+  return beforeStoreCall(method, async () => {
+    if (broken()) throw new Error('store down');
+  });
 }
 
 /** Ann and Bob in r1, Ann's socket still open (the server has not noticed anything). */
@@ -146,27 +153,52 @@ describe('resume naming the conference', () => {
     broken = false;
     expect((await s2.confResume(ja.handle, annLastSeq)).originalHandle).toBe(ja.handle);
   });
+
+  it('takes the seat over from a socket that still looks open: Bob sees one `replaced`, no `status reconnecting`', async () => {
+    const { ann, bob, ja, bobFrom } = await bothSeated();
+    const s2 = await server.connect();
+    const oldClosed = ann.client.closedByServer();
+    const conference = { handle: ja.handle, lastSeq: ann.client.lastSeq() };
+    const reply = ok(await s2.call('resume', { token: ann.session.resumeToken, conference }));
+    await oldClosed;
+    expect(reply.conference?.code).toBe(0);
+    await bob.client.event('replaced');
+    server.clock.advance(RESUME_WINDOW_MS);
+    await bob.client.settle();
+    expect(bob.client.events.slice(bobFrom).map((e) => e.kind)).toEqual(['replaced']);
+  });
+
+  it('a conference part that fails while the old socket still looks open: its disconnect holds the seat, resumable', async () => {
+    let broken = false;
+    const { ann, bob, ja, bobFrom } = await bothSeated({
+      wrapStore: failsWhile('allocateHandle', () => broken),
+    });
+    const s2 = await server.connect();
+    broken = true;
+    const conference = { handle: ja.handle, lastSeq: ann.client.lastSeq() };
+    const reply = ok(await s2.call('resume', { token: ann.session.resumeToken, conference }));
+    expect(reply.conference?.code).toBe(ResultCode.SERVER_UNAVAILABLE);
+    // The old socket, disconnected after the failed part, holds the seat: others see it, the window runs.
+    await bob.client.event('status');
+    expect((await server.store.getHandle(ja.handle))?.socketId).toBeNull();
+    broken = false;
+    const info = await s2.confResume(ja.handle, conference.lastSeq);
+    expect(info.originalHandle).toBe(ja.handle);
+    await bob.client.event('replaced');
+    server.clock.advance(RESUME_WINDOW_MS);
+    await bob.client.settle();
+    expect(bob.client.events.slice(bobFrom).map((e) => e.kind)).toEqual(['status', 'replaced']);
+  });
 });
 
 /** The store with `attachSession` waiting for `release` while `held` says so; `reached` when one waits. */
 function attachHeld() {
   const gate = { held: false, reached: false, release: () => {} };
-  const wrapStore: StartOptions['wrapStore'] = (inner) =>
-    new Proxy(inner, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop === 'attachSession') {
-          return async (...args: Parameters<Store['attachSession']>) => {
-            if (gate.held) {
-              gate.reached = true;
-              await new Promise<void>((resolve) => (gate.release = resolve));
-            }
-            return target.attachSession(...args);
-          };
-        }
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+  const wrapStore = beforeStoreCall('attachSession', async () => {
+    if (!gate.held) return;
+    gate.reached = true;
+    await new Promise<void>((resolve) => (gate.release = resolve));
+  });
   return { gate, wrapStore };
 }
 
@@ -225,41 +257,5 @@ describe('resume in the handshake', () => {
     const plain = await server.connect({ other: 1 });
     await plain.settle();
     expect(plain.resumeResults).toEqual([]);
-  });
-
-  it('takes the seat over from a socket that still looks open: Bob sees one `replaced`, no `status reconnecting`', async () => {
-    const { ann, bob, ja, bobFrom } = await bothSeated();
-    const s2 = await server.connect();
-    const oldClosed = ann.client.closedByServer();
-    const conference = { handle: ja.handle, lastSeq: ann.client.lastSeq() };
-    const reply = ok(await s2.call('resume', { token: ann.session.resumeToken, conference }));
-    await oldClosed;
-    expect(reply.conference?.code).toBe(0);
-    await bob.client.event('replaced');
-    server.clock.advance(RESUME_WINDOW_MS);
-    await bob.client.settle();
-    expect(bob.client.events.slice(bobFrom).map((e) => e.kind)).toEqual(['replaced']);
-  });
-
-  it('a seat taken over for a conference part that then fails is held after all, and resumable', async () => {
-    let broken = false;
-    const { ann, bob, ja, bobFrom } = await bothSeated({
-      wrapStore: failsWhile('allocateHandle', () => broken),
-    });
-    const s2 = await server.connect();
-    broken = true;
-    const conference = { handle: ja.handle, lastSeq: ann.client.lastSeq() };
-    const reply = ok(await s2.call('resume', { token: ann.session.resumeToken, conference }));
-    expect(reply.conference?.code).toBe(ResultCode.SERVER_UNAVAILABLE);
-    // Held as the old socket's disconnect would have held it: others see it, the window runs.
-    await bob.client.event('status');
-    expect((await server.store.getHandle(ja.handle))?.socketId).toBeNull();
-    broken = false;
-    const info = await s2.confResume(ja.handle, conference.lastSeq);
-    expect(info.originalHandle).toBe(ja.handle);
-    await bob.client.event('replaced');
-    server.clock.advance(RESUME_WINDOW_MS);
-    await bob.client.settle();
-    expect(bob.client.events.slice(bobFrom).map((e) => e.kind)).toEqual(['status', 'replaced']);
   });
 });

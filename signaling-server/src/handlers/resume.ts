@@ -21,6 +21,12 @@ import {
 } from '../types.ts';
 import { addressFull } from './auth.ts';
 
+/** What a login resume leaves its caller to finish (see `resumeLogin`). */
+interface ResumeDone {
+  spent: string | null;
+  replaces: string | null;
+}
+
 /** Chat messages sent with REPLAY_UNAVAILABLE, so the client can still show recent history. */
 const RECENT_CHAT = 100;
 
@@ -128,12 +134,12 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
 
   /**
    * `done.spent`: the hash of the token this resume used up, once it issued the next one.
-   * `done.tookOver`: the seat `req.conference` names was taken over from the previous socket.
+   * `done.replaces`: the session's previous socket, still connected, for the caller to disconnect.
    */
   const resumeLogin = async (
     socket: AppSocket,
     req: ResumeRequest,
-    done: { spent: string | null; tookOver: boolean },
+    done: ResumeDone,
   ): Promise<ReplyOf<'resume'>> => {
     if (socket.data.userId) return fail(ResultCode.ALREADY_LOGGED_IN, 'this socket is already logged in');
     const address = addressKey(socket.handshake.address);
@@ -174,19 +180,7 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     socket.data.userId = userId;
     socket.data.name = name;
     socket.data.loginResumed = true;
-    // The old socket may still look open (a dead path not yet noticed): it is replaced. Its
-    // own disconnect handling holds the seats it served until `conf:resume`, but the one this
-    // resume names, which it takes over first.
-    if (previousSocket && previousSocket !== refOf(socket)) {
-      if (req.conference)
-        done.tookOver = await seats.takeOverSeat(
-          userId,
-          req.conference.handle,
-          previousSocket,
-          refOf(socket),
-        );
-      io.in(previousSocket).disconnectSockets(true);
-    }
+    if (previousSocket && previousSocket !== refOf(socket)) done.replaces = previousSocket;
     logger.info({ userId, replacedSocket: previousSocket !== null }, 'login resumed');
     // Fresh TURN credentials: the ICE restart this resume leads to may need a new allocation.
     return { code: 0, userId, name, resumeToken, ...iceConfigFor(config.ice, userId, clock) };
@@ -230,28 +224,19 @@ export function resumeHandlers(deps: CoreDeps & { seats: Seats }): Pick<Handlers
     }
   }
 
-  /**
-   * The seat taken over for a conference part that then failed is held after all, as the old
-   * socket's disconnect would have held it: released after the window unless `conf:resume`.
-   */
-  async function holdTakenOver(userId: string, socket: AppSocket): Promise<void> {
-    try {
-      await seats.holdSeatsOf(userId, refOf(socket));
-    } catch (err) {
-      logger.error({ err, userId }, 'holding a taken-over seat failed');
-    }
-  }
-
   return {
     async resume(socket, req) {
-      const done: { spent: string | null; tookOver: boolean } = { spent: null, tookOver: false };
+      const done: ResumeDone = { spent: null, replaces: null };
       const login = await resumeLogin(socket, req, done);
-      let reply = login;
-      if (login.code === 0 && req.conference) {
-        const conference = await confAfterLogin(socket, req.conference);
-        if (done.tookOver && conference.code !== 0) await holdTakenOver(login.userId, socket);
-        reply = { ...login, conference };
-      }
+      const reply =
+        login.code !== 0 || !req.conference
+          ? login
+          : { ...login, conference: await confAfterLogin(socket, req.conference) };
+      // The old socket may still look open (a dead path not yet noticed): it is replaced, after
+      // the conference part, so that its disconnect does not hold the seat that part just replaced
+      // (the others would see `status reconnecting`, then `replaced`). A seat it did not replace,
+      // that disconnect holds until `conf:resume`.
+      if (done.replaces) io.in(done.replaces).disconnectSockets(true);
       // A reply that can no longer reach its client would take the session's only usable token
       // with it: an overloaded server handles a handshake or a request after the client gave up
       // on that socket. The token it presented stays good instead; nobody ever saw the new one.
