@@ -12,7 +12,7 @@
  * --render lays out the committed bench/results/storm.json again with this report code, running nothing.
  * Writes bench/results/storm.json, storm.md and storm.svg.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +147,8 @@ delete process.env.REDIS_URL;
 const storms: StormResult[] = [];
 const errors: StormError[] = [];
 const started = Date.now();
+// The workers and the server child write their profiles there, and would fail on a missing directory.
+if (values.profile) mkdirSync(resolve(values.profile), { recursive: true });
 for (const n of ns) {
   for (const store of stores) {
     for (const system of systems) {
