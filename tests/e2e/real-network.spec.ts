@@ -309,7 +309,9 @@ function sentSoFar(page: Page): Promise<Record<number, string>> {
 /**
  * With no network at all Chrome keeps encoding, queues what it cannot send and delivers it stale
  * when the link is back (outgoing-media.ts): the SDK sends A's media nowhere until B is heard
- * again. B, told that A's socket is dead, holds what it sends A too: a router would queue it.
+ * again. B holds what it sends A too, from its stall (~1.1 s) while it finds out that A's socket
+ * is dead (~2.1 s): a router would queue it, and what B sent in between would be resent and
+ * played late.
  */
 test('A offline for 5 s (link down): no media into the dead link from either side, and video comes back both ways', async ({
   lab,
@@ -322,12 +324,14 @@ test('A offline for 5 s (link down): no media into the dead link from either sid
   const outage = linkOutageA(lab, 5_000);
   // Both readings at fixed times from the outage's start: waits measured from the last reading
   // add up every overshoot of a busy machine (CI once finished them 6.4 s in).
-  const readingAt = async (ms: number) => {
-    await ada.page.waitForTimeout(Math.max(0, at + ms - Date.now()));
-    return sentSoFar(ada.page);
+  const readingAt = async (ms: number, page = ada.page) => {
+    await page.waitForTimeout(Math.max(0, at + ms - Date.now()));
+    return sentSoFar(page);
   };
   const before = await readingAt(1_500);
+  const bobBefore = await readingAt(1_900, bob.page);
   const after = await readingAt(3_500);
+  const bobAfter = await sentSoFar(bob.page);
   const holds = (await mediaDiagnostics(ada.page)).map((d) => d.sendHolds);
   // Both readings inside the outage, or the comparison says nothing.
   expect(Date.now() - at, 'sampled while the link was down').toBeLessThan(5_000);
@@ -341,6 +345,8 @@ test('A offline for 5 s (link down): no media into the dead link from either sid
   expect(same.length, 'the same link before and after').toBeGreaterThan(0);
   for (const pc of same)
     expect(after[Number(pc)], `video frames:audio packets on pc${pc}`).toBe(before[Number(pc)]);
+  expect(Object.keys(bobAfter), 'the same link on Bob').toEqual(Object.keys(bobBefore));
+  expect(bobAfter, "Bob's video frames:audio packets, 1.9 s → 3.5 s into the outage").toEqual(bobBefore);
   await Promise.all([expectFramesRising(bob.page, 'Ada'), expectFramesRising(ada.page, 'Bob')]);
 });
 

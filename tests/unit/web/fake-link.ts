@@ -65,6 +65,9 @@ export class FakeLink implements PeerLinkLike {
   broken = false;
   keyframes = 0;
   holds = 0;
+  /** The last hold was provisional (their network maybe gone), and how many were lifted. */
+  provisionalHold = false;
+  lifts = 0;
   readonly #recovering = new BehaviorSubject(false);
   readonly recovering$ = this.#recovering.asObservable();
   get recovering(): boolean {
@@ -78,8 +81,13 @@ export class FakeLink implements PeerLinkLike {
   decodesAgain(): void {
     this.#recovering.next(false);
   }
-  holdSending(): void {
+  holdSending(provisional = false): void {
     this.holds++;
+    this.provisionalHold = provisional;
+  }
+  liftHold(): void {
+    if (this.provisionalHold) this.lifts++;
+    this.provisionalHold = false;
   }
   forceKeyframe(): Promise<void> {
     this.keyframes++;

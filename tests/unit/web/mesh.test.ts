@@ -210,6 +210,13 @@ describe('Mesh', () => {
     links[1]?.destroy();
     mesh.holdSending();
     expect(links.map((l) => l.holds)).toEqual([1, 0]);
+    // One participant's network in doubt: only its link holds, and the lift reaches it.
+    mesh.holdSending('a', true);
+    mesh.liftHold('a');
+    expect(links.map((l) => [l.holds, l.lifts])).toEqual([
+      [2, 1],
+      [0, 0],
+    ]);
   });
 
   it('an offer lost to the dead socket of the peer is sent again when the peer resumes on a new handle', async () => {

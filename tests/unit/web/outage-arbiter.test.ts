@@ -31,6 +31,8 @@ interface Side {
   away: Set<string>;
   /** Participants whose network we were told is gone. */
   gone: string[];
+  /** Their network put in doubt (`+id`) and out of it (`-id`), in order. */
+  doubt: string[];
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -49,6 +51,7 @@ function room(ids: string[]) {
       deaf: false,
       away: new Set(),
       gone: [],
+      doubt: [],
     };
     const ports: ArbiterPorts = {
       send: (to: string, data: OutageSignal) => {
@@ -64,6 +67,7 @@ function room(ids: string[]) {
       justResumed: () => false,
       away: (other) => side.away.has(other),
       theirNetworkGone: (other) => side.gone.push(other),
+      theirNetworkInDoubt: (other, inDoubt) => side.doubt.push(`${inDoubt ? '+' : '-'}${other}`),
     };
     side.arbiter = new OutageArbiter(ports, { scheduler });
     side.arbiter.ours$.subscribe((o) => side.ours.push(o));
@@ -115,8 +119,12 @@ describe('OutageArbiter', () => {
       expect(owners(r, 'a', 'b')).toEqual(['us', 'them']);
       expect(r.get('a').ours).toEqual([{ userId: 'b', reason: 'media-stall', covered: false }]);
       expect(r.get('b').ours).toEqual([]);
-      // Only a path died (a UDP blackhole): both networks are there, nothing is held.
+      // Only a path died (a UDP blackhole): both networks are there. The side that noticed first
+      // held while in doubt; the other knew the verdict when it noticed.
       expect([r.get('a').gone, r.get('b').gone]).toEqual([[], []]);
+      expect([r.get('a').doubt, r.get('b').doubt]).toEqual(
+        first === 'a' ? [['+b', '-b'], []] : [[], ['+a', '-a']],
+      );
     });
   }
 
@@ -200,6 +208,9 @@ describe('OutageArbiter', () => {
     expect(r.get('b').ours).toEqual([{ userId: 'a', reason: 'media-stall', covered: false }]);
     expect(r.get('a').ours).toEqual([]);
     expect([r.get('a').gone, r.get('b').gone]).toEqual([['b'], []]);
+    // In doubt from the stall: what a would send meanwhile waits in a dead network. b's own socket
+    // is dead: its doubt about a ends there.
+    expect([r.get('a').doubt, r.get('b').doubt]).toEqual([['+b'], ['+a', '-a']]);
   });
 
   it('the server marks them reconnecting: theirs at once, and their network is gone', async () => {
@@ -211,6 +222,7 @@ describe('OutageArbiter', () => {
     expect(r.get('a').gone).toEqual(['b']);
     await r.run();
     expect(r.get('a').ours).toEqual([]);
+    expect(r.get('a').doubt).toEqual([]);
   });
 
   it('the other side answers that it is resuming (its own network changed): theirs; its stall is covered', async () => {
@@ -225,6 +237,7 @@ describe('OutageArbiter', () => {
     expect(r.get('b').ours).toEqual([{ userId: 'a', reason: 'media-stall', covered: true }]);
     // It answered: its network is back (its socket is), so what we send reaches it.
     expect(r.get('a').gone).toEqual([]);
+    expect(r.get('a').doubt).toEqual(['+b', '-b']);
   });
 
   it('a decision stands for the whole outage: later signs decide nothing; after recovery a new outage is decided anew', async () => {

@@ -104,6 +104,59 @@ describe('OutgoingMedia', () => {
     expect(media.keyframesForced).toBe(1);
   });
 
+  it('a provisional hold, lifted: sends again at once, nothing arrived; lifted before it held: never held', async () => {
+    const { media, toggles } = link();
+    media.hold(true);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(toggles).toEqual(['audio+video off']);
+    media.lift();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(toggles).toEqual(['audio+video off', 'audio+video on']);
+    expect(media.held).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+
+    media.hold(true);
+    media.lift();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(toggles).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a lift ends only a provisional hold: not one asked for sure, before or since, nor a sending link', async () => {
+    const { media, state, toggles } = link();
+    media.lift();
+    media.hold();
+    media.hold(true);
+    await vi.advanceTimersByTimeAsync(300);
+    media.lift();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(media.held).toBe(true);
+
+    state.arrived += 1;
+    await vi.advanceTimersByTimeAsync(100);
+    media.hold(true);
+    media.hold();
+    await vi.advanceTimersByTimeAsync(300);
+    media.lift();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(media.held).toBe(true);
+    expect(toggles).toEqual(['audio+video off', 'audio+video on', 'audio+video off']);
+  });
+
+  it('a lifted hold that a sender refuses to release is tried again at the next poll', async () => {
+    const { media, state, toggles } = link();
+    media.hold(true);
+    await vi.advanceTimersByTimeAsync(300);
+    state.refuse = true;
+    media.lift();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(media.held).toBe(true);
+    state.refuse = false;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(media.held).toBe(false);
+    expect(toggles.at(-1)).toBe('audio+video on');
+  });
+
   it('stops polling when the link is gone', async () => {
     const { media, state, toggles } = link();
     media.hold();

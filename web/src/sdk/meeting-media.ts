@@ -98,6 +98,8 @@ export class MeetingMedia implements ConferenceMedia {
           deps.resumeState().kind === 'resumed' && deps.now() - this.#episodeEndedAt < JUST_RESUMED_MS,
         away: deps.away,
         theirNetworkGone: (userId) => this.recovery.mode === 'fast' && mesh.holdSending(userId),
+        theirNetworkInDoubt: (userId, inDoubt) =>
+          this.recovery.mode === 'fast' && (inDoubt ? mesh.holdSending(userId, true) : mesh.liftHold(userId)),
       },
       deps.scheduler ? { scheduler: deps.scheduler } : {},
     );
@@ -131,8 +133,7 @@ export class MeetingMedia implements ConferenceMedia {
     );
   }
 
-  /** Media flows again, both ways (we decode them, they say they decode us), with every
-   * participant whose outage the running episode covers. Checked every MEDIA_CHECK_MS. */
+  /** Media flows both ways (we decode them, they say they decode us) with all the episode covers. */
   mediaRecovered(): Observable<unknown> {
     const flowingBothWays = (userId: string): Observable<boolean> =>
       this.mesh.flowingFrom(userId) ? this.#arbiter.remoteFlowing(userId) : of(false);
@@ -181,7 +182,6 @@ export class MeetingMedia implements ConferenceMedia {
   clear(): void {
     this.mesh.clear();
   }
-
   stop(): void {
     for (const sub of this.#subs) sub.unsubscribe();
     this.recovery.stop();

@@ -73,8 +73,10 @@ export interface PeerLinkLike {
   readonly recovering$: Observable<boolean>;
   /** The other side's decoder is starved: restart our video encoders with a keyframe. */
   forceKeyframe(): Promise<void>;
-  /** Our network went away, or theirs: send nothing until they are heard again (outgoing-media.ts). */
-  holdSending(): void;
+  /** Our network went away, or theirs (`provisional`: maybe): send nothing until they are heard again (outgoing-media.ts). */
+  holdSending(provisional?: boolean): void;
+  /** Their network was not gone after all: a provisional hold ends now. */
+  liftHold(): void;
   diagnostics(): LinkDiagnostics;
   readonly peerConnection: RTCPeerConnection | null;
   destroy(): void;

@@ -89,9 +89,7 @@ export class Mesh {
       initiates: (member) => this.#initiates(member),
       current: (member) => this.#members.isCurrent(member),
       publishPeer: (member) => this.#publishPeer(member),
-      linked: () => {
-        if (!this.#destroyed) this.#stallWatch.start();
-      },
+      linked: () => this.#destroyed || this.#stallWatch.start(),
       onRestartRequest: (member, rebuild) => this.#restarts.requested(member, rebuild),
       onOutageSignal: options.onOutageSignal ?? (() => {}),
     });
@@ -211,10 +209,15 @@ export class Mesh {
     this.#send(userId, data);
   }
 
-  /** Our network went away (or just `userId`'s): links send nothing until the other side is heard. */
-  holdSending(userId?: string): void {
+  /** Our network went away (or just `userId`'s, `provisional`: maybe): links send nothing until the other side is heard. */
+  holdSending(userId?: string, provisional = false): void {
     const ids = userId === undefined ? this.#members.userIds() : [userId];
-    for (const id of ids) this.#members.liveLink(id)?.holdSending();
+    for (const id of ids) this.#members.liveLink(id)?.holdSending(provisional);
+  }
+
+  /** `userId`'s network was not gone after all: its link's provisional hold ends now. */
+  liftHold(userId: string): void {
+    this.#members.liveLink(userId)?.liftHold();
   }
 
   /** Whether some participant other than `userId` still sends us media (stall-watch.ts). */
@@ -272,11 +275,8 @@ export class Mesh {
   #send(userId: string, data: SignalData): void {
     const member = this.#members.get(userId);
     if (!member || this.#destroyed) return;
-    if (this.#localHandle === null) {
-      this.#mailbox.holdOutgoing(userId, data);
-      return;
-    }
-    this.#port.sendSignal(member.handle, data);
+    if (this.#localHandle === null) this.#mailbox.holdOutgoing(userId, data);
+    else this.#port.sendSignal(member.handle, data);
   }
 
   #adoptUnknown(member: Member): void {

@@ -17,7 +17,10 @@
  * ends), so the later signs of the same outage (ICE `disconnected` at ~7 s, `failed` at ~17 s,
  * a rebuild) decide nothing new, and one decider per pair means both sides hold the same one.
  * Theirs by 1. or 4. means their network is gone, not just a path: the facade is told, to stop
- * sending them media that would wait in the network and play late (outgoing-media.ts).
+ * sending them media that would wait in the network and play late (outgoing-media.ts). While 3.
+ * to 6. are found out, their network is in doubt: the facade holds that media meanwhile and sends
+ * again when the doubt ends otherwise (what it sent before the socket's silence was known got
+ * resent and played late).
  */
 import { asyncScheduler, map, Observable, type SchedulerLike, Subject } from 'rxjs';
 import { decideOwner, fromWire, type OutageOwner, toWire } from './outage-owner.ts';
@@ -44,6 +47,8 @@ export interface ArbiterPorts {
   away(userId: string): boolean;
   /** Their socket is dead (the server says so, or they do not answer): their network is gone. */
   theirNetworkGone(userId: string): void;
+  /** Whether their network went with their path is being found out (true), or it did not (false). */
+  theirNetworkInDoubt(userId: string, inDoubt: boolean): void;
 }
 
 export interface ArbiterOptions {
@@ -107,13 +112,14 @@ export class OutageArbiter {
     else if (this.#covered()) this.#settle(userId, 'us', reason, true);
     else {
       this.#deciding.add(userId);
+      this.#ports.theirNetworkInDoubt(userId, true);
       void this.#ports.socketAlive().then((alive) => {
         if (!this.#deciding.has(userId)) return;
         // A ping that missed its deadline after our socket carried their probe (their verdict is
         // on its way) is a slow socket: taking the outage now made two episodes of one.
         if (alive || this.#carriedProbe.has(userId)) this.#probe(userId, reason);
         else {
-          this.#deciding.delete(userId);
+          this.#decided(userId);
           this.#settle(userId, 'us', reason);
         }
       });
@@ -133,7 +139,7 @@ export class OutageArbiter {
           owner = this.#outages.get(userId)?.owner;
           if (owner === undefined) {
             owner = this.#decide(userId, data.pathsOk);
-            this.#deciding.delete(userId);
+            this.#decided(userId);
             this.#settle(userId, owner, 'media-stall');
           }
         } else if (this.#deciding.has(userId)) this.#carriedProbe.add(userId);
@@ -151,7 +157,7 @@ export class OutageArbiter {
         const owner = fromWire(data.owner);
         const known = this.#outages.get(userId);
         if (known && (known.owner === 'us' || owner !== 'us')) return;
-        this.#deciding.delete(userId);
+        this.#decided(userId);
         this.#settle(userId, owner, known?.reason ?? 'media-stall');
         return;
       }
@@ -207,7 +213,8 @@ export class OutageArbiter {
     this.#ask(userId, { type: 'probe', id: 0, pathsOk: this.#ports.pathsOkExcept(userId) }).subscribe(
       (answer) => {
         // Decided meanwhile: their probe reached us first, or their verdict did.
-        if (!this.#deciding.delete(userId) || this.#outages.has(userId)) return;
+        const decidedMeanwhile = this.#outages.has(userId);
+        if (!this.#decided(userId, answer === null && !decidedMeanwhile) || decidedMeanwhile) return;
         if (answer === null) this.#theirNetworkGone(userId, reason);
         else if (answer.type !== 'probe-ack' || answer.resuming) this.#settle(userId, 'them', reason);
         else if (!this.#ports.initiates(userId))
@@ -219,6 +226,16 @@ export class OutageArbiter {
         }
       },
     );
+  }
+
+  /**
+   * The decision for `userId` is no longer pending; false if it was not. Their network stays in
+   * doubt only when it is gone (`gone`, told by `#theirNetworkGone` next).
+   */
+  #decided(userId: string, gone = false): boolean {
+    if (!this.#deciding.delete(userId)) return false;
+    if (!gone) this.#ports.theirNetworkInDoubt(userId, false);
+    return true;
   }
 
   #covered(): boolean {

@@ -15,10 +15,20 @@
  * neighbour entry for A was INCOMPLETE at the end of the outage) and hands it all over once the
  * link is back, and A plays that before anything fresh. bench:peers link-down-5s, 3 runs each,
  * interleaved: B's audio played on A 1 423–1 479 ms late 2–4 s after the link was back (it
- * catches up ~0.2 s per second), 10–20 ms with the hold; B's video back on A after 949–968 ms,
- * 160–958 ms with it: slow when A asks again for what B sent before its hold and B still has it
- * to resend (a held encoder pushes nothing out of the send history), and A then plays it.
- * Firefox ESR takes `active` false on an audio sender and keeps sending it.
+ * catches up ~0.2 s per second), 10–20 ms with the hold. Firefox ESR takes `active` false on an
+ * audio sender and keeps sending it.
+ *
+ * That hold starts when their path breaks, *provisionally* while the arbiter finds out whether
+ * their socket died with it (a probe over signaling, up to 1 s), and is lifted at once when it
+ * answers. Held only once their socket was known dead (~2 s into the link-down), what B had sent
+ * in the last second before was still in Chrome's send history when the link came back (a held
+ * encoder pushes nothing out of it): A asked for it, got it resent, and held B's fresh video
+ * ~0.6–1.4 s in its jitter buffer, the delay draining at ~0.4 s per second. Held from the stall
+ * (~1 s in), nothing was resent (bench:peers link-down-5s --trace, 6 runs of each, interleaved):
+ * B's video back on A after 178–349 ms (median 276) against 208–3 228 (median 626; resent packets
+ * and a 625–1 361 ms jitter buffer in 2 runs, a rebuild in a third). In a UDP blackhole both
+ * sockets answer, and the provisional hold lasts one probe's round trip: video back on each side
+ * no later (udp-blackhole-3s, 6 runs of each).
  *
  * Holding on every broken path was measured and rejected: where Chrome still sends (a UDP
  * blackhole, a stall on the side whose network did not change) the frames sent before the hold
@@ -108,6 +118,10 @@ export class OutgoingMedia {
   #timer: ReturnType<typeof setInterval> | null = null;
   #busy = false;
   #checks = 0;
+  /** The hold was asked only provisionally (see `hold`). */
+  #provisional = false;
+  /** A provisional hold was lifted: the next poll releases whatever arrived. */
+  #lifted = false;
   /** Toggles in order: two concurrent setParameters on one sender refuse each other. */
   #toggles: Promise<unknown> = Promise.resolve();
 
@@ -152,14 +166,32 @@ export class OutgoingMedia {
    * Our network went away, or theirs: once a poll sees nothing arrive, nothing is sent until
    * something does. A path that still carries something at every poll (a second interface, a
    * blip) is left alone: holding it would only restart the encoders and freeze the video ~200 ms.
+   * `provisional`: their network may be gone; `lift()` sends again if it was not.
    */
-  hold(): void {
-    if (this.#phase !== 'sending' || !this.#deps.peerConnection()) return;
+  hold(provisional = false): void {
+    if (this.#phase !== 'sending') {
+      if (!provisional) this.#provisional = false;
+      return;
+    }
+    if (!this.#deps.peerConnection()) return;
+    this.#provisional = provisional;
+    this.#lifted = false;
     this.#phase = 'checking';
     this.#before = null;
     this.#checks = 0;
     this.#timer = setInterval(() => void this.#poll(), this.#deps.pollMs);
     void this.#poll();
+  }
+
+  /** A provisional hold, and no other since: sending starts again now, not when they are heard. */
+  lift(): void {
+    if (!this.#provisional || this.#phase === 'sending') return;
+    this.#provisional = false;
+    if (this.#phase === 'checking') this.stop();
+    else {
+      this.#lifted = true;
+      void this.#poll();
+    }
   }
 
   /** The link is closed: nothing to release. */
@@ -196,7 +228,7 @@ export class OutgoingMedia {
         return;
       }
       // Released only once every sender took it; a refusal is tried again at the next poll.
-      if (arrived && (await this.#toggle(pc, true, EVERYTHING))) this.stop();
+      if ((arrived || this.#lifted) && (await this.#toggle(pc, true, EVERYTHING))) this.stop();
     } catch {
       // No stats this time (bounded-stats.ts): the next poll asks again.
     } finally {

@@ -201,9 +201,14 @@ export class PeerLink implements PeerLinkLike {
     return this.#outgoing.keyframe();
   }
 
-  /** Our network went away, or theirs: nothing is sent until they are heard again (outgoing-media.ts). */
-  holdSending(): void {
-    this.#outgoing.hold();
+  /** Our network went away, or theirs (`provisional`: maybe): nothing is sent until they are heard again (outgoing-media.ts). */
+  holdSending(provisional = false): void {
+    this.#outgoing.hold(provisional);
+  }
+
+  /** Their network was not gone after all: a provisional hold ends now. */
+  liftHold(): void {
+    this.#outgoing.lift();
   }
 
   /** The stall detector saw no inbound bytes. */
