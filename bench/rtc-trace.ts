@@ -56,6 +56,14 @@ const SCRIPT = `(() => {
       });
     }
     restartIce() { add(this.__id, 'restartIce'); return super.restartIce(); }
+    createOffer(...args) {
+      add(this.__id, 'createOffer');
+      return super.createOffer(...args).then((d) => (add(this.__id, 'offer created'), d));
+    }
+    createAnswer(...args) {
+      add(this.__id, 'createAnswer');
+      return super.createAnswer(...args).then((d) => (add(this.__id, 'answer created'), d));
+    }
     setLocalDescription(d) {
       add(this.__id, 'setLocal ' + (d ? d.type + ' ' + ufrag(d.sdp) : 'implicit'));
       return super.setLocalDescription(d);
