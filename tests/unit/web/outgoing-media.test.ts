@@ -157,6 +157,19 @@ describe('OutgoingMedia', () => {
     expect(toggles.at(-1)).toBe('audio+video on');
   });
 
+  it('a hold asked for sure while a lifted one is still being released keeps it held', async () => {
+    const { media, state } = link();
+    media.hold(true);
+    await vi.advanceTimersByTimeAsync(300);
+    state.refuse = true;
+    media.lift();
+    await vi.advanceTimersByTimeAsync(100);
+    media.hold();
+    state.refuse = false;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(media.held).toBe(true);
+  });
+
   it('stops polling when the link is gone', async () => {
     const { media, state, toggles } = link();
     media.hold();

@@ -120,7 +120,7 @@ export class OutgoingMedia {
   #checks = 0;
   /** The hold was asked only provisionally (see `hold`). */
   #provisional = false;
-  /** A provisional hold was lifted: the next poll releases whatever arrived. */
+  /** A provisional hold was lifted: polls release it without waiting for anything to arrive. */
   #lifted = false;
   /** Toggles in order: two concurrent setParameters on one sender refuse each other. */
   #toggles: Promise<unknown> = Promise.resolve();
@@ -170,7 +170,8 @@ export class OutgoingMedia {
    */
   hold(provisional = false): void {
     if (this.#phase !== 'sending') {
-      if (!provisional) this.#provisional = false;
+      // Asked for sure: no lift applies to this hold any more, not even one already under way.
+      if (!provisional) this.#provisional = this.#lifted = false;
       return;
     }
     if (!this.#deps.peerConnection()) return;
