@@ -202,6 +202,27 @@ describe('Mesh', () => {
     expect(sent).toHaveLength(before);
   });
 
+  it('a stuck decoder rebuilds its link, at most once per 30 s; one from a replaced link is void', async () => {
+    const { mesh, links, sent, advance } = setup('m');
+    await mesh.startLocalMedia();
+    mesh.addPeer('a', 10);
+    const stuck = (i: number) => links[i]?.options.onDecoderStuck?.();
+    stuck(0);
+    // We do not initiate towards 'a': the new link waits for its offer, and 'a' is told to start over.
+    expect(links).toHaveLength(2);
+    expect(links[0]?.closed).toBe(true);
+    expect(sent).toEqual([[10, { type: 'restart', rebuild: true }]]);
+    stuck(0);
+    stuck(1);
+    advance(29_999);
+    stuck(1);
+    expect(links).toHaveLength(2);
+    advance(1);
+    stuck(1);
+    expect(links).toHaveLength(3);
+    expect(sent).toHaveLength(2);
+  });
+
   it('holdSending: our network went away, every live link holds its sending; a closed one is left alone', async () => {
     const { mesh, links } = setup('m');
     await mesh.startLocalMedia();

@@ -49,6 +49,19 @@ describe('watchDecoding', () => {
     ).toEqual([]);
   });
 
+  it('a decoder still starved 1 s in, a keyframe asked for meanwhile, is stuck: said once, again only after it decoded', () => {
+    let watch: DecodeWatch = idleDecodeWatch;
+    const stuckAt: number[] = [];
+    // Bytes every 100 ms; frames decode only at 2.5 s; starved again from 2.6 s.
+    for (let i = 0; i <= 40; i++) {
+      const frames = i < 25 ? 5 : 6;
+      const step = watchDecoding(watch, { at: i * 100, bytes: i * 1_000, frames });
+      watch = step.watch;
+      if (step.stuck) stuckAt.push(i * 100);
+    }
+    expect(stuckAt).toEqual([1_000, 3_500]);
+  });
+
   it('counts consecutive decoding samples, reset by a pause', () => {
     let watch: DecodeWatch = idleDecodeWatch;
     const frames = [0, 1, 2, 3, 3, 4, 5];

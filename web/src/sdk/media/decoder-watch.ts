@@ -1,8 +1,8 @@
 /**
- * Watches our decoder of one link from a broken path until frames decode steadily again, and
- * asks for a keyframe when bytes arrive but frames do not (starved-decoder.ts decides). Chrome
- * may stay `connected` through a dead path and an ICE restart, so the decoder, not the ICE
- * state, says when it is over.
+ * Watches our decoder of one link from a broken path until frames decode steadily again, asks
+ * for a keyframe when bytes arrive but frames do not, and says when that is stuck
+ * (starved-decoder.ts decides). Chrome may stay `connected` through a dead path and an ICE
+ * restart, so the decoder, not the ICE state, says when it is over.
  */
 import { inboundMedia } from './link-stats.ts';
 import { type DecodeWatch, idleDecodeWatch, watchDecoding } from './starved-decoder.ts';
@@ -14,7 +14,11 @@ const DECODING_RUN_TO_STOP = 3;
 /** Samples every DECODE_POLL_MS; `onDecoding` ends the watch. Returns what stops it sooner. */
 export function watchDecoder(
   peerConnection: () => RTCPeerConnection | null,
-  { onKeyframeNeeded, onDecoding }: { onKeyframeNeeded(): void; onDecoding(): void },
+  {
+    onKeyframeNeeded,
+    onStuck,
+    onDecoding,
+  }: { onKeyframeNeeded(): void; onStuck(): void; onDecoding(): void },
 ): () => void {
   let watch: DecodeWatch = idleDecodeWatch;
   let busy = false;
@@ -32,6 +36,7 @@ export function watchDecoder(
           const step = watchDecoding(watch, sample);
           watch = step.watch;
           if (step.askKeyframe) onKeyframeNeeded();
+          if (step.stuck) onStuck();
         } else {
           // Nothing inbound at all (the other side sends no media): connected is all there is.
           const up = pc.connectionState === 'connected';

@@ -22,10 +22,12 @@ export interface PeerLinkOptions {
   /**
    * After a broken path, ask the other side for a keyframe when our decoder gets bytes but
    * decodes nothing (default true): without one the video stays frozen 1.3–2.3 s
-   * (environment.md). `onKeyframeNeeded` carries the request.
+   * (environment.md). `onKeyframeNeeded` carries the request; `onDecoderStuck` says the decoder
+   * stayed starved through it (starved-decoder.ts), which only a new link mends.
    */
   keyframeOnRecovery?: boolean;
   onKeyframeNeeded?: () => void;
+  onDecoderStuck?: () => void;
 }
 
 /** What a test or a support page can see of one link. */

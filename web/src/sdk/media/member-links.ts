@@ -20,6 +20,8 @@ export interface MemberLinksDeps {
   status: MeshStatus;
   /** The participant asked us to restart or rebuild (restart-protocol.ts). */
   onRestartRequest: (member: Member, rebuild: boolean) => void;
+  /** Our decoder of the member's video stayed starved through a keyframe (starved-decoder.ts). */
+  decoderStuck: (member: Member) => void;
   scheduler: SchedulerLike;
   unreachableAfterMs: number;
   connectRetryMs: number;
@@ -64,6 +66,9 @@ export class MemberLinks {
       },
       onKeyframeNeeded: () => {
         if (member.link === link) d.send(member.userId, { type: 'keyframe' });
+      },
+      onDecoderStuck: () => {
+        if (member.link === link) d.decoderStuck(member);
       },
     });
     member.link = link;

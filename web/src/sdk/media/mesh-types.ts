@@ -81,6 +81,8 @@ export interface Member {
   reachDeadline: Subscription | null;
   /** First links made again because none had connected (link-status.ts). */
   connectRetries: number;
+  /** When a link was last rebuilt for our stuck decoder (restart-protocol.ts), or null. */
+  stuckRebuildAt: number | null;
 }
 
 export function newMember(userId: string, handle: number, now: number): Member {
@@ -96,6 +98,7 @@ export function newMember(userId: string, handle: number, now: number): Member {
     everConnected: false,
     reachDeadline: null,
     connectRetries: 0,
+    stuckRebuildAt: null,
   };
 }
 

@@ -91,6 +91,7 @@ export class Mesh {
       publishPeer: (member) => this.#publishPeer(member),
       linked: () => this.#destroyed || this.#stallWatch.start(),
       onRestartRequest: (member, rebuild) => this.#restarts.requested(member, rebuild),
+      decoderStuck: (member) => this.#restarts.rebuildStuck(member),
       onOutageSignal: options.onOutageSignal ?? (() => {}),
     });
     this.#stallWatch = new StallWatch({

@@ -42,6 +42,7 @@ export class PeerLink implements PeerLinkLike {
   readonly #stream = new BehaviorSubject<MediaStream | null>(null);
   readonly #keyframeOnRecovery: boolean;
   readonly #onKeyframeNeeded: () => void;
+  readonly #onDecoderStuck: () => void;
   readonly #outgoing = new OutgoingMedia({ peerConnection: () => this.peerConnection });
   #iceRestarts = 0;
   #lastRestartAt = Number.NEGATIVE_INFINITY;
@@ -61,6 +62,7 @@ export class PeerLink implements PeerLinkLike {
     this.initiator = options.initiator;
     this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
     this.#onKeyframeNeeded = options.onKeyframeNeeded ?? (() => {});
+    this.#onDecoderStuck = options.onDecoderStuck ?? (() => {});
     this.#peer = new SimplePeer({
       initiator: options.initiator,
       streams: options.stream ? [options.stream] : [],
@@ -256,6 +258,9 @@ export class PeerLink implements PeerLinkLike {
     this.#endDecoderWatch = watchDecoder(() => this.peerConnection, {
       onKeyframeNeeded: () => {
         if (this.#keyframeOnRecovery) this.#onKeyframeNeeded();
+      },
+      onStuck: () => {
+        if (this.#keyframeOnRecovery) this.#onDecoderStuck();
       },
       onDecoding: () => {
         this.#endDecoderWatch = null;

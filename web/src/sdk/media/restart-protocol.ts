@@ -16,6 +16,13 @@ const REBUILD_DEDUPE_MS = 2_000;
  */
 export const CONNECT_RETRY_MS = 5_000;
 
+/**
+ * A link rebuilt for a stuck decoder (starved-decoder.ts) is not rebuilt for that again sooner:
+ * a sender whose video no decoder can use would otherwise cost the call a rebuild every ~2 s,
+ * audio included, where asking for keyframes costs nothing.
+ */
+export const STUCK_REBUILD_EVERY_MS = 30_000;
+
 export interface RestartDeps {
   send(userId: string, data: SignalData): void;
   /** (Re)creates the member's link, replacing any old one. */
@@ -47,6 +54,14 @@ export class RestartProtocol {
       connect(member);
       send(member.userId, { type: 'restart', rebuild: true });
     }
+  }
+
+  /** Our decoder of the participant's video is stuck: a new link, at most once per STUCK_REBUILD_EVERY_MS. */
+  rebuildStuck(member: Member): void {
+    const now = this.#deps.now();
+    if (member.stuckRebuildAt !== null && now - member.stuckRebuildAt < STUCK_REBUILD_EVERY_MS) return;
+    member.stuckRebuildAt = now;
+    this.rebuild(member);
   }
 
   /** No link to the participant has connected yet and the current one has not in its time: the initiator starts over. */
