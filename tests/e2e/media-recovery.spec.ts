@@ -67,11 +67,16 @@ test('short silent media cut (socket alive) → episode on A only, same peers he
   // The path healed inside the stall grace: the same peer objects (no rebuild), the same remote
   // tracks, no ICE restart needed. (An ICE restart completed while the CDP rule drops packets
   // never recovers here, so the restart fast path is proven on real networks: real-network.spec.)
+  // Unless a decoder stayed stuck (starved-decoder.ts): then one rebuild per side that saw it.
   const diagAfter = await mediaDiagnostics(a.page);
+  const everyone = await Promise.all([b, c].map((p) => mediaDiagnostics(p.page)));
+  const stuck = [diagAfter, ...everyone].flat().reduce((n, d) => n + d.stuckRebuilds, 0);
   for (const peer of diagBefore) {
     const now = diagAfter.find((d) => d.userId === peer.userId);
-    expect(now?.generation, 'no rebuild').toBe(peer.generation);
-    expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer.remoteTrackIds);
+    expect(now?.generation, 'no rebuild but for a stuck decoder').toBeLessThanOrEqual(
+      peer.generation + stuck,
+    );
+    if (stuck === 0) expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer.remoteTrackIds);
   }
   // B and C had one struggling peer among healthy ones: their problem was A's, not theirs.
   expect(await resumeEvents(b.page, before[1] ?? 0)).toEqual([]);

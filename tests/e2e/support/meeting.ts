@@ -125,6 +125,7 @@ export interface PeerDiagnostics {
   iceRestarts: number;
   keyframesForced: number;
   sendHolds: number;
+  stuckRebuilds: number;
 }
 
 /** The SDK's per-peer diagnostics: link generation, ICE credentials, remote tracks. */

@@ -70,7 +70,15 @@ export class MeshMembers {
   diagnostics(): PeerDiagnostics[] {
     return [...this.#byUser.values()].flatMap((m) =>
       m.link
-        ? [{ userId: m.userId, handle: m.handle, generation: m.generation, ...m.link.diagnostics() }]
+        ? [
+            {
+              userId: m.userId,
+              handle: m.handle,
+              generation: m.generation,
+              stuckRebuilds: m.stuckRebuilds,
+              ...m.link.diagnostics(),
+            },
+          ]
         : [],
     );
   }

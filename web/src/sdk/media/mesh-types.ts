@@ -62,6 +62,8 @@ export interface PeerDiagnostics extends LinkDiagnostics {
   userId: string;
   handle: number;
   generation: number;
+  /** Links to this participant we rebuilt because our decoder was stuck (starved-decoder.ts). */
+  stuckRebuilds: number;
 }
 
 export interface Member {
@@ -81,8 +83,9 @@ export interface Member {
   reachDeadline: Subscription | null;
   /** First links made again because none had connected (link-status.ts). */
   connectRetries: number;
-  /** When a link was last rebuilt for our stuck decoder (restart-protocol.ts), or null. */
+  /** When a link was last rebuilt for our stuck decoder (restart-protocol.ts), or null; how often. */
   stuckRebuildAt: number | null;
+  stuckRebuilds: number;
 }
 
 export function newMember(userId: string, handle: number, now: number): Member {
@@ -99,6 +102,7 @@ export function newMember(userId: string, handle: number, now: number): Member {
     reachDeadline: null,
     connectRetries: 0,
     stuckRebuildAt: null,
+    stuckRebuilds: 0,
   };
 }
 

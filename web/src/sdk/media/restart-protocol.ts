@@ -61,6 +61,7 @@ export class RestartProtocol {
     const now = this.#deps.now();
     if (member.stuckRebuildAt !== null && now - member.stuckRebuildAt < STUCK_REBUILD_EVERY_MS) return;
     member.stuckRebuildAt = now;
+    member.stuckRebuilds += 1;
     this.rebuild(member);
   }
 
