@@ -9,6 +9,7 @@ import {
   expect,
   type Page,
 } from '@playwright/test';
+import type { PeerDiagnostics } from 'resume-meeting';
 import type { TsdkNotification } from '../../../shared/src/index.ts';
 import { ResultCode } from '../../../shared/src/result-codes.ts';
 import type { Evaluates } from './pc-recorder.ts';
@@ -114,18 +115,6 @@ export function rosterNames(page: Page): Promise<string[]> {
   return page
     .locator('#participants li[data-handle]')
     .evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.name ?? '').sort());
-}
-
-export interface PeerDiagnostics {
-  userId: string;
-  handle: number;
-  generation: number;
-  localUfrag: string | null;
-  remoteTrackIds: string[];
-  iceRestarts: number;
-  keyframesForced: number;
-  sendHolds: number;
-  stuckRebuilds: number;
 }
 
 /** The SDK's per-peer diagnostics: link generation, ICE credentials, remote tracks. */

@@ -40,7 +40,6 @@ export class PeerLink implements PeerLinkLike {
   readonly #pc: RTCPeerConnection | null;
   readonly #state: BehaviorSubject<LinkState>;
   readonly #stream = new BehaviorSubject<MediaStream | null>(null);
-  readonly #keyframeOnRecovery: boolean;
   readonly #onKeyframeNeeded: () => void;
   readonly #onDecoderStuck: () => void;
   readonly #outgoing = new OutgoingMedia({ peerConnection: () => this.peerConnection });
@@ -60,9 +59,9 @@ export class PeerLink implements PeerLinkLike {
 
   constructor(options: PeerLinkOptions) {
     this.initiator = options.initiator;
-    this.#keyframeOnRecovery = options.keyframeOnRecovery ?? true;
-    this.#onKeyframeNeeded = options.onKeyframeNeeded ?? (() => {});
-    this.#onDecoderStuck = options.onDecoderStuck ?? (() => {});
+    const asks = options.keyframeOnRecovery ?? true;
+    this.#onKeyframeNeeded = (asks && options.onKeyframeNeeded) || (() => {});
+    this.#onDecoderStuck = (asks && options.onDecoderStuck) || (() => {});
     this.#peer = new SimplePeer({
       initiator: options.initiator,
       streams: options.stream ? [options.stream] : [],
@@ -256,12 +255,8 @@ export class PeerLink implements PeerLinkLike {
   #watchDecoding(): void {
     if (this.#endDecoderWatch || this.closed) return;
     this.#endDecoderWatch = watchDecoder(() => this.peerConnection, {
-      onKeyframeNeeded: () => {
-        if (this.#keyframeOnRecovery) this.#onKeyframeNeeded();
-      },
-      onStuck: () => {
-        if (this.#keyframeOnRecovery) this.#onDecoderStuck();
-      },
+      onKeyframeNeeded: this.#onKeyframeNeeded,
+      onStuck: this.#onDecoderStuck,
       onDecoding: () => {
         this.#endDecoderWatch = null;
         this.#recovering.next(false);

@@ -30,8 +30,6 @@ export interface DecodeWatch {
   askedAt: number | null;
   /** Consecutive samples in which frames decoded: enough of them and the media is back. */
   decodingRun: number;
-  /** This starvation was reported stuck (once per starvation). */
-  stuck: boolean;
 }
 
 export interface StarvationRules {
@@ -45,13 +43,7 @@ export interface StarvationRules {
 
 export const STARVATION_RULES: StarvationRules = { waitMs: 150, reaskMs: 1_000, stuckMs: 1_000 };
 
-export const idleDecodeWatch: DecodeWatch = {
-  last: null,
-  starvedSince: null,
-  askedAt: null,
-  decodingRun: 0,
-  stuck: false,
-};
+export const idleDecodeWatch: DecodeWatch = { last: null, starvedSince: null, askedAt: null, decodingRun: 0 };
 
 export function watchDecoding(
   watch: DecodeWatch,
@@ -71,7 +63,6 @@ export function watchDecoding(
         last: sample,
         starvedSince: null,
         decodingRun: decoding ? watch.decodingRun + 1 : 0,
-        stuck: false,
       },
       askKeyframe: false,
       stuck: false,
@@ -81,14 +72,14 @@ export function watchDecoding(
   const askKeyframe =
     sample.at - starvedSince >= rules.waitMs &&
     (watch.askedAt === null || sample.at - watch.askedAt >= rules.reaskMs);
-  const stuck = !watch.stuck && sample.at - starvedSince >= rules.stuckMs;
+  // Said once per starvation: on the sample that crosses `stuckMs`.
+  const stuck = sample.at - starvedSince >= rules.stuckMs && last.at - starvedSince < rules.stuckMs;
   return {
     watch: {
       last: sample,
       starvedSince,
       askedAt: askKeyframe ? sample.at : watch.askedAt,
       decodingRun: 0,
-      stuck: watch.stuck || stuck,
     },
     askKeyframe,
     stuck,
