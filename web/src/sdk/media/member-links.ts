@@ -26,7 +26,6 @@ export interface MemberLinksDeps {
   unreachableAfterMs: number;
   connectRetryMs: number;
   neverConnected: (member: Member) => void;
-  now: () => number;
   send: (userId: string, data: SignalData) => void;
   initiates: (member: Member) => boolean;
   /** Whether the member is still the mesh's record for its participant (not removed, not replaced). */
@@ -52,10 +51,10 @@ export class MemberLinks {
     const d = this.#deps;
     this.close(member);
     member.generation += 1;
-    member.createdAt = d.now();
     // A restart asked for the old link is moot: asked again after a resume, it restarted the new
     // link 31 ms after it connected (Firefox lab), which then carried no video one way.
     member.restartAsked = false;
+    member.heard = false;
     const link = d.createLink({
       ...this.#ice,
       keyframeOnRecovery: d.keyframeOnRecovery,
@@ -111,6 +110,7 @@ export class MemberLinks {
       this.#deps.onOutageSignal(member.userId, data);
       return;
     }
+    if ('type' in data && (data.type === 'offer' || data.type === 'answer')) member.heard = true;
     if ('type' in data && data.type === 'offer') member.restartAsked = false;
     if (!member.link) {
       member.pending.push(data);

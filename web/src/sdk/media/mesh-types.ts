@@ -72,11 +72,12 @@ export interface Member {
   link: PeerLinkLike | null;
   linkSubs: Subscription | null;
   generation: number;
-  createdAt: number;
   /** Signals that arrived before the link existed (local media still starting). */
   pending: SignalData[];
   /** We asked the initiator for an ICE restart and no offer has come since. */
   restartAsked: boolean;
+  /** The other side's link has answered our current one's offer, or offered to it (restart-protocol.ts). */
+  heard: boolean;
   /** A link to this participant has been connected at least once. */
   everConnected: boolean;
   /** Runs out when no link to this participant connected in time. */
@@ -88,16 +89,16 @@ export interface Member {
   stuckRebuilds: number;
 }
 
-export function newMember(userId: string, handle: number, now: number): Member {
+export function newMember(userId: string, handle: number): Member {
   return {
     userId,
     handle,
     link: null,
     linkSubs: null,
     generation: 0,
-    createdAt: now,
     pending: [],
     restartAsked: false,
+    heard: false,
     everConnected: false,
     reachDeadline: null,
     connectRetries: 0,

@@ -84,7 +84,6 @@ export class Mesh {
       unreachableAfterMs: options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS,
       connectRetryMs: options.connectRetryMs ?? CONNECT_RETRY_MS,
       neverConnected: (member) => this.#restarts.retryFirstLink(member),
-      now: this.#now,
       send: (userId, data) => this.#send(userId, data),
       initiates: (member) => this.#initiates(member),
       current: (member) => this.#members.isCurrent(member),
@@ -151,7 +150,7 @@ export class Mesh {
       this.rekey(userId, handle);
       return;
     }
-    const member = newMember(userId, handle, this.#now());
+    const member = newMember(userId, handle);
     this.#members.add(member);
     this.#adoptUnknown(member);
     if (this.#local.settled) this.#links.connect(member);

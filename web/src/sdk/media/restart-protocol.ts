@@ -7,9 +7,6 @@
 import type { SignalData } from '../../../../shared/src/index.ts';
 import type { Member } from './mesh-types.ts';
 
-/** A rebuild request from the non-initiator is ignored while our link is this young (both sides asked). */
-const REBUILD_DEDUPE_MS = 2_000;
-
 /**
  * A first link not connected by then is made again: half of the 10 s after which the
  * participant is reported unreachable (mesh.ts), so the retry has time to connect before that.
@@ -99,23 +96,27 @@ export class RestartProtocol {
     }
   }
 
-  /** The other side's `restart` signal. */
+  /**
+   * The other side's `restart` signal. A rebuild request is moot while our live link has heard
+   * nothing from theirs (`heard`): the other side sends in order, so it reset its end before it
+   * answered our new offer (that offer reaches its new link) or before our side got the
+   * initiator's new offer (which follows the request). Both sides rebuild at once often: one
+   * side's rebuild closes the other's link, which rebuilds on its own (recover-media.ts). A
+   * request delayed by a resume arrived 2.5 s late (e2e, media cut), when "our link is brand
+   * new" by the clock no longer held, and the pair was rebuilt twice.
+   */
   requested(member: Member, rebuild: boolean): void {
-    const { connect, initiates, canConnect, now } = this.#deps;
+    const { connect, initiates, canConnect } = this.#deps;
     if (!canConnect()) return;
     const link = member.link;
-    if (initiates(member)) {
-      if (!rebuild && link && !link.closed) {
-        link.restartIce();
-        return;
-      }
-      // The other side reset its end (or ours is dead): offer on a new link, unless ours is
-      // brand new — then both sides asked at once and our fresh offer already answers it.
-      if (link && !link.closed && now() - member.createdAt < REBUILD_DEDUPE_MS) return;
-      connect(member);
-    } else if (rebuild) {
-      // The initiator started over: wait for its new offer on a fresh link.
-      connect(member);
+    const live = link !== null && !link.closed;
+    if (initiates(member) && !rebuild && live) {
+      link.restartIce();
+      return;
     }
+    // The non-initiator waits for an offer to restart ICE: a request to do so is not for it.
+    if (!initiates(member) && !rebuild) return;
+    if (live && !member.heard) return;
+    connect(member);
   }
 }
