@@ -104,8 +104,14 @@ async function meetingOfTwo(
 const BLIP_MIN_MS = 250;
 const BLIP_MAX_MS = 950;
 
-const harnessValid = (blipsMs: number[]): boolean =>
-  blipsMs.length === 4 && Math.max(...blipsMs) < BLIP_MAX_MS && Math.min(...blipsMs) >= BLIP_MIN_MS;
+/** The ten toggles must fit in the scenario's 10 s: 7 s of waits, the rest is CDP calls. */
+const FLAP_SPAN_MS = 10_000;
+
+const harnessValid = ({ blipsMs, toggles }: { blipsMs: number[]; toggles: number[] }): boolean =>
+  blipsMs.length === 4 &&
+  Math.max(...blipsMs) < BLIP_MAX_MS &&
+  Math.min(...blipsMs) >= BLIP_MIN_MS &&
+  (toggles.at(-1) ?? 0) - (toggles[0] ?? 0) < FLAP_SPAN_MS;
 
 for (const via of ['localhost', '127.0.0.1'] as const) {
   test(`setOffline toggled 10 times in 10 s via ${via}: one episode, new handle, B sees one replacement, media and chat flow`, async ({
@@ -116,11 +122,13 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     const room = `flapping-${via.replaceAll('.', '-')}`;
     // A blip the page saw last a whole grace would rightly be an episode, one under 250 ms an
     // address change: then the machine, not the SDK, failed the scenario (CI runs saw 233 ms and
-    // 1590 ms from 450 ms waits), and a fresh meeting tries it again, at most twice.
+    // 1590 ms from 450 ms waits; the toggles once took 10 057 ms under a load of ~7 on 2 cores),
+    // and a fresh meeting tries it again, at most twice.
     let run = await flappedMeeting(browser, url, room);
-    for (let retry = 1; retry <= 2 && !harnessValid(run.blipsMs); retry++) {
+    for (let retry = 1; retry <= 2 && !harnessValid(run); retry++) {
+      const span = (run.toggles.at(-1) ?? 0) - (run.toggles[0] ?? 0);
       console.log(
-        `[flapping via ${via}] the page saw blips of ${run.blipsMs} ms, not ${BLIP_MIN_MS}-${BLIP_MAX_MS}: a fresh meeting`,
+        `[flapping via ${via}] the page saw blips of ${run.blipsMs} ms (not ${BLIP_MIN_MS}-${BLIP_MAX_MS}) or the toggles took ${span} ms: a fresh meeting`,
       );
       await run.a.context.close();
       await run.b.context.close();
@@ -128,7 +136,7 @@ for (const via of ['localhost', '127.0.0.1'] as const) {
     }
     const { a, b, h0, before, bBefore, toggles, blipsMs, seen } = run;
     expect(toggles).toHaveLength(10);
-    expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(10_000);
+    expect((toggles.at(-1) ?? 0) - (toggles[0] ?? 0)).toBeLessThan(FLAP_SPAN_MS);
     expect(blipsMs, `the page's events ${JSON.stringify(seen)}`).toHaveLength(4);
     expect(Math.max(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeLessThan(BLIP_MAX_MS);
     expect(Math.min(...blipsMs), `offline blips lasted ${blipsMs} ms on the page`).toBeGreaterThanOrEqual(

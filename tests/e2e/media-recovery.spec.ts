@@ -67,16 +67,22 @@ test('short silent media cut (socket alive) → episode on A only, same peers he
   // The path healed inside the stall grace: the same peer objects (no rebuild), the same remote
   // tracks, no ICE restart needed. (An ICE restart completed while the CDP rule drops packets
   // never recovers here, so the restart fast path is proven on real networks: real-network.spec.)
-  // Unless a decoder stayed stuck (starved-decoder.ts): then one rebuild per side that saw it.
+  // Unless a decoder stayed stuck (starved-decoder.ts, 3 of 10 runs under load): that pair was
+  // rebuilt on purpose, and signals that waited for A's resume can cost it one more link on a
+  // side (an offer from the other side's old link reached the new one: mesh-rebuild-race.test).
   const diagAfter = await mediaDiagnostics(a.page);
   const everyone = await Promise.all([b, c].map((p) => mediaDiagnostics(p.page)));
-  const stuck = [diagAfter, ...everyone].flat().reduce((n, d) => n + d.stuckRebuilds, 0);
+  const ada = everyone[0]?.find((d) => everyone[1]?.some((e) => e.userId === d.userId))?.userId;
+  // Someone's decoder of the other was stuck: by A about them, or by them (the page that lists no `userId`) about A.
+  const rebuiltOnPurpose = (userId: string) =>
+    (diagAfter.find((d) => d.userId === userId)?.stuckRebuilds ?? 0) > 0 ||
+    (everyone.find((peers) => !peers.some((d) => d.userId === userId))?.find((d) => d.userId === ada)
+      ?.stuckRebuilds ?? 0) > 0;
   for (const peer of diagBefore) {
     const now = diagAfter.find((d) => d.userId === peer.userId);
-    expect(now?.generation, 'no rebuild but for a stuck decoder').toBeLessThanOrEqual(
-      peer.generation + stuck,
-    );
-    if (stuck === 0) expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer.remoteTrackIds);
+    if (rebuiltOnPurpose(peer.userId)) continue;
+    expect(now?.generation, 'no rebuild but for a stuck decoder').toBe(peer.generation);
+    expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer.remoteTrackIds);
   }
   // B and C had one struggling peer among healthy ones: their problem was A's, not theirs.
   expect(await resumeEvents(b.page, before[1] ?? 0)).toEqual([]);
