@@ -78,6 +78,9 @@ const fmt = (c: Cell) => {
   return parts.join(', ');
 };
 
+/** One decimal, or two significant digits below 1 (PeerJS faster), where one decimal would say 0.0. */
+const ratioText = (ratio: number) => (ratio < 1 ? ratio.toPrecision(2) : ratio.toFixed(1));
+
 export function peerTable(rows: PeerRow[], samples: PeerSample[], runs: number): string[] {
   const episodes = (scenario: string) => {
     const ours = samples.filter((s) => s.system === 'ours' && s.scenario === scenario && !s.error);
@@ -92,7 +95,7 @@ export function peerTable(rows: PeerRow[], samples: PeerSample[], runs: number):
     '|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | frames on ${r.side} | ${fmt(r.ours)} | ${fmt(r.peerjs)} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(1)}×`} | ${r.side === 'A' ? episodes(r.scenario) : ''} |`,
+        `| ${r.scenario} | frames on ${r.side} | ${fmt(r.ours)} | ${fmt(r.peerjs)} | ${r.ratio === null ? '—' : `${ratioText(r.ratio)}×`} | ${r.side === 'A' ? episodes(r.scenario) : ''} |`,
     ),
   ];
 }
