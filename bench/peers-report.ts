@@ -11,7 +11,7 @@ import { AUDIO_WINDOW_MS } from './audio-delay.ts';
 import { GAP_MS, STEADY_MS } from './frame-times.ts';
 import type { PeerSample, PeerSystem } from './peers-run.ts';
 import { NEVER_AFTER_MS } from './peers-run.ts';
-import { summarize } from './stats.ts';
+import { ratioText, summarize } from './stats.ts';
 import { lineChart, type Panel } from './svg-chart.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,9 +78,6 @@ const fmt = (c: Cell) => {
   return parts.join(', ');
 };
 
-/** One decimal, or two significant digits below 1 (PeerJS faster), where one decimal would say 0.0. */
-const ratioText = (ratio: number) => (ratio < 1 ? ratio.toPrecision(2) : ratio.toFixed(1));
-
 export function peerTable(rows: PeerRow[], samples: PeerSample[], runs: number): string[] {
   const episodes = (scenario: string) => {
     const ours = samples.filter((s) => s.system === 'ours' && s.scenario === scenario && !s.error);
@@ -95,7 +92,7 @@ export function peerTable(rows: PeerRow[], samples: PeerSample[], runs: number):
     '|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | frames on ${r.side} | ${fmt(r.ours)} | ${fmt(r.peerjs)} | ${r.ratio === null ? '—' : `${ratioText(r.ratio)}×`} | ${r.side === 'A' ? episodes(r.scenario) : ''} |`,
+        `| ${r.scenario} | frames on ${r.side} | ${fmt(r.ours)} | ${fmt(r.peerjs)} | ${r.ratio === null ? '—' : ratioText(r.ratio)} | ${r.side === 'A' ? episodes(r.scenario) : ''} |`,
     ),
   ];
 }

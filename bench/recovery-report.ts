@@ -6,7 +6,7 @@
  */
 import { DIRECT_COUNTERPART, NAT_SCENARIOS } from './recovery-nat.ts';
 import type { Mode, Sample } from './recovery-sample.ts';
-import { summarize } from './stats.ts';
+import { ratioText, summarize } from './stats.ts';
 
 /** The numeric fields of a sample. */
 type Metric = {
@@ -86,7 +86,7 @@ function fastAgainstNaive(all: Sample[], scenariosRun: string[], table: string[]
             ? `never (${miss})`
             : '—';
       table.push(
-        `| ${scenario} | ${label} | ${cell(fast, missing.fast)} | ${cell(naive, missing.naive)} | ${ratio === null ? '—' : `${ratio.toFixed(1)}×`} |`,
+        `| ${scenario} | ${label} | ${cell(fast, missing.fast)} | ${cell(naive, missing.naive)} | ${ratio === null ? '—' : ratioText(ratio)} |`,
       );
     }
   }

@@ -29,6 +29,7 @@ import {
   mediaDiagnostics,
   ownHandle,
   remoteFrames,
+  stuckRebuildsBetween,
 } from './support/meeting.ts';
 
 const RESUMING = 'TSDK_E_CONF_EVT_CONF_RESUMING_IND';
@@ -249,10 +250,12 @@ for (const scenario of scenarios) {
       if (scenario.fastPath) {
         // The fast path: the same peer object (no rebuild), new ICE credentials, no new track;
         // unless a decoder then stayed stuck (starved-decoder.ts): rebuilt once per side that saw it.
-        const [diagAfter, onB] = await Promise.all([mediaDiagnostics(a.page), mediaDiagnostics(b.page)]);
+        const [diagAfter, stuck] = await Promise.all([
+          mediaDiagnostics(a.page),
+          stuckRebuildsBetween(a.page, b.page),
+        ]);
         for (const peer of diagBefore) {
           const now = diagAfter.find((d) => d.userId === peer.userId);
-          const stuck = onB.reduce((n, d) => n + d.stuckRebuilds, now?.stuckRebuilds ?? 0);
           expect(now?.generation, 'no rebuild but for a stuck decoder').toBeLessThanOrEqual(
             peer.generation + stuck,
           );

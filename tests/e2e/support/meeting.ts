@@ -123,6 +123,23 @@ export function mediaDiagnostics(page: Evaluates): Promise<PeerDiagnostics[]> {
 }
 
 /**
+ * How often the decoder of one page about the other stayed stuck and rebuilt their link, in either
+ * direction (starved-decoder.ts): such a pair was rebuilt on purpose.
+ */
+export async function stuckRebuildsBetween(x: Evaluates, y: Evaluates): Promise<number> {
+  const ownId = (page: Evaluates) => page.evaluate(() => window.meetingClient.session?.userId ?? '');
+  const [xId, yId, onX, onY] = await Promise.all([
+    ownId(x),
+    ownId(y),
+    mediaDiagnostics(x),
+    mediaDiagnostics(y),
+  ]);
+  const about = (peers: PeerDiagnostics[], userId: string) =>
+    peers.find((d) => d.userId === userId)?.stuckRebuilds ?? 0;
+  return about(onX, yId) + about(onY, xId);
+}
+
+/**
  * The kinds of roster change (`joined`, `left`, `replaced`, `status`, …) a page reported in its
  * INFO_AND_STATUS_UPDATE history about any of `handles`, in order.
  */

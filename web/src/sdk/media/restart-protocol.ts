@@ -106,16 +106,17 @@ export class RestartProtocol {
    * new" by the clock no longer held, and the pair was rebuilt twice.
    */
   requested(member: Member, rebuild: boolean): void {
-    const { connect, initiates, canConnect } = this.#deps;
+    const { connect, canConnect } = this.#deps;
     if (!canConnect()) return;
     const link = member.link;
     const live = link !== null && !link.closed;
-    if (initiates(member) && !rebuild && live) {
+    const initiator = this.#deps.initiates(member);
+    if (initiator && !rebuild && live) {
       link.restartIce();
       return;
     }
     // The non-initiator waits for an offer to restart ICE: a request to do so is not for it.
-    if (!initiates(member) && !rebuild) return;
+    if (!initiator && !rebuild) return;
     if (live && !member.heard) return;
     connect(member);
   }
