@@ -250,10 +250,8 @@ for (const scenario of scenarios) {
       if (scenario.fastPath) {
         // The fast path: the same peer object (no rebuild), new ICE credentials, no new track;
         // unless a decoder then stayed stuck (starved-decoder.ts): rebuilt once per side that saw it.
-        const [diagAfter, stuck] = await Promise.all([
-          mediaDiagnostics(a.page),
-          stuckRebuildsBetween(a.page, b.page),
-        ]);
+        const diagAfter = await mediaDiagnostics(a.page);
+        const stuck = await stuckRebuildsBetween(a.page, b.page);
         for (const peer of diagBefore) {
           const now = diagAfter.find((d) => d.userId === peer.userId);
           expect(now?.generation, 'no rebuild but for a stuck decoder').toBeLessThanOrEqual(
