@@ -25,8 +25,8 @@ interface Side {
   deaf: boolean;
   /** Messages to this side that are lost (or late past the test). */
   drops?: (data: OutageSignal) => boolean;
-  /** Our ping, when it answers otherwise than at once with `socketAlive`. */
-  ping?: () => Promise<boolean>;
+  /** Our ping, when it answers otherwise than at once with `socketAlive` (`patient`: the longest deadline). */
+  ping?: (patient: boolean) => Promise<boolean>;
   /** Participants the server marks as reconnecting. */
   away: Set<string>;
   /** Participants whose network we were told is gone. */
@@ -62,7 +62,7 @@ function room(ids: string[]) {
       initiates: (other) => id < other,
       pathsOkExcept: (other) => [...side.ok].some((p) => p !== other),
       flowingFrom: (other) => side.ok.has(other),
-      socketAlive: () => side.ping?.() ?? Promise.resolve(side.socketAlive),
+      socketAlive: (patient) => side.ping?.(patient) ?? Promise.resolve(side.socketAlive),
       resuming: () => side.resuming,
       justResumed: () => false,
       away: (other) => side.away.has(other),
@@ -194,6 +194,33 @@ describe('OutageArbiter', () => {
     expect(owners(r, 'a', 'b')).toEqual(['us', 'them']);
     expect(r.get('a').ours).toHaveLength(1);
     expect(r.get('b').ours).toEqual([]);
+  });
+
+  it("a slow ping while others' media still reaches us waits for its answer: not ours (one episode, theirs)", async () => {
+    // e2e, short media cut on a loaded machine: B's fresh socket had a 300 ms deadline, its ping
+    // answered later, and B ran an episode beside A's while Cy's video flowed to it all along.
+    const r = room(['a', 'b', 'c']);
+    r.cut('a', 'b');
+    r.cut('a', 'c');
+    const asked: boolean[] = [];
+    // Only the longest deadline sees the answer.
+    r.get('b').ping = (patient) => {
+      asked.push(patient);
+      return Promise.resolve(patient);
+    };
+    r.get('b').arbiter.trouble('a', 'media-stall');
+    await r.run();
+    r.get('a').arbiter.trouble('b', 'media-stall');
+    await r.run();
+    expect(asked).toEqual([true]);
+    expect(owners(r, 'a', 'b')).toEqual(['us', 'them']);
+    expect(r.get('b').ours).toEqual([]);
+    // Cut off from everyone, a ping gets the usual deadline: a dead socket is ours at once.
+    r.get('b').ok.clear();
+    r.get('b').arbiter.trouble('c', 'media-stall');
+    await r.run();
+    expect(asked).toEqual([true, false]);
+    expect(r.get('b').ours).toEqual([{ userId: 'c', reason: 'media-stall', covered: false }]);
   });
 
   it('our socket is dead: ours; the other side hears nothing from us within a second: theirs', async () => {

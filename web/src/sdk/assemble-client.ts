@@ -85,9 +85,9 @@ export function assembleClient(options: MeetingClientOptions, hooks: ClientHooks
   const media = new MeetingMedia({
     options,
     sendSignal,
-    socketAlive: async () => {
+    socketAlive: async (patient) => {
       const sentAt = now();
-      const alive = await socketAnswers(signal, replyDeadline.ms);
+      const alive = await socketAnswers(signal, patient ? STALL_PING.ceilingMs : replyDeadline.ms);
       if (alive) replyDeadline.sample(now() - sentAt);
       return alive;
     },

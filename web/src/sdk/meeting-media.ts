@@ -45,7 +45,7 @@ export interface MeetingMediaDeps {
   options: Pick<MeetingClientOptions, 'createLink' | 'getUserMedia' | 'iceServers' | 'mediaRecovery'>;
   sendSignal(to: number, data: SignalData): void;
   /** Whether our signaling socket still answers (an outage with a live socket may be theirs). */
-  socketAlive(): Promise<boolean>;
+  socketAlive(patient: boolean): Promise<boolean>;
   /** When (`now()`) our signaling socket last connected. */
   socketConnectedAt(): number;
   resumeState(): ResumeState;

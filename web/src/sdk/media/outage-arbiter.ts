@@ -8,7 +8,9 @@
  * 1. the server already marks them away (their socket dropped): theirs;
  * 2. we are resuming, or have just resumed: ours, covered by that episode;
  * 3. our socket does not answer a ping within its deadline: ours (our network broke), unless it
- *    carried their probe and our answer meanwhile (slow, not dead: their verdict is coming);
+ *    carried their probe and our answer meanwhile (slow, not dead: their verdict is coming). While
+ *    someone else's media still reaches us, our network most likely works, and the ping gets the
+ *    longest deadline: only a dead socket, not a busy page or server, makes it ours then;
  * 4. they do not answer a `probe` over signaling: theirs (their socket is dead, they resume);
  * 5. they answer that they are resuming: theirs;
  * 6. both sockets live, only media broke: the pair's initiator applies `decideOwner` to both
@@ -37,8 +39,11 @@ export interface ArbiterPorts {
   pathsOkExcept(userId: string): boolean;
   /** The participant's media decodes here (not being recovered). */
   flowingFrom(userId: string): boolean;
-  /** Our signaling socket answers a short ping. */
-  socketAlive(): Promise<boolean>;
+  /**
+   * Our signaling socket answers a ping: within a deadline drawn from its recent replies, or,
+   * `patient`, within the longest one.
+   */
+  socketAlive(patient: boolean): Promise<boolean>;
   /** A resume episode of ours is running. */
   resuming(): boolean;
   /** Our last episode ended so recently that a stall now is still its outage. */
@@ -113,7 +118,9 @@ export class OutageArbiter {
     else {
       this.#deciding.add(userId);
       this.#ports.theirNetworkInDoubt(userId, true);
-      void this.#ports.socketAlive().then((alive) => {
+      // On a loaded machine a fresh socket's 300 ms deadline ran out while the other participants'
+      // video flowed: both sides of the pair then ran an episode (e2e, short media cut, 1 in 6).
+      void this.#ports.socketAlive(this.#ports.pathsOkExcept(userId)).then((alive) => {
         if (!this.#deciding.has(userId)) return;
         // A ping that missed its deadline after our socket carried their probe (their verdict is
         // on its way) is a slow socket: taking the outage now made two episodes of one.
