@@ -201,7 +201,7 @@ test('Firefox: axe on the join form and the meeting view; back after the 60 s wi
     await expect.poll(() => fox.page.text('#status-banner')).toMatch(/Giving up in \d+ s/);
     // The server holds the seat (Cleo is told) before its clock jumps past the hold.
     await expect.poll(() => changesAbout(cleo.page, [h0])).toContain('status');
-    server.clock.advance(RESUME_WINDOW_MS + 1_000);
+    await server.clock.advance(RESUME_WINDOW_MS + 1_000);
     await expect.poll(() => changesAbout(cleo.page, [h0])).toContain('left');
     await proxy.listen();
     await expect

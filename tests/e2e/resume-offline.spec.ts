@@ -138,7 +138,7 @@ test('A offline past 60 s: abandoned with the original handle, A leaves the meet
 
   // The server holds the seat for its own window after it noticed the dead socket.
   await expect.poll(() => changesAbout(b.page, [h0])).toContain('status');
-  server.clock.advance(60_000);
+  await server.clock.advance(60_000);
   await expect.poll(() => rosterNames(b.page)).toEqual(['Bob']);
   expect(await changesAbout(b.page, [h0])).toContain('left');
   await expect(b.page.locator('#video-grid video[data-name="Ada"]')).toHaveCount(0);

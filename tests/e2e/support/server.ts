@@ -1,13 +1,13 @@
 /**
- * The real signaling server, started inside the Playwright worker on a free port with a
- * clock the test can jump (the server half of "virtual time" for the 60 s window).
+ * The real signaling server, on a free port with a clock the test can jump (the server half of
+ * "virtual time" for the 60 s window), in a worker thread of its own, as in production it has a
+ * process: in the Playwright worker's own event loop (traces, screencasts, CDP for three
+ * browsers) it stalled 0.6–0.7 s twice in one short test, and up to 3.1 s with one core busy,
+ * long enough for sockets' heartbeats to time out and for the SDK's pings to miss deadlines.
  */
-
-import { defaultConfig, type TlsSettings } from '../../../signaling-server/src/config.ts';
-import { createLogger } from '../../../signaling-server/src/logger.ts';
-import { createSignalingServer } from '../../../signaling-server/src/server.ts';
-import { MemoryStore } from '../../../signaling-server/src/store/memory-store.ts';
-import { JumpClock } from './jump-clock.ts';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { TlsSettings } from '../../../signaling-server/src/config.ts';
 
 export interface TestServer {
   /**
@@ -20,7 +20,8 @@ export interface TestServer {
   port: number;
   /** `/metrics`, on its own port (plain HTTP on 127.0.0.1). */
   metricsUrl: string;
-  clock: JumpClock;
+  /** Jumps the server's clock ahead by `ms` (jump-clock.ts), running the timers now due. */
+  clock: { advance(ms: number): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -36,31 +37,37 @@ export interface TestServerOptions {
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { tls, ...storeOptions } = options;
-  const clock = new JumpClock();
-  const config = defaultConfig({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: process.env.E2E_LOG_LEVEL ?? 'warn',
-    // A free port: parallel workers (and a server on this machine) would collide on 9464.
-    metrics: { port: 0, host: '127.0.0.1' },
-    tls: tls ?? null,
-  });
-  const server = createSignalingServer({
-    config,
-    store: new MemoryStore({ clock, ...storeOptions }),
-    clock,
-    logger: createLogger(config.logLevel),
-  });
-  const { port, metricsPort } = await server.listen(0, '127.0.0.1');
-  const scheme = tls ? 'https' : 'http';
+  // The thread loads TypeScript through tsx (a worker inherits none of the test runner's loader).
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./server-thread.ts', import.meta.url).href;
+  const thread = new Worker(
+    `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`,
+    { eval: true, workerData: options },
+  );
+  const reply = async (key: string) => {
+    for (;;) {
+      const [message] = (await once(thread, 'message')) as [Record<string, unknown>];
+      if (key in message) return message[key];
+    }
+  };
+  const { port, metricsPort } = (await reply('listening')) as { port: number; metricsPort: number };
+  const scheme = options.tls ? 'https' : 'http';
   return {
     url: `${scheme}://localhost:${port}`,
     ipUrl: `${scheme}://127.0.0.1:${port}`,
     port,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    clock,
-    close: () => server.close(),
+    clock: {
+      async advance(ms) {
+        thread.postMessage({ advance: ms });
+        await reply('advanced');
+      },
+    },
+    close: async () => {
+      thread.postMessage({ close: true });
+      await reply('closed');
+      await thread.terminate();
+    },
   };
 }
 
