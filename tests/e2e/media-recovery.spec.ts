@@ -23,6 +23,14 @@ const EPISODE = RESUME_SEQUENCE;
 const resumeEvents = async (page: Page, from: number) =>
   (await events(page)).slice(from).filter((e) => EPISODE.includes(e));
 
+/** Why each episode since `from` began, but for a socket's own missed heartbeat. */
+const episodeReasons = async (page: Page, from: number) =>
+  (await history(page))
+    .slice(from)
+    .filter((n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND')
+    .map((n) => (n.data as { reason?: string }).reason)
+    .filter((reason) => reason !== 'heartbeat-timeout');
+
 const resuming = (page: Page) =>
   page.evaluate(() => window.meetingClient.resumeState.kind.startsWith('resuming'));
 
@@ -100,9 +108,14 @@ test('short silent media cut (socket alive) → episode on A only, same peers he
     expect(now?.generation, 'no rebuild but for a stuck decoder').toBe(peer?.generation);
     expect(now?.remoteTrackIds, 'no new remote track').toEqual(peer?.remoteTrackIds);
   }
-  // B and C had one struggling peer among healthy ones: their problem was A's, not theirs.
-  expect(await resumeEvents(b.page, before[1] ?? 0)).toEqual([]);
-  expect(await resumeEvents(c.page, before[2] ?? 0)).toEqual([]);
+  // B and C had one struggling peer among healthy ones: their problem was A's, not theirs. A
+  // socket of theirs that missed its heartbeat is an outage of their own, and resumes: with a busy
+  // loop on one core Cy's got `ping timeout` 5.7 s into A's outage (and CI saw Cy resume 8 s in).
+  for (const [page, from] of [
+    [b.page, before[1]],
+    [c.page, before[2]],
+  ] as const)
+    expect(await episodeReasons(page, from ?? 0), "no episode for A's outage").toEqual([]);
 });
 
 test('media cut longer than the restart bound → peers rebuilt on the same local stream, video back', async ({
