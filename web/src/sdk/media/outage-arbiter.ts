@@ -119,7 +119,7 @@ export class OutageArbiter {
       this.#deciding.add(userId);
       this.#ports.theirNetworkInDoubt(userId, true);
       // On a loaded machine a fresh socket's 300 ms deadline ran out while the other participants'
-      // video flowed: both sides of the pair then ran an episode (e2e, short media cut, 1 in 6).
+      // video flowed: both sides of the pair then ran an episode (e2e, short media cut, busy loop).
       void this.#ports.socketAlive(this.#ports.pathsOkExcept(userId)).then((alive) => {
         if (!this.#deciding.has(userId)) return;
         // A ping that missed its deadline after our socket carried their probe (their verdict is
