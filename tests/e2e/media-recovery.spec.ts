@@ -80,7 +80,7 @@ test('short silent media cut (socket alive) → episode on A only, same peers he
   await media.restore();
 
   // A media episode's RESULT waits for media both ways. ICE restarts made while CDP dropped the
-  // packets never connect, so it heals with the next one: 3–5 s after the restore here, 5–13 s
+  // packets never connect, so it heals with the next one: 3–8 s after the restore here, 5–13 s
   // with a busy loop on one of the 2 cores.
   await expect.poll(() => resumeEvents(a.page, before[0] ?? 0), { timeout: 30_000 }).toEqual(EPISODE);
   const result = (await history(a.page)).slice(before[0]).find((n) => n.event === EPISODE[5]);
