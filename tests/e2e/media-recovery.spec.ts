@@ -27,7 +27,7 @@ const resumeEvents = async (page: Page, from: number) =>
 const episodeReasons = async (page: Page, from: number) =>
   (await history(page))
     .slice(from)
-    .filter((n) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND')
+    .filter((n) => n.event === EPISODE[0])
     .map((n) => (n.data as { reason?: string }).reason)
     .filter((reason) => reason !== 'heartbeat-timeout');
 
@@ -70,11 +70,9 @@ test('short silent media cut (socket alive) → episode on A only, same peers he
   // Watched in the page, so the cut ends as soon as it begins: polled from here on a loaded
   // machine, the cut lasted up to 9 s and outlived the restarts' bound (a rebuild, on purpose).
   await a.page.waitForFunction(
-    (from) =>
-      window.meetingClient.history
-        .slice(from)
-        .some((n: { event: string }) => n.event === 'TSDK_E_CONF_EVT_CONF_RESUMING_IND'),
-    before[0] ?? 0,
+    ({ from, start }) =>
+      window.meetingClient.history.slice(from).some((n: { event: string }) => n.event === start),
+    { from: before[0] ?? 0, start: EPISODE[0] },
     { polling: 50, timeout: 10_000 },
   );
   await media.restore();
